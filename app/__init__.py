@@ -1,0 +1,59 @@
+"""The Flask application factory."""
+import logging
+
+from flask import Flask, request, session
+
+from app import config as config_module
+from app.extensions import babel, csrf, db, login_manager, migrate
+
+
+def select_locale():
+    """German by default; ?lang=, the saved switch, then the browser's Accept-Language."""
+    langs = ("de", "en")
+    wanted = request.args.get("lang")
+    if wanted in langs:
+        session["lang"] = wanted
+        return wanted
+    if session.get("lang") in langs:
+        return session["lang"]
+    return request.accept_languages.best_match(langs) or "de"
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Create the app: configuration from the environment, overridden by `config`."""
+    app = Flask(__name__)
+    app.config.update(config_module.from_env())
+    if config:
+        app.config.update(config)
+    logging.basicConfig(level=app.config.get("LOG_LEVEL", "INFO"))
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(config_module.PROJECT_ROOT / "migrations"), compare_type=True)
+    babel.init_app(app, locale_selector=select_locale)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+
+    from app import cli, city, errors, models  # noqa: F401  (models register their tables)
+
+    city.init_app(app)
+    errors.init_app(app)
+    cli.init_app(app)
+
+    from app.api import bp as api_bp
+    from app.auth import bp as auth_bp
+    from app.police import bp as police_bp
+    from app.public import bp as public_bp
+    from app.staff import bp as staff_bp
+
+    app.register_blueprint(public_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(api_bp, url_prefix="/api/v1")
+    app.register_blueprint(staff_bp, url_prefix="/staff")
+    app.register_blueprint(police_bp, url_prefix="/police")
+
+    @app.context_processor
+    def _globals():
+        c = app.extensions["city"]
+        return {"city_name": c.name, "city_attribution": c.attribution, "url_endpoints": app.view_functions}
+
+    return app

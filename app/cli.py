@@ -1,0 +1,63 @@
+"""Flask CLI commands: city sync, users, demo data."""
+import sys
+
+import click
+from flask import current_app
+
+from app.extensions import db
+
+
+def init_app(app):
+    """Register the commands."""
+    app.cli.add_command(sync_city_command)
+    app.cli.add_command(create_user_command)
+    app.cli.add_command(seed_demo_command)
+
+
+@click.command("sync-city")
+def sync_city_command():
+    """Write the configured city (boundary, CRS, districts) into the database."""
+    from app.services.city_setup import sync_city_and_districts
+
+    row, n = sync_city_and_districts()
+    db.session.commit()
+    click.echo(f"city {row.name} (EPSG:{row.srid}) synced with {n} districts")
+
+
+@click.command("create-user")
+@click.argument("email")
+@click.option("--role", type=click.Choice(["staff", "police", "admin"]), required=True)
+@click.option("--name", "display_name", default=None, help="Display name (defaults to the e-mail's local part).")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input instead of a prompt.")
+def create_user_command(email, role, display_name, password_stdin):
+    """Create a user (or reset its password and role). The password is never taken from the command line."""
+    from app.services.accounts import AccountError, create_user
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        user = create_user(email, password, role, display_name)
+    except AccountError as exc:
+        raise click.ClickException(str(exc)) from exc
+    db.session.commit()
+    click.echo(f"user {user.email} ({user.role}) saved")
+
+
+@click.command("seed-demo")
+@click.option("--reports", default=5000, show_default=True, help="Number of reports over two years.")
+@click.option("--seed", default=20261126, show_default=True, help="Random seed (same seed, same data).")
+@click.option("--if-empty", is_flag=True, help="Do nothing when the database already has reports.")
+def seed_demo_command(reports, seed, if_empty):
+    """Fill the database with a deterministic demo city: buildings, two years of reports, users."""
+    from app.services.demo import database_is_empty, seed_demo
+
+    if if_empty and not database_is_empty():
+        click.echo("database already has data; not seeding")
+        return
+    summary = seed_demo(n_reports=reports, seed=seed, progress=lambda m: click.echo(m, err=True))
+    db.session.commit()
+    click.echo(f"demo data: {summary}")
+    if current_app.debug:
+        click.echo("demo users: staff@example.org, police@example.org, admin@example.org")

@@ -1,0 +1,312 @@
+"""SQLAlchemy 2.0 models of the whole domain.
+
+Geometry is kept twice: in WGS84 (EPSG:4326, what the API speaks) and in the city's metric CRS
+(`*_m` columns, SRID taken from the `cities` row). Database triggers (see the first migration) fill
+the metric columns from the WGS84 ones on every insert and update, so no writer can forget them;
+distances, areas and clustering always use the metric columns and their GiST indexes.
+"""
+from datetime import datetime
+
+from flask_login import UserMixin
+from geoalchemy2 import Geometry
+from sqlalchemy import (
+    BigInteger, Boolean, CheckConstraint, Date, DateTime, Float, ForeignKey, Index, Integer, Numeric,
+    String, Text, UniqueConstraint, func,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+
+CATEGORIES = ("graffiti", "sticker", "scratching", "other")
+STATUSES = ("new", "verified", "scheduled", "removed", "closed", "rejected", "duplicate", "notify_owner")
+OPEN_STATUSES = ("new", "verified", "scheduled", "notify_owner")
+OWNER_TYPES = ("municipal", "public", "private")
+ROLES = ("staff", "police", "admin")
+REMOVAL_METHODS = ("paint_over", "pressure_washing", "chemical", "film_removal")
+SOURCES = ("web", "api", "open311", "import", "demo")
+
+
+def _in(column: str, values) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+def _now():
+    return mapped_column(DateTime(timezone=True), nullable=False, server_default=func.now())
+
+
+class City(db.Model):
+    """The configured city: boundary, metric CRS, map view. Synced from configuration."""
+
+    __tablename__ = "cities"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    srid: Mapped[int] = mapped_column(Integer)
+    boundary = mapped_column(Geometry("MULTIPOLYGON", srid=4326, spatial_index=True), nullable=False)
+    boundary_m = mapped_column(Geometry("MULTIPOLYGON", srid=-1, spatial_index=True))
+    center_lat: Mapped[float] = mapped_column(Float)
+    center_lon: Mapped[float] = mapped_column(Float)
+    zoom: Mapped[int] = mapped_column(Integer, default=13)
+    attribution: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[datetime] = _now()
+
+
+class District(db.Model):
+    """A district (Stadtteil) of the city, for filters and statistics."""
+
+    __tablename__ = "districts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    city_id: Mapped[int] = mapped_column(ForeignKey("cities.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    geom = mapped_column(Geometry("MULTIPOLYGON", srid=4326, spatial_index=True), nullable=False)
+    geom_m = mapped_column(Geometry("MULTIPOLYGON", srid=-1, spatial_index=True))
+    __table_args__ = (UniqueConstraint("city_id", "name", name="uq_districts_city_name"),)
+
+
+class Building(db.Model):
+    """A building footprint with its address, owner type and responsible department."""
+
+    __tablename__ = "buildings"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    external_id: Mapped[str | None] = mapped_column(String(200), unique=True)
+    name: Mapped[str | None] = mapped_column(String(300))
+    address: Mapped[str | None] = mapped_column(String(300))
+    owner_type: Mapped[str] = mapped_column(String(16), default="private")
+    department: Mapped[str | None] = mapped_column(String(200))
+    usage: Mapped[str | None] = mapped_column(String(64))
+    district_id: Mapped[int | None] = mapped_column(ForeignKey("districts.id", ondelete="SET NULL"), index=True)
+    footprint = mapped_column(Geometry("MULTIPOLYGON", srid=4326, spatial_index=True), nullable=False)
+    footprint_m = mapped_column(Geometry("MULTIPOLYGON", srid=-1, spatial_index=True))
+    created_at: Mapped[datetime] = _now()
+    updated_at: Mapped[datetime] = _now()
+    district = relationship("District")
+    __table_args__ = (CheckConstraint(_in("owner_type", OWNER_TYPES), name="owner_type"),)
+
+
+class User(UserMixin, db.Model):
+    """A staff, police or admin account."""
+
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(300))
+    role: Mapped[str] = mapped_column(String(16))
+    display_name: Mapped[str | None] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default="true")
+    created_at: Mapped[datetime] = _now()
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    __table_args__ = (CheckConstraint(_in("role", ROLES), name="role"),)
+
+    @property
+    def is_active(self):  # flask-login
+        return self.active
+
+
+class Report(db.Model):
+    """A citizen's report of graffiti or damage at a point, possibly linked to a building."""
+
+    __tablename__ = "reports"
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    category: Mapped[str] = mapped_column(String(16))
+    description: Mapped[str | None] = mapped_column(Text)
+    offensive: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+    surface: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), default="new", server_default="new")
+    source: Mapped[str] = mapped_column(String(16), default="web", server_default="web")
+    external_id: Mapped[str | None] = mapped_column(String(200), unique=True)
+    address: Mapped[str | None] = mapped_column(String(300))
+    # Personal data of the reporter: optional, never in public answers, access by police is logged.
+    reporter_email: Mapped[str | None] = mapped_column(String(254))
+    reporter_name: Mapped[str | None] = mapped_column(String(200))
+    reporter_phone: Mapped[str | None] = mapped_column(String(50))
+    location = mapped_column(Geometry("POINT", srid=4326, spatial_index=True), nullable=False)
+    location_m = mapped_column(Geometry("POINT", srid=-1, spatial_index=True))
+    building_id: Mapped[int | None] = mapped_column(ForeignKey("buildings.id", ondelete="SET NULL"), index=True)
+    district_id: Mapped[int | None] = mapped_column(ForeignKey("districts.id", ondelete="SET NULL"), index=True)
+    duplicate_of_id: Mapped[int | None] = mapped_column(
+        ForeignKey("reports.id", ondelete="SET NULL"), index=True
+    )
+    retagged: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+    priority: Mapped[int] = mapped_column(Integer, default=3, server_default="3")
+    due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = _now()
+    updated_at: Mapped[datetime] = _now()
+    removed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    building = relationship("Building")
+    district = relationship("District")
+    duplicate_of = relationship("Report", remote_side=[id])
+    photos = relationship("Photo", back_populates="report", order_by="Photo.id")
+    events = relationship("StatusEvent", back_populates="report", order_by="StatusEvent.created_at")
+    __table_args__ = (
+        CheckConstraint(_in("category", CATEGORIES), name="category"),
+        CheckConstraint(_in("status", STATUSES), name="status"),
+        CheckConstraint(_in("source", SOURCES), name="source"),
+        Index("ix_reports_status_created", "status", "created_at"),
+        Index("ix_reports_created_at", "created_at"),
+    )
+
+
+class Photo(db.Model):
+    """A stored, metadata-free photo of a report or of a removal (after-photo)."""
+
+    __tablename__ = "photos"
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    report_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), index=True)
+    removal_id: Mapped[int | None] = mapped_column(ForeignKey("removals.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16), default="report")
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    filename: Mapped[str] = mapped_column(String(200))
+    thumb_filename: Mapped[str] = mapped_column(String(200))
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = _now()
+    report = relationship("Report", back_populates="photos")
+
+
+class StatusEvent(db.Model):
+    """Audit trail: who changed a report's status, when, from what to what, and why."""
+
+    __tablename__ = "status_events"
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    from_status: Mapped[str | None] = mapped_column(String(16))
+    to_status: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = _now()
+    report = relationship("Report", back_populates="events")
+    user = relationship("User")
+
+
+class Confirmation(db.Model):
+    """A citizen's "I see it too" on an existing report."""
+
+    __tablename__ = "confirmations"
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = _now()
+
+
+class IdempotencyKey(db.Model):
+    """The first answer given to a request carrying an Idempotency-Key, replayed on retries."""
+
+    __tablename__ = "idempotency_keys"
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    endpoint: Mapped[str] = mapped_column(String(100), primary_key=True)
+    status_code: Mapped[int] = mapped_column(Integer)
+    body = mapped_column(JSONB, nullable=False)
+    created_at: Mapped[datetime] = _now()
+
+
+class Removal(db.Model):
+    """What a crew did to remove a report's graffiti, and what it cost."""
+
+    __tablename__ = "removals"
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), index=True)
+    removed_on: Mapped[datetime] = mapped_column(Date)
+    crew: Mapped[str | None] = mapped_column(String(100))
+    method: Mapped[str] = mapped_column(String(32))
+    area_m2: Mapped[float] = mapped_column(Numeric(10, 2))
+    cost_eur: Mapped[float] = mapped_column(Numeric(12, 2))
+    note: Mapped[str | None] = mapped_column(Text)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = _now()
+    report = relationship("Report")
+    __table_args__ = (
+        CheckConstraint(_in("method", REMOVAL_METHODS), name="method"),
+        CheckConstraint("area_m2 >= 0 AND cost_eur >= 0", name="non_negative"),
+    )
+
+
+class CrewPlan(db.Model):
+    """A crew's day: an ordered tour from the depot over removal jobs and back."""
+
+    __tablename__ = "crew_plans"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[datetime] = mapped_column(Date)
+    crew: Mapped[str] = mapped_column(String(100))
+    depot_lat: Mapped[float] = mapped_column(Float)
+    depot_lon: Mapped[float] = mapped_column(Float)
+    distance_m: Mapped[float | None] = mapped_column(Float)
+    duration_min: Mapped[float | None] = mapped_column(Float)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = _now()
+    stops = relationship("CrewPlanStop", order_by="CrewPlanStop.seq", cascade="all, delete-orphan")
+
+
+class CrewPlanStop(db.Model):
+    """One stop (a report/job) of a crew plan, in visiting order."""
+
+    __tablename__ = "crew_plan_stops"
+    plan_id: Mapped[int] = mapped_column(ForeignKey("crew_plans.id", ondelete="CASCADE"), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), index=True)
+    report = relationship("Report")
+
+
+class Tag(db.Model):
+    """A sprayer's tag (signature), by normalised name."""
+
+    __tablename__ = "tags"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    display_name: Mapped[str] = mapped_column(String(100))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = _now()
+
+
+class ReportTag(db.Model):
+    """A tag attached to a report by a police officer."""
+
+    __tablename__ = "report_tags"
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), primary_key=True)
+    tag_id: Mapped[int] = mapped_column(ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True, index=True)
+    added_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    added_at: Mapped[datetime] = _now()
+
+
+class ContactAccess(db.Model):
+    """Log of every time police looked at a reporter's contact data."""
+
+    __tablename__ = "contact_access_log"
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), index=True)
+    reason: Mapped[str | None] = mapped_column(Text)
+    accessed_at: Mapped[datetime] = _now()
+
+
+class ApiKey(db.Model):
+    """An Open311 client's API key, stored as a hash; revocable."""
+
+    __tablename__ = "api_keys"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    prefix: Mapped[str] = mapped_column(String(16), index=True)
+    key_hash: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = _now()
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class LoginAttempt(db.Model):
+    """Failed logins, for rate limiting across processes."""
+
+    __tablename__ = "login_attempts"
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    remote_addr: Mapped[str | None] = mapped_column(String(64), index=True)
+    attempted_at: Mapped[datetime] = _now()
+
+
+METRIC_COLUMNS = {
+    # table: (wgs84 column, metric column)
+    "cities": ("boundary", "boundary_m"),
+    "districts": ("geom", "geom_m"),
+    "buildings": ("footprint", "footprint_m"),
+    "reports": ("location", "location_m"),
+}
