@@ -1,0 +1,36 @@
+# The two commands of the README: `make run` (service with demo data) and `make test` (whole suite).
+SHELL := /bin/bash
+VENV := .venv
+PORT ?= 8000
+WORKERS ?= 2
+export FLASK_APP := app:create_app
+
+.PHONY: run test setup-db screenshots bench lint
+
+$(VENV)/.installed: pyproject.toml scripts/ensure-venv.sh
+	@scripts/ensure-venv.sh
+	@touch $@
+
+## run: provision PostGIS (unless DATABASE_URL is set), migrate, seed an empty database, serve on 127.0.0.1:$(PORT)
+run: $(VENV)/.installed
+	@set -e; export DATABASE_URL="$${DATABASE_URL:-$$(scripts/ensure-postgis.sh graffiti)}"; \
+	$(VENV)/bin/flask db upgrade; \
+	$(VENV)/bin/flask sync-city; \
+	$(VENV)/bin/flask seed-demo --if-empty; \
+	echo "serving on http://127.0.0.1:$(PORT)"; \
+	exec $(VENV)/bin/gunicorn --workers $(WORKERS) --bind 127.0.0.1:$(PORT) --access-logfile - wsgi:app
+
+## test: provision a separate test database (unless TEST_DATABASE_URL is set) and run the whole suite
+test: $(VENV)/.installed
+	@set -e; scripts/ensure-chromium.sh; \
+	export TEST_DATABASE_URL="$${TEST_DATABASE_URL:-$$(scripts/ensure-postgis.sh graffiti_test)}"; \
+	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+
+## screenshots: browser screenshots of the main pages into test-output/screenshots/
+screenshots: $(VENV)/.installed
+	@set -e; scripts/ensure-chromium.sh; \
+	export TEST_DATABASE_URL="$${TEST_DATABASE_URL:-$$(scripts/ensure-postgis.sh graffiti_test)}"; \
+	SCREENSHOTS=1 $(VENV)/bin/python -m pytest -m browser $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check app gis tests bench

@@ -1,0 +1,154 @@
+"""Filling the database with the deterministic demo city (buildings, reports, history, users)."""
+import logging
+import secrets
+from datetime import datetime, timedelta, timezone
+
+import numpy as np
+from shapely.geometry import MultiPolygon, Point
+from sqlalchemy import func, insert, select, text
+
+from app.city import current_city
+from app.extensions import db
+from app.models import (
+    Building, District, Removal, Report, ReportTag, StatusEvent, Tag,
+)
+from app.services.accounts import create_user
+from app.services.city_setup import sync_city_and_districts
+from gis.demo import generate_buildings, generate_reports
+from gis.projection import to_metric, to_wgs84
+
+log = logging.getLogger(__name__)
+
+DEMO_PASSWORD = "demo-password"
+DEMO_USERS = [("staff@example.org", "staff"), ("police@example.org", "police"), ("admin@example.org", "admin")]
+
+
+def database_is_empty() -> bool:
+    """True when there are neither reports nor buildings."""
+    return not db.session.scalar(select(func.count()).select_from(Report)) and not db.session.scalar(
+        select(func.count()).select_from(Building))
+
+
+def _district_centres_m(srid: int) -> dict[str, tuple[float, float]]:
+    """District representative points in metres; synthetic ones when the city has no districts."""
+    city = current_city()
+    rows = db.session.execute(select(District.name, func.ST_AsText(func.ST_PointOnSurface(District.geom)))
+                              .order_by(District.id)).all()
+    from shapely import wkt
+
+    centres = {}
+    for name, point_wkt in rows:
+        p = to_metric(wkt.loads(point_wkt), srid)
+        centres[name] = (p.x, p.y)
+    if not centres:
+        rng = np.random.default_rng(7)
+        boundary_m = city.boundary_metric
+        minx, miny, maxx, maxy = boundary_m.bounds
+        while len(centres) < 8:
+            p = Point(rng.uniform(minx, maxx), rng.uniform(miny, maxy))
+            if boundary_m.contains(p):
+                centres[f"Bereich {len(centres) + 1}"] = (p.x, p.y)
+    return centres
+
+
+def _core_district(centres_m: dict, srid: int) -> str:
+    """The district whose centre is nearest to the configured map centre."""
+    lat, lon = current_city().center
+    c = to_metric(Point(lon, lat), srid)
+    return min(centres_m, key=lambda n: (centres_m[n][0] - c.x) ** 2 + (centres_m[n][1] - c.y) ** 2)
+
+
+def seed_demo(n_reports: int = 5000, seed: int = 20261126, until: datetime | None = None, progress=log.info) -> dict:
+    """Insert the demo city. Same seed, same buildings and reports (timestamps end at `until`, default now)."""
+    city = current_city()
+    srid = city.srid
+    until = until or datetime.now(timezone.utc).replace(minute=0, second=0, microsecond=0)
+    sync_city_and_districts()
+    centres = _district_centres_m(srid)
+    core = _core_district(centres, srid)
+
+    progress(f"laying out buildings along streets in {len(centres)} districts ...")
+    buildings = generate_buildings(city.boundary_metric, centres, seed, core=core)
+    rows = [{
+        "external_id": f"demo-{i}", "name": b.name, "address": f"{b.address}, {city.name}",
+        "owner_type": b.owner_type, "department": b.department, "usage": b.usage,
+        "footprint": f"SRID=4326;{MultiPolygon([to_wgs84(b.footprint, srid)]).wkt}",
+    } for i, b in enumerate(buildings)]
+    building_ids = list(db.session.scalars(insert(Building).returning(Building.id, sort_by_parameter_order=True),
+                                           rows))
+    progress(f"{len(buildings)} buildings stored")
+
+    core_c = centres[core]
+    rng = np.random.default_rng(seed + 2)
+    others = [centres[n] for n in sorted(centres) if n != core]
+    picks = rng.choice(len(others), size=min(6, len(others)), replace=False)
+    hotspots = [(core_c[0], core_c[1], 320.0)] + [(others[i][0], others[i][1], 200.0) for i in picks]
+    reports = generate_reports(buildings, hotspots, n_reports, until.replace(tzinfo=None), seed)
+    progress(f"storing {len(reports)} reports with their history ...")
+
+    report_rows = []
+    for r in reports:
+        p = to_wgs84(Point(r.x, r.y), srid)
+        created = r.created_at.replace(tzinfo=timezone.utc)
+        last = r.events[-1][1].replace(tzinfo=timezone.utc)
+        status = r.status
+        report_rows.append({
+            "token": secrets.token_urlsafe(24), "category": r.category, "description": r.description or None,
+            "offensive": r.offensive, "status": status, "source": "demo", "reporter_email": r.email,
+            "location": f"SRID=4326;POINT({p.x:.7f} {p.y:.7f})", "building_id": building_ids[r.building],
+            "retagged": r.retagged, "created_at": created, "updated_at": last,
+            "removed_at": next((t.replace(tzinfo=timezone.utc) for s, t in r.events if s == "removed"), None),
+            "closed_at": last if status in ("closed", "rejected", "duplicate") else None,
+            "address": rows[r.building]["address"],
+        })
+    report_ids = list(db.session.scalars(insert(Report).returning(Report.id, sort_by_parameter_order=True),
+                                         report_rows))
+    dupes = [{"id": report_ids[i], "dup": report_ids[r.duplicate_of]}
+             for i, r in enumerate(reports) if r.duplicate_of is not None]
+    if dupes:
+        db.session.execute(text("UPDATE reports SET duplicate_of_id = :dup WHERE id = :id"), dupes)
+
+    users = {email: create_user(email, DEMO_PASSWORD, role, display_name=f"Demo {role}") for email, role in DEMO_USERS}
+    staff_id, police_id = users["staff@example.org"].id, users["police@example.org"].id
+
+    events = []
+    for rid, r in zip(report_ids, reports):
+        prev = None
+        for status, at in r.events:
+            events.append({"report_id": rid, "user_id": None if status in ("new", "duplicate") else staff_id,
+                            "from_status": prev, "to_status": status, "created_at": at.replace(tzinfo=timezone.utc),
+                            "note": None})
+            prev = status
+    db.session.execute(insert(StatusEvent), events)
+    removals = [{"report_id": rid, "created_by_id": staff_id, **r.removal}
+                for rid, r in zip(report_ids, reports) if r.removal]
+    if removals:
+        db.session.execute(insert(Removal), removals)
+
+    tag_ids = {}
+    for name in sorted({r.tag for r in reports if r.tag}):
+        tag = Tag(name=name.lower(), display_name=name, created_by_id=police_id)
+        db.session.add(tag)
+        db.session.flush()
+        tag_ids[name] = tag.id
+    tagged = [{"report_id": rid, "tag_id": tag_ids[r.tag], "added_by_id": police_id,
+               "added_at": (r.created_at + timedelta(days=2)).replace(tzinfo=timezone.utc)}
+              for i, (rid, r) in enumerate(zip(report_ids, reports)) if r.tag and i % 5 != 0]
+    if tagged:
+        db.session.execute(insert(ReportTag), tagged)
+    assign_districts()
+    summary = {"buildings": len(buildings), "reports": len(reports), "status_events": len(events),
+               "removals": len(removals), "tagged": len(tagged), "users": len(users)}
+    progress(f"done: {summary}")
+    return summary
+
+
+def assign_districts() -> None:
+    """Link buildings and reports without a district to the district containing them."""
+    db.session.execute(text(
+        "UPDATE buildings b SET district_id = d.id FROM districts d "
+        "WHERE b.district_id IS NULL AND ST_Intersects(d.geom_m, ST_PointOnSurface(b.footprint_m))"))
+    db.session.execute(text(
+        "UPDATE reports r SET district_id = d.id FROM districts d "
+        "WHERE r.district_id IS NULL AND ST_Intersects(d.geom_m, r.location_m)"))
+
