@@ -2,6 +2,7 @@
 import logging
 
 from flask import Flask, request, session
+from flask_babel import get_locale
 
 from app import config as config_module
 from app.extensions import babel, csrf, db, login_manager, migrate
@@ -54,6 +55,7 @@ def create_app(config: dict | None = None) -> Flask:
     @app.context_processor
     def _globals():
         c = app.extensions["city"]
-        return {"city_name": c.name, "city_attribution": c.attribution, "url_endpoints": app.view_functions}
+        return {"city_name": c.name, "city_attribution": c.attribution, "url_endpoints": app.view_functions,
+                "get_locale": get_locale}
 
     return app

@@ -28,7 +28,12 @@ def error_response(errors, status):
     """Render a list of (field, message) pairs for this request's client."""
     if wants_json():
         return jsonify({"errors": [{"field": f, "message": m} for f, m in errors]}), status
-    return render_template("error.html", errors=errors, status=status), status
+    try:
+        return render_template("error.html", errors=errors, status=status), status
+    except Exception:  # noqa: BLE001 - never fail while reporting a failure
+        log.exception("error page could not be rendered")
+        text = "\n".join(m for _, m in errors)
+        return text, status, {"Content-Type": "text/plain; charset=utf-8"}
 
 
 def init_app(app):

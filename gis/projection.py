@@ -2,8 +2,8 @@
 from functools import lru_cache
 
 from pyproj import Transformer
+import shapely
 from shapely.geometry.base import BaseGeometry
-from shapely.ops import transform
 
 WGS84 = 4326
 
@@ -16,9 +16,9 @@ def transformer(src: int, dst: int) -> Transformer:
 
 def to_metric(geom: BaseGeometry, srid: int) -> BaseGeometry:
     """Project a WGS84 geometry into the metric CRS `srid`."""
-    return transform(transformer(WGS84, srid).transform, geom)
+    return shapely.transform(geom, transformer(WGS84, srid).transform, interleaved=False)
 
 
 def to_wgs84(geom: BaseGeometry, srid: int) -> BaseGeometry:
     """Project a geometry in the metric CRS `srid` back to WGS84."""
-    return transform(transformer(srid, WGS84).transform, geom)
+    return shapely.transform(geom, transformer(srid, WGS84).transform, interleaved=False)

@@ -4,6 +4,7 @@ import uuid
 
 import psycopg
 import pytest
+from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy.engine import make_url
@@ -51,6 +52,17 @@ def scratch_database():
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+class FreshContextClient(FlaskClient):
+    """Each request gets its own app context (and so its own `g`), as in production.
+
+    Without this, requests would reuse the test's app context and leak `g` (e.g. the logged-in user).
+    """
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):
     """The app on the migrated test database with the configured city synced."""
@@ -63,13 +75,16 @@ def app(tmp_path_factory):
         "MAIL_OUTBOX_DIR": str(var / "outbox"),
         "SERVER_NAME": "localhost",
     })
+    application.test_client_class = FreshContextClient
     with application.app_context():
         upgrade()
         from app.services.city_setup import sync_city_and_districts
 
         sync_city_and_districts()
         db.session.commit()
-    return application
+    yield application
+    with application.app_context():
+        db.engine.dispose()
 
 
 class _ConnectionBoundSession(FlaskSession):

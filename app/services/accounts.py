@@ -3,7 +3,7 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import delete, func, select
 
-from app.auth.passwords import MIN_LENGTH, hash_password, verify_password
+from app.services.passwords import MIN_LENGTH, hash_password, verify_password
 from app.extensions import db
 from app.models import ROLES, LoginAttempt, User
 
