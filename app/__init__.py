@@ -5,6 +5,7 @@ from flask import Flask, request, session
 from flask_babel import get_locale
 
 from app import config as config_module
+from app import i18n
 from app.extensions import babel, csrf, db, login_manager, migrate
 
 
@@ -28,6 +29,7 @@ def create_app(config: dict | None = None) -> Flask:
         app.config.update(config)
     logging.basicConfig(level=app.config.get("LOG_LEVEL", "INFO"))
 
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", ";".join(i18n.compile_catalogs()))
     db.init_app(app)
     migrate.init_app(app, db, directory=str(config_module.PROJECT_ROOT / "migrations"), compare_type=True)
     babel.init_app(app, locale_selector=select_locale)

@@ -161,3 +161,20 @@ def test_create_user_refuses_short_passwords(runner):
                            input="short\n")
     assert result.exit_code != 0
     assert "at least" in result.output
+
+
+def test_german_by_default_english_on_request(client):
+    assert "Graffiti oder Sachbeschädigung melden" in client.get("/").get_data(as_text=True)
+    english = client.get("/?lang=en").get_data(as_text=True)
+    assert "Report graffiti or damage" in english
+    # the switch is remembered in the session
+    assert "Report graffiti or damage" in client.get("/").get_data(as_text=True)
+    browser_en = create_app_client_with_language("en")
+    assert "Report graffiti or damage" in browser_en
+
+
+def create_app_client_with_language(lang):
+    from flask import current_app
+
+    c = current_app.test_client()
+    return c.get("/", headers={"Accept-Language": f"{lang},de;q=0.5"}).get_data(as_text=True)

@@ -36,11 +36,11 @@ def login():
         if too_many_failures(email.strip().lower(), request.remote_addr):
             db.session.commit()
             return render_template("auth/login.html", error=_(
-                "Too many failed attempts. Please wait 15 minutes and try again.")), 429
+                "Zu viele Fehlversuche. Bitte warten Sie 15 Minuten und versuchen Sie es erneut.")), 429
         user = authenticate(email, request.form.get("password", ""), request.remote_addr)
         db.session.commit()
         if user is None:
-            return render_template("auth/login.html", error=_("E-mail or password is wrong.")), 401
+            return render_template("auth/login.html", error=_("E-Mail oder Passwort ist falsch.")), 401
         login_user(user)
         return redirect(_safe_next(request.args.get("next")) or url_for(HOME_BY_ROLE[user.role]))
     return render_template("auth/login.html")
@@ -51,5 +51,5 @@ def login():
 def logout():
     """End the session."""
     logout_user()
-    flash(_("You are logged out."))
+    flash(_("Sie sind abgemeldet."))
     return redirect(url_for("public.index"))

@@ -4,6 +4,7 @@ import secrets
 from datetime import datetime, timedelta, timezone
 
 import numpy as np
+from flask import current_app
 from shapely.geometry import MultiPolygon, Point
 from sqlalchemy import func, insert, select, text
 
@@ -14,6 +15,7 @@ from app.models import (
 )
 from app.services.accounts import create_user
 from app.services.city_setup import sync_city_and_districts
+from app.services.sla import removal_target, targets_from_config
 from gis.demo import generate_buildings, generate_reports
 from gis.projection import to_metric, to_wgs84
 
@@ -86,13 +88,16 @@ def seed_demo(n_reports: int = 5000, seed: int = 20261126, until: datetime | Non
     reports = generate_reports(buildings, hotspots, n_reports, until.replace(tzinfo=None), seed)
     progress(f"storing {len(reports)} reports with their history ...")
 
+    targets = targets_from_config(current_app.config)
     report_rows = []
     for r in reports:
         p = to_wgs84(Point(r.x, r.y), srid)
         created = r.created_at.replace(tzinfo=timezone.utc)
         last = r.events[-1][1].replace(tzinfo=timezone.utc)
         status = r.status
+        target = removal_target(created, r.offensive, buildings[r.building].owner_type, targets)
         report_rows.append({
+            "priority": target.priority, "due_at": target.due_at,
             "token": secrets.token_urlsafe(24), "category": r.category, "description": r.description or None,
             "offensive": r.offensive, "status": status, "source": "demo", "reporter_email": r.email,
             "location": f"SRID=4326;POINT({p.x:.7f} {p.y:.7f})", "building_id": building_ids[r.building],

@@ -1,0 +1,46 @@
+"""Working days in Baden-Württemberg: weekends and public holidays are not working days."""
+from datetime import date, datetime, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+LOCAL_TZ = ZoneInfo("Europe/Berlin")
+
+
+def easter_sunday(year: int) -> date:
+    """Easter Sunday (Gregorian calendar, anonymous algorithm)."""
+    a, b, c = year % 19, year // 100, year % 100
+    d, e = divmod(b, 4)
+    f = (b + 8) // 25
+    g = (b - f + 1) // 3
+    h = (19 * a + b - d - g + 15) % 30
+    i, k = divmod(c, 4)
+    l_ = (32 + 2 * e + 2 * i - h - k) % 7
+    m = (a + 11 * h + 22 * l_) // 451
+    month, day = divmod(h + l_ - 7 * m + 114, 31)
+    return date(year, month, day + 1)
+
+
+@lru_cache(maxsize=64)
+def public_holidays(year: int) -> frozenset[date]:
+    """The statutory public holidays of Baden-Württemberg in `year`."""
+    easter = easter_sunday(year)
+    fixed = [(1, 1), (1, 6), (5, 1), (10, 3), (11, 1), (12, 25), (12, 26)]
+    moving = [-2, 1, 39, 50, 60]  # Good Friday, Easter Monday, Ascension, Whit Monday, Corpus Christi
+    return frozenset([date(year, m, d) for m, d in fixed] + [easter + timedelta(days=n) for n in moving])
+
+
+def is_working_day(day: date) -> bool:
+    """Monday to Friday and not a public holiday."""
+    return day.weekday() < 5 and day not in public_holidays(day.year)
+
+
+def add_working_days(start: datetime, n: int) -> datetime:
+    """The same local time of day `n` working days after `start` (aware datetimes, local calendar)."""
+    local = start.astimezone(LOCAL_TZ)
+    day = local.date()
+    added = 0
+    while added < n:
+        day += timedelta(days=1)
+        if is_working_day(day):
+            added += 1
+    return datetime.combine(day, local.timetz().replace(tzinfo=None), tzinfo=LOCAL_TZ).astimezone(start.tzinfo)

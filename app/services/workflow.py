@@ -1,0 +1,69 @@
+"""The status workflow of a report/job: legal transitions, the audit trail, re-tagging."""
+from datetime import datetime, timedelta, timezone
+
+from blinker import Namespace
+from sqlalchemy import exists, select
+
+from app.extensions import db
+from app.models import Removal, Report, StatusEvent
+
+TRANSITIONS = {
+    "new": {"verified", "rejected", "duplicate"},
+    "verified": {"scheduled", "notify_owner", "rejected", "duplicate"},
+    "scheduled": {"removed", "verified"},
+    "removed": {"closed", "scheduled"},
+    "notify_owner": {"closed", "scheduled"},
+    "rejected": {"new"},
+    "duplicate": {"new", "closed"},
+    "closed": set(),
+}
+RETAG_WINDOW = timedelta(days=90)
+
+signals = Namespace()
+# Sent after every status change with report= and event=; e-mail notifications listen to it.
+status_changed = signals.signal("status-changed")
+
+
+class WorkflowError(ValueError):
+    """An illegal status transition; the message says what is allowed."""
+
+
+def change_status(report: Report, to_status: str, user=None, note: str | None = None,
+                  at: datetime | None = None) -> StatusEvent:
+    """Move `report` to `to_status`, writing a status event (who, when, from, to, note)."""
+    allowed = TRANSITIONS.get(report.status, set())
+    if to_status not in allowed:
+        options = ", ".join(sorted(allowed)) or "none (final state)"
+        raise WorkflowError(f"A report in status '{report.status}' cannot become '{to_status}'. Allowed: {options}.")
+    at = at or datetime.now(timezone.utc)
+    event = StatusEvent(report=report, user_id=getattr(user, "id", None), from_status=report.status,
+                        to_status=to_status, note=note, created_at=at)
+    report.status = to_status
+    report.updated_at = at
+    if to_status == "removed":
+        report.removed_at = at
+    if to_status in ("closed", "rejected", "duplicate"):
+        report.closed_at = at
+    elif to_status == "new":
+        report.closed_at = None
+    db.session.add(event)
+    db.session.flush()
+    status_changed.send(report, report=report, event=event)
+    return event
+
+
+def record_creation(report: Report, at: datetime | None = None) -> StatusEvent:
+    """The first audit-trail entry of a new report."""
+    event = StatusEvent(report=report, from_status=None, to_status=report.status,
+                        created_at=at or datetime.now(timezone.utc))
+    db.session.add(event)
+    return event
+
+
+def is_retag(building_id: int | None, at: datetime) -> bool:
+    """Whether a report on `building_id` at `at` hits a building cleaned within the last 90 days."""
+    if building_id is None:
+        return False
+    return bool(db.session.scalar(select(exists().where(
+        Removal.report_id == Report.id, Report.building_id == building_id,
+        Removal.removed_on >= (at - RETAG_WINDOW).date(), Removal.removed_on <= at.date()))))

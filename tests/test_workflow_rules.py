@@ -1,0 +1,54 @@
+"""Working days, removal targets and the transition table."""
+from datetime import date, datetime, timezone
+
+import pytest
+
+from app.services.sla import removal_target
+from app.services.workdays import LOCAL_TZ, add_working_days, easter_sunday, is_working_day
+from app.services.workflow import TRANSITIONS
+
+
+def test_easter_dates():
+    assert easter_sunday(2026) == date(2026, 4, 5)
+    assert easter_sunday(2027) == date(2027, 3, 28)
+
+
+@pytest.mark.parametrize("day,working", [
+    (date(2026, 11, 26), True),   # Thursday
+    (date(2026, 11, 28), False),  # Saturday
+    (date(2026, 12, 25), False),  # Christmas
+    (date(2026, 6, 4), False),    # Corpus Christi 2026 (a BW holiday)
+    (date(2026, 4, 3), False),    # Good Friday
+    (date(2026, 1, 6), False),    # Epiphany (BW)
+])
+def test_working_days(day, working):
+    assert is_working_day(day) is working
+
+
+def test_three_working_days_skip_the_weekend_and_holidays():
+    thursday = datetime(2026, 11, 26, 10, 0, tzinfo=LOCAL_TZ)
+    assert add_working_days(thursday, 3) == datetime(2026, 12, 1, 10, 0, tzinfo=LOCAL_TZ)
+    before_christmas = datetime(2026, 12, 23, 9, 0, tzinfo=LOCAL_TZ)
+    # 24th (Thu), [25th, 26th holidays, weekend], 28th, 29th
+    assert add_working_days(before_christmas, 3) == datetime(2026, 12, 29, 9, 0, tzinfo=LOCAL_TZ)
+
+
+def test_removal_targets():
+    created = datetime(2026, 11, 26, 9, 0, tzinfo=timezone.utc)  # Thursday
+    offensive = removal_target(created, True, "private")
+    assert (offensive.priority, offensive.crew_job) == (1, True)
+    assert offensive.due_at == datetime(2026, 11, 27, 9, 0, tzinfo=timezone.utc)
+    municipal = removal_target(created, False, "municipal")
+    assert municipal.due_at == datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc)
+    private = removal_target(created, False, "private")
+    assert (private.crew_job, private.rule) == (False, "notify_owner")
+    assert private.due_at == datetime(2026, 12, 10, 9, 0, tzinfo=timezone.utc)
+    assert removal_target(created, False, None, {"other_workdays": 1}).due_at.day == 27
+
+
+def test_transition_table_is_closed_over_known_statuses():
+    from app.models import STATUSES
+
+    assert set(TRANSITIONS) == set(STATUSES)
+    assert all(targets <= set(STATUSES) for targets in TRANSITIONS.values())
+    assert TRANSITIONS["closed"] == set()
