@@ -53,6 +53,10 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     app.register_blueprint(staff_bp, url_prefix="/staff")
     app.register_blueprint(police_bp, url_prefix="/police")
+    from app.open311 import bp as open311_bp
+
+    csrf.exempt(open311_bp)  # a machine API authenticated by api_key, not a browser form
+    app.register_blueprint(open311_bp, url_prefix="/open311/v2")
 
     @app.context_processor
     def _globals():

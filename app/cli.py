@@ -12,6 +12,9 @@ def init_app(app):
     app.cli.add_command(sync_city_command)
     app.cli.add_command(create_user_command)
     app.cli.add_command(seed_demo_command)
+    app.cli.add_command(create_api_key_command)
+    app.cli.add_command(revoke_api_key_command)
+    app.cli.add_command(list_api_keys_command)
 
 
 @click.command("sync-city")
@@ -61,3 +64,41 @@ def seed_demo_command(reports, seed, if_empty):
     click.echo(f"demo data: {summary}")
     if current_app.debug:
         click.echo("demo users: staff@example.org, police@example.org, admin@example.org")
+
+
+@click.command("create-api-key")
+@click.argument("name")
+def create_api_key_command(name):
+    """Create an Open311 API key for client NAME; the key is shown once and stored only as a hash."""
+    from app.services.apikeys import create_api_key
+
+    try:
+        row, plain = create_api_key(name)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    db.session.commit()
+    click.echo(f"API key for {row.name} (prefix {row.prefix}); store it now, it is not shown again:")
+    click.echo(plain)
+
+
+@click.command("revoke-api-key")
+@click.argument("name_or_prefix")
+def revoke_api_key_command(name_or_prefix):
+    """Revoke the Open311 API keys with this client name or key prefix."""
+    from app.services.apikeys import revoke_api_keys
+
+    n = revoke_api_keys(name_or_prefix)
+    db.session.commit()
+    if not n:
+        raise click.ClickException(f"no active key named or prefixed {name_or_prefix!r}")
+    click.echo(f"{n} key(s) revoked")
+
+
+@click.command("list-api-keys")
+def list_api_keys_command():
+    """List Open311 API keys (name, prefix, created, revoked)."""
+    from app.services.apikeys import list_api_keys
+
+    for row in list_api_keys():
+        state = f"revoked {row.revoked_at:%Y-%m-%d}" if row.revoked_at else "active"
+        click.echo(f"{row.prefix}  {row.name}  created {row.created_at:%Y-%m-%d}  {state}")

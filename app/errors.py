@@ -26,6 +26,11 @@ def wants_json() -> bool:
 
 def error_response(errors, status):
     """Render a list of (field, message) pairs for this request's client."""
+    if request.path.startswith("/open311/"):
+        from app.open311.formats import errors_response
+
+        fmt = "json" if request.path.endswith(".json") else "xml"
+        return errors_response(fmt, [(status, m) for _, m in errors], status)
     if wants_json():
         return jsonify({"errors": [{"field": f, "message": m} for f, m in errors]}), status
     try:

@@ -1,0 +1,232 @@
+"""Open311 GeoReport v2: every endpoint in XML and JSON, errors, api keys, date windows."""
+import json
+from datetime import datetime, timedelta, timezone
+from xml.etree import ElementTree as ET
+
+import pytest
+
+from app.extensions import db
+from app.models import Report
+from app.services.apikeys import create_api_key, find_active_key, revoke_api_keys
+
+BASE = "/open311/v2"
+REQUEST_FIELDS = ["service_request_id", "status", "status_notes", "service_name", "service_code", "description",
+                  "agency_responsible", "service_notice", "requested_datetime", "updated_datetime",
+                  "expected_datetime", "address", "address_id", "zipcode", "lat", "long", "media_url"]
+
+
+def xml(resp):
+    assert resp.content_type.startswith("text/xml")
+    assert resp.data.startswith(b'<?xml version="1.0" encoding="UTF-8"?>')
+    return ET.fromstring(resp.data)
+
+
+def make_report(created_at, status="new", category="graffiti", email="secret@example.org", **kw):
+    report = Report(token=f"tok-{created_at.timestamp()}-{category}-{status}", category=category, status=status,
+                    location="SRID=4326;POINT(9.2185 49.1418)", created_at=created_at, updated_at=created_at,
+                    reporter_email=email, reporter_name="Erika Mustermann", reporter_phone="0711 123",
+                    description="Schriftzug <b>am</b> Rathaus", **kw)
+    db.session.add(report)
+    db.session.flush()
+    return report
+
+
+@pytest.fixture
+def reports(app):
+    now = datetime.now(timezone.utc)
+    return {
+        "recent_open": make_report(now - timedelta(days=2), due_at=now + timedelta(days=1)),
+        "recent_closed": make_report(now - timedelta(days=5), status="closed", category="sticker"),
+        "old": make_report(now - timedelta(days=120), status="removed"),
+    }
+
+
+@pytest.mark.parametrize("fmt", ["xml", "json"])
+def test_discovery(client, fmt):
+    resp = client.get(f"{BASE}/discovery.{fmt}")
+    assert resp.status_code == 200
+    if fmt == "json":
+        body = resp.get_json()
+        endpoint = body["endpoints"][0]
+        assert body["contact"] and body["changeset"]
+    else:
+        root = xml(resp)
+        assert root.tag == "discovery"
+        endpoint = {e.tag: e for e in root.find("endpoints/endpoint")}
+        endpoint = {"specification": endpoint["specification"].text, "url": endpoint["url"].text,
+                    "formats": [f.text for f in endpoint["formats"]]}
+    assert endpoint["specification"] == "http://wiki.open311.org/GeoReport_v2"
+    assert endpoint["url"].endswith("/open311/v2")
+    assert "text/xml" in endpoint["formats"] and "application/json" in endpoint["formats"]
+
+
+def test_services_in_both_formats(client):
+    as_json = client.get(f"{BASE}/services.json").get_json()
+    assert [s["service_code"] for s in as_json] == ["graffiti", "sticker", "scratching", "other"]
+    for s in as_json:
+        assert set(s) == {"service_code", "service_name", "description", "metadata", "type", "keywords", "group"}
+        assert s["metadata"] is True and s["type"] == "realtime"
+    root = xml(client.get(f"{BASE}/services.xml"))
+    assert root.tag == "services"
+    codes = [s.findtext("service_code") for s in root.findall("service")]
+    assert codes == ["graffiti", "sticker", "scratching", "other"]
+    assert root.find("service/metadata").text == "true"
+
+
+def test_service_definition_in_both_formats(client):
+    body = client.get(f"{BASE}/services/graffiti.json").get_json()
+    assert body["service_code"] == "graffiti"
+    codes = {a["code"]: a for a in body["attributes"]}
+    assert set(codes) == {"surface", "offensive"}
+    assert codes["offensive"]["datatype"] == "singlevaluelist"
+    assert {v["key"] for v in codes["offensive"]["values"]} == {"true", "false"}
+    root = xml(client.get(f"{BASE}/services/graffiti.xml"))
+    assert root.tag == "service_definition"
+    attrs = root.findall("attributes/attribute")
+    assert [a.findtext("code") for a in attrs] == ["surface", "offensive"]
+    assert attrs[0].findtext("variable") == "true" and attrs[0].findtext("order") == "1"
+    assert [v.findtext("key") for v in attrs[1].findall("values/value")] == ["true", "false"]
+
+
+@pytest.mark.parametrize("fmt", ["xml", "json"])
+def test_unknown_service_is_a_404_in_the_spec_error_form(client, fmt):
+    resp = client.get(f"{BASE}/services/potholes.{fmt}")
+    assert resp.status_code == 404
+    if fmt == "json":
+        assert resp.get_json() == [{"code": 404, "description": resp.get_json()[0]["description"]}]
+        assert "potholes" in resp.get_json()[0]["description"]
+    else:
+        root = xml(resp)
+        assert root.tag == "errors"
+        assert root.findtext("error/code") == "404" and "potholes" in root.findtext("error/description")
+
+
+def test_unknown_format_and_route_answer_spec_errors(client):
+    resp = client.get(f"{BASE}/services.yaml")
+    assert resp.status_code == 404 and xml(resp).tag == "errors"
+    resp = client.get(f"{BASE}/nothing.json")
+    assert resp.status_code == 404 and resp.get_json()[0]["code"] == 404
+
+
+def test_get_requests_default_window_is_the_last_90_days(client, reports):
+    body = client.get(f"{BASE}/requests.json").get_json()
+    ids = {r["service_request_id"] for r in body}
+    assert str(reports["recent_open"].id) in ids and str(reports["recent_closed"].id) in ids
+    assert str(reports["old"].id) not in ids
+    one = next(r for r in body if r["service_request_id"] == str(reports["recent_open"].id))
+    assert set(one) == set(REQUEST_FIELDS)
+    assert one["status"] == "open" and isinstance(one["lat"], float) and isinstance(one["long"], float)
+    assert one["requested_datetime"].endswith("+00:00")
+    assert one["expected_datetime"] is not None
+    assert one["description"] == "Schriftzug <b>am</b> Rathaus"
+
+
+def test_get_requests_never_shows_personal_data(client, reports):
+    for fmt in ("json", "xml"):
+        text = client.get(f"{BASE}/requests.{fmt}").get_data(as_text=True)
+        text += client.get(f"{BASE}/requests/{reports['recent_open'].id}.{fmt}").get_data(as_text=True)
+        assert "secret@example.org" not in text and "Mustermann" not in text and "0711" not in text
+
+
+def test_get_requests_filters(client, reports):
+    closed = client.get(f"{BASE}/requests.json?status=closed").get_json()
+    assert {r["service_request_id"] for r in closed} >= {str(reports["recent_closed"].id)}
+    assert all(r["status"] == "closed" for r in closed)
+    stickers = client.get(f"{BASE}/requests.json?service_code=sticker").get_json()
+    assert stickers and all(r["service_code"] == "sticker" for r in stickers)
+    old_start = (datetime.now(timezone.utc) - timedelta(days=130)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    old_end = (datetime.now(timezone.utc) - timedelta(days=100)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    old = client.get(f"{BASE}/requests.json", query_string={"start_date": old_start, "end_date": old_end}).get_json()
+    assert [r["service_request_id"] for r in old] == [str(reports["old"].id)]
+    by_id = client.get(f"{BASE}/requests.json?service_request_id={reports['old'].id},{reports['recent_open'].id}")
+    assert {r["service_request_id"] for r in by_id.get_json()} == {str(reports["old"].id),
+                                                                   str(reports["recent_open"].id)}
+
+
+@pytest.mark.parametrize("params,message", [
+    ({"start_date": "2026-01-01T00:00:00Z", "end_date": "2026-06-01T00:00:00Z"}, "90"),
+    ({"start_date": "yesterday"}, "start_date"),
+    ({"start_date": "2026-06-01T00:00:00Z", "end_date": "2026-01-01T00:00:00Z"}, "end_date"),
+    ({"status": "pending"}, "status"),
+    ({"service_code": "potholes"}, "potholes"),
+    ({"service_request_id": "abc"}, "service_request_id"),
+])
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_bad_query_parameters_are_400_in_the_spec_form(client, params, message, fmt):
+    resp = client.get(f"{BASE}/requests.{fmt}", query_string=params)
+    assert resp.status_code == 400
+    if fmt == "json":
+        assert resp.get_json()[0]["code"] == 400 and message in resp.get_json()[0]["description"]
+    else:
+        assert message in xml(resp).findtext("error/description")
+
+
+def test_single_request_in_xml_has_the_spec_elements(client, reports):
+    root = xml(client.get(f"{BASE}/requests/{reports['recent_closed'].id}.xml"))
+    assert root.tag == "service_requests"
+    req = root.find("request")
+    assert [child.tag for child in req] == REQUEST_FIELDS
+    assert req.findtext("status") == "closed" and req.findtext("service_code") == "sticker"
+
+
+def test_missing_request_is_404(client):
+    assert client.get(f"{BASE}/requests/999999999.json").status_code == 404
+    assert xml(client.get(f"{BASE}/requests/abc.xml")).findtext("error/code") == "404"
+
+
+def test_token_lookup(client, reports):
+    report = reports["recent_open"]
+    body = client.get(f"{BASE}/tokens/{report.token}.json").get_json()
+    assert body == [{"service_request_id": str(report.id), "token": report.token}]
+    assert client.get(f"{BASE}/tokens/nope.xml").status_code == 404
+
+
+def test_jurisdiction_is_checked_when_configured(app, client):
+    assert client.get(f"{BASE}/services.json?jurisdiction_id=anything").status_code == 200
+    app.config["OPEN311_JURISDICTION_ID"] = "heilbronn.de"
+    try:
+        assert client.get(f"{BASE}/services.json?jurisdiction_id=heilbronn.de").status_code == 200
+        resp = client.get(f"{BASE}/services.json?jurisdiction_id=stuttgart.de")
+        assert resp.status_code == 404 and "stuttgart.de" in resp.get_json()[0]["description"]
+    finally:
+        app.config.pop("OPEN311_JURISDICTION_ID")
+
+
+def test_api_keys_are_hashed_and_revocable(app):
+    row, plain = create_api_key("FixMyStreet Heilbronn")
+    assert plain not in row.key_hash and len(plain) >= 40
+    assert find_active_key(plain).id == row.id
+    assert find_active_key(plain[:-1] + ("A" if plain[-1] != "A" else "B")) is None
+    assert revoke_api_keys("FixMyStreet Heilbronn") == 1
+    assert find_active_key(plain) is None
+
+
+def test_api_key_cli(runner):
+    created = runner.invoke(args=["create-api-key", "Klarschiff"])
+    assert created.exit_code == 0, created.output
+    plain = created.output.strip().splitlines()[-1]
+    assert find_active_key(plain).name == "Klarschiff"
+    listed = runner.invoke(args=["list-api-keys"])
+    assert "Klarschiff" in listed.output and "active" in listed.output
+    assert runner.invoke(args=["revoke-api-key", "Klarschiff"]).exit_code == 0
+    assert find_active_key(plain) is None
+    assert runner.invoke(args=["revoke-api-key", "Klarschiff"]).exit_code != 0
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_post_without_a_valid_api_key_is_403(client, fmt):
+    data = {"service_code": "graffiti", "lat": "49.1418", "long": "9.2185"}
+    resp = client.post(f"{BASE}/requests.{fmt}", data=data)
+    assert resp.status_code == 403
+    resp = client.post(f"{BASE}/requests.{fmt}", data={**data, "api_key": "not-a-key-at-all"})
+    assert resp.status_code == 403
+    text = resp.get_data(as_text=True)
+    assert "api_key" in (json.loads(text)[0]["description"] if fmt == "json" else xml(resp).findtext(
+        "error/description"))
+
+
+def test_services_speak_english_on_request(client):
+    body = client.get(f"{BASE}/services.json", headers={"Accept-Language": "en"}).get_json()
+    assert body[1]["service_name"] == "Stickers / posters"
+    resp = client.get(f"{BASE}/requests.json?status=pending", headers={"Accept-Language": "en"})
+    assert resp.get_json()[0]["description"] == "status must be 'open' or 'closed'."
