@@ -64,12 +64,15 @@ class FreshContextClient(FlaskClient):
 
 
 @pytest.fixture(scope="session")
-def app(tmp_path_factory):
-    """The app on the migrated test database with the configured city synced."""
+def app(tmp_path_factory, scratch_database):
+    """The app on a fresh database of this session, migrated from scratch, with the configured city synced.
+
+    A database per test session keeps concurrent runs apart and always matches the migration files.
+    """
     var = tmp_path_factory.mktemp("var")
     application = create_app({
         "TESTING": True,
-        "SQLALCHEMY_DATABASE_URI": test_database_url(),
+        "SQLALCHEMY_DATABASE_URI": scratch_database(),
         "WTF_CSRF_ENABLED": False,
         "UPLOAD_DIR": str(var / "uploads"),
         "MAIL_OUTBOX_DIR": str(var / "outbox"),
