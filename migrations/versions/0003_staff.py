@@ -1,11 +1,10 @@
-"""staff area schema changes (reserved revision; empty until the area needs one)
+"""staff area: planning estimates on reports (area and method of the removal)
 
 Revision ID: 0003
 Revises: 0002
 """
-from alembic import op  # noqa: F401
-import sqlalchemy as sa  # noqa: F401
-import geoalchemy2  # noqa: F401
+from alembic import op
+import sqlalchemy as sa
 
 revision = "0003"
 down_revision = "0002"
@@ -14,8 +13,10 @@ depends_on = None
 
 
 def upgrade():
-    pass
+    op.add_column("reports", sa.Column("est_area_m2", sa.Numeric(8, 2), nullable=True))
+    op.add_column("reports", sa.Column("est_method", sa.String(length=32), nullable=True))
 
 
 def downgrade():
-    pass
+    op.drop_column("reports", "est_method")
+    op.drop_column("reports", "est_area_m2")
