@@ -129,6 +129,9 @@ class Report(db.Model):
         ForeignKey("reports.id", ondelete="SET NULL"), index=True
     )
     retagged: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+    # Staff's estimate for planning a crew's day (work time from area and method); set at triage.
+    est_area_m2: Mapped[float | None] = mapped_column(Numeric(8, 2))
+    est_method: Mapped[str | None] = mapped_column(String(32))
     priority: Mapped[int] = mapped_column(Integer, default=3, server_default="3")
     due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = _now()
