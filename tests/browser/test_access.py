@@ -1,0 +1,11 @@
+"""A citizen (not logged in) who opens staff and police URLs is refused."""
+import pytest
+
+
+@pytest.mark.parametrize("path", ["/staff/", "/police/"])
+def test_citizen_is_sent_to_login_for_staff_and_police_pages(phone, live_server, path):
+    phone.goto(live_server.url + path)
+    assert "/login" in phone.url
+    assert phone.locator("input[name=password]").is_visible()
+    assert "Gebäudemanagement" not in phone.inner_text("main")
+
