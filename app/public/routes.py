@@ -1,8 +1,20 @@
 """Citizen-facing pages and the health check."""
-from flask import jsonify, render_template
+from datetime import timedelta
 
+import click
+from flask import abort, current_app, jsonify, render_template, send_from_directory
+from flask_babel import gettext as _
+
+from app.city import current_city
+from app.extensions import db
+from app.models import CATEGORIES
 from app.public import bp
 from app.services.health import database_versions
+from app.services.photos import is_stored_name
+from app.services.reports import (
+    MAX_DESCRIPTION, MAX_PHOTOS, category_label, max_photo_bytes, photo_exists, public_status,
+    purge_reporter_contacts, status_label,
+)
 
 
 @bp.route("/")
@@ -19,3 +31,51 @@ def healthz():
     except Exception as exc:  # noqa: BLE001 - any database failure means "unhealthy"
         return jsonify({"status": "error", "database": str(exc.__class__.__name__)}), 503
     return jsonify({"status": "ok", **versions})
+
+
+# -- citizens: report form, status page, public map, photos --------------------------------------------
+
+@bp.route("/melden")
+def report_form():
+    """The mobile-first report page (map, location, photos, category); it submits to POST /api/v1/reports."""
+    city = current_city()
+    return render_template("public/report.html", city_center=city.center, city_zoom=city.zoom,
+                           categories=[(c, category_label(c)) for c in CATEGORIES], max_photos=MAX_PHOTOS,
+                           max_photo_mb=max_photo_bytes() // (1024 * 1024), max_description=MAX_DESCRIPTION)
+
+
+@bp.route("/karte")
+def map_page():
+    """The public map of reports: approximate positions, category and status only."""
+    city = current_city()
+    return render_template("public/map.html", city_center=city.center, city_zoom=city.zoom,
+                           categories=[(c, category_label(c)) for c in CATEGORIES])
+
+
+@bp.route("/r/<token>")
+def status_page(token):
+    """A report's public status page: status, history, thumbnails; no personal data."""
+    info = public_status(token)
+    if info is None:
+        abort(404, description=_("Keine Meldung mit diesem Link gefunden."))
+    return render_template("public/status.html", r=info, status_label=status_label, category_label=category_label)
+
+
+@bp.route("/media/<name>")
+def media(name):
+    """A stored photo or thumbnail, by its content-addressed name only."""
+    if not is_stored_name(name) or not photo_exists(name):
+        abort(404)
+    resp = send_from_directory(current_app.config["UPLOAD_DIR"], name, mimetype="image/jpeg", max_age=31536000)
+    resp.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+    resp.headers["X-Content-Type-Options"] = "nosniff"
+    return resp
+
+
+@bp.cli.command("purge-contacts")
+@click.option("--days", default=90, show_default=True, help="Days after a report was finished.")
+def purge_contacts_command(days):
+    """Forget reporters' contact data of reports finished more than DAYS ago (privacy note)."""
+    n = purge_reporter_contacts(timedelta(days=days))
+    db.session.commit()
+    click.echo(f"contact data removed from {n} reports")

@@ -1,11 +1,10 @@
-"""citizen area schema changes (reserved revision; empty until the area needs one)
+"""citizen area: the reporter's language for status e-mails, a fingerprint of idempotent requests
 
 Revision ID: 0002
 Revises: 0001
 """
-from alembic import op  # noqa: F401
-import sqlalchemy as sa  # noqa: F401
-import geoalchemy2  # noqa: F401
+from alembic import op
+import sqlalchemy as sa
 
 revision = "0002"
 down_revision = "0001"
@@ -14,8 +13,16 @@ depends_on = None
 
 
 def upgrade():
-    pass
+    # Status e-mails are written in the language the citizen used when reporting.
+    op.add_column("reports", sa.Column("reporter_locale", sa.String(length=8), nullable=True))
+    # A retry with the same Idempotency-Key but a different request is refused instead of replayed.
+    op.add_column("idempotency_keys", sa.Column("request_hash", sa.String(length=64), nullable=True))
+    # Finding the duplicates of a report (notifications, status page) and counting confirmations.
+    op.create_index("ix_reports_open_building", "reports", ["building_id", "created_at"],
+                    postgresql_where=sa.text("status IN ('new', 'verified', 'scheduled', 'notify_owner')"))
 
 
 def downgrade():
-    pass
+    op.drop_index("ix_reports_open_building", table_name="reports")
+    op.drop_column("idempotency_keys", "request_hash")
+    op.drop_column("reports", "reporter_locale")

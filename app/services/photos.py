@@ -1,0 +1,199 @@
+"""The photo pipeline: decode, orient, strip all metadata, bound the size, thumbnail, store content-addressed.
+
+Nothing a client sends is trusted: the bytes are decoded (never the extension or MIME type), images that
+would decompress to huge pixel counts are refused before decoding, and what is stored is a fresh JPEG
+re-encoded from pixels only (no EXIF, GPS, XMP, comments or ICC profile).
+"""
+import hashlib
+import io
+import logging
+import os
+import re
+import tempfile
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask_babel import gettext as _
+from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
+
+try:  # iPhone photos (HEIC/HEIF)
+    from pillow_heif import register_heif_opener
+
+    register_heif_opener()
+    HEIF = ("HEIF",)
+except ImportError:  # pragma: no cover - pillow-heif is a dependency
+    HEIF = ()
+
+log = logging.getLogger(__name__)
+Image.init()  # register every plugin now, so the format allow-list below can be checked
+
+ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP", *HEIF)
+MAX_PIXELS = 50_000_000       # a 50-megapixel camera; more is refused as a decompression bomb
+MAX_SIDE = 2048               # stored photos are bounded to this many pixels on the long side
+THUMB_SIDE = 400
+JPEG_QUALITY = 85
+NAME_PATTERN = re.compile(r"^[0-9a-f]{64}(?:_t)?\.jpg$")
+
+
+class PhotoError(ValueError):
+    """The upload is not a usable image; the message says why (shown to the citizen)."""
+
+
+@dataclass(frozen=True)
+class StoredPhoto:
+    """A stored photo: content hash, file names in the upload directory and pixel size."""
+
+    sha256: str
+    filename: str
+    thumb_filename: str
+    width: int
+    height: int
+
+
+@dataclass(frozen=True)
+class ProcessedPhoto:
+    """A decoded and cleaned photo, still in memory (nothing written yet)."""
+
+    sha256: str
+    jpeg: bytes
+    thumb: bytes
+    width: int
+    height: int
+
+    @property
+    def filename(self) -> str:
+        """Content-addressed name of the photo."""
+        return f"{self.sha256}.jpg"
+
+    @property
+    def thumb_filename(self) -> str:
+        """Content-addressed name of the thumbnail."""
+        return f"{self.sha256}_t.jpg"
+
+
+def _open(data: bytes) -> Image.Image:
+    """Open and fully decode `data`, refusing non-images, unsupported formats and decompression bombs."""
+    if not data:
+        raise PhotoError(_("Die Datei ist leer."))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            img = Image.open(io.BytesIO(data), formats=ACCEPTED_FORMATS)
+            if img.width * img.height > MAX_PIXELS:
+                raise PhotoError(_("Das Bild ist zu groß (mehr als %(n)d Megapixel).", n=MAX_PIXELS // 1_000_000))
+            img.load()
+        except PhotoError:
+            raise
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+            raise PhotoError(_("Das Bild ist zu groß (mehr als %(n)d Megapixel).", n=MAX_PIXELS // 1_000_000)) from exc
+        except UnidentifiedImageError as exc:
+            raise PhotoError(_("Die Datei ist kein Foto (erlaubt: JPEG, PNG, WebP, HEIC).")) from exc
+        except (OSError, SyntaxError, ValueError, EOFError, MemoryError) as exc:
+            raise PhotoError(_("Das Foto ist beschädigt oder unvollständig.")) from exc
+    return img
+
+
+def _to_srgb(img: Image.Image) -> Image.Image:
+    """Convert to plain RGB (colour-managed to sRGB when the photo has an ICC profile, e.g. iPhone P3)."""
+    icc = img.info.get("icc_profile")
+    if img.mode in ("RGBA", "LA") or (img.mode == "P" and "transparency" in img.info):
+        rgba = img.convert("RGBA")
+        background = Image.new("RGB", rgba.size, (255, 255, 255))
+        background.paste(rgba, mask=rgba.getchannel("A"))
+        img = background
+    elif img.mode != "RGB":
+        img = img.convert("RGB")
+    if icc:
+        try:
+            src = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+            img = ImageCms.profileToProfile(img, src, ImageCms.createProfile("sRGB"), outputMode="RGB")
+        except (ImageCms.PyCMSError, OSError, ValueError):
+            log.info("ICC profile could not be applied; keeping the pixels as they are")
+    return img
+
+
+def _encode(img: Image.Image) -> bytes:
+    """A fresh baseline JPEG of the pixels only: no EXIF, XMP, ICC profile or comment."""
+    out = io.BytesIO()
+    clean = Image.new("RGB", img.size)
+    clean.paste(img)
+    clean.save(out, "JPEG", quality=JPEG_QUALITY, optimize=True)
+    return out.getvalue()
+
+
+def process_photo(data: bytes) -> ProcessedPhoto:
+    """Decode, apply EXIF orientation, strip metadata, bound to MAX_SIDE and make a thumbnail (in memory)."""
+    img = _open(data)
+    try:
+        img = ImageOps.exif_transpose(img)
+    except (OSError, ValueError, KeyError, TypeError, ZeroDivisionError):
+        log.info("broken EXIF orientation ignored")
+    img = _to_srgb(img)
+    img.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
+    jpeg = _encode(img)
+    thumb_img = img.copy()
+    thumb_img.thumbnail((THUMB_SIDE, THUMB_SIDE), Image.Resampling.LANCZOS)
+    return ProcessedPhoto(hashlib.sha256(jpeg).hexdigest(), jpeg, _encode(thumb_img), img.width, img.height)
+
+
+def _write_atomic(path: Path, content: bytes) -> bool:
+    """Write `content` to `path` unless it exists; True when this call created the file."""
+    if path.exists():
+        return False
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".upload-")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(content)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return True
+
+
+def write_photo(photo: ProcessedPhoto, upload_dir) -> tuple[StoredPhoto, list[Path]]:
+    """Store a processed photo and its thumbnail; returns it and the files this call newly created."""
+    directory = Path(upload_dir)
+    directory.mkdir(parents=True, exist_ok=True)
+    created = []
+    for name, content in ((photo.filename, photo.jpeg), (photo.thumb_filename, photo.thumb)):
+        if _write_atomic(directory / name, content):
+            created.append(directory / name)
+    return StoredPhoto(photo.sha256, photo.filename, photo.thumb_filename, photo.width, photo.height), created
+
+
+def store_photo(data: bytes, upload_dir) -> StoredPhoto:
+    """Decode and clean `data` and store it under content-addressed names; raises PhotoError for non-images."""
+    stored, _ = write_photo(process_photo(data), upload_dir)
+    return stored
+
+
+def photo_gps(data: bytes) -> tuple[float, float] | None:
+    """The (lat, lon) a photo's EXIF GPS tags give, or None; read before the metadata is stripped."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            img = Image.open(io.BytesIO(data), formats=ACCEPTED_FORMATS)
+            gps = img.getexif().get_ifd(0x8825)
+    except Exception:  # noqa: BLE001 - a photo without readable GPS simply has no position
+        return None
+    try:
+        lat = _dms(gps[2]) * (-1 if str(gps.get(1, "N")).upper().startswith("S") else 1)
+        lon = _dms(gps[4]) * (-1 if str(gps.get(3, "E")).upper().startswith("W") else 1)
+    except (KeyError, TypeError, ValueError, ZeroDivisionError, IndexError):
+        return None
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180) or (lat == 0 and lon == 0):
+        return None
+    return lat, lon
+
+
+def _dms(value) -> float:
+    d, m, s = (float(v) for v in value)
+    return d + m / 60 + s / 3600
+
+
+def is_stored_name(name: str) -> bool:
+    """Whether `name` has the form of a content-addressed photo or thumbnail name."""
+    return bool(NAME_PATTERN.match(name))

@@ -1,0 +1,528 @@
+"""Citizen reports: validation, building snapping, duplicates, idempotent submission and public views.
+
+`submit_report` is the one use case every client (the web page, the JSON API, Open311) goes through:
+plain data in, plain answer out, one transaction, few queries.
+"""
+import hashlib
+import json
+import logging
+import math
+import re
+import secrets
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from flask import current_app
+from flask_babel import force_locale, get_locale
+from flask_babel import gettext as _
+from sqlalchemy import func, select, text
+
+from app.city import current_city
+from app.errors import ValidationFailed
+from app.extensions import db
+from app.models import CATEGORIES, OPEN_STATUSES, Confirmation, Photo, Report
+from app.services.mail import queue_mail
+from app.services.photos import PhotoError, photo_gps, process_photo, write_photo
+from app.services.sla import removal_target, targets_from_config
+from app.services.workflow import is_retag, record_creation, status_changed
+
+log = logging.getLogger(__name__)
+
+MAX_PHOTOS = 5
+MAX_DESCRIPTION = 2000
+MAX_EMAIL = 254
+SNAP_METRES = 30.0
+DUPLICATE_METRES = 15.0
+DUPLICATE_WINDOW = timedelta(days=30)
+NEARBY_METRES = 50.0
+MAP_GRID_METRES = 25.0          # public map positions are snapped to this grid (approximate)
+MAP_RECENT = timedelta(days=90)  # closed reports stay on the public map this long
+MAP_LIMIT = 5000
+SUBMIT_ENDPOINT = "POST /api/v1/reports"
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+TRUE, FALSE = {"1", "true", "on", "yes", "ja"}, {"", "0", "false", "off", "no", "nein"}
+OPEN_SQL = ", ".join(f"'{s}'" for s in OPEN_STATUSES)
+
+
+def max_photo_bytes() -> int:
+    """Largest accepted single photo in bytes (PHOTO_MAX_MB, default 15)."""
+    return int(current_app.config.get("PHOTO_MAX_MB", 15)) * 1024 * 1024
+
+
+# -- validation ------------------------------------------------------------------------------------------
+
+def _number(value, field, low, high, errors):
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    try:
+        number = float(value.strip() if isinstance(value, str) else value)
+    except (TypeError, ValueError):
+        errors.append((field, _("„%(value)s“ ist keine Zahl.", value=str(value)[:40])))
+        return None
+    if isinstance(value, bool) or not math.isfinite(number):
+        errors.append((field, _("„%(value)s“ ist keine Zahl.", value=str(value)[:40])))
+        return None
+    if not low <= number <= high:
+        errors.append((field, _("%(field)s muss zwischen %(low)s und %(high)s liegen.", field=field, low=low,
+                                high=high)))
+        return None
+    return number
+
+
+def parse_point(data: dict, errors: list) -> tuple[float | None, float | None]:
+    """Latitude and longitude (WGS84) from `data`; problems are appended to `errors`."""
+    lat = _number(data.get("lat"), "lat", -90, 90, errors)
+    lon = _number(data.get("lon"), "lon", -180, 180, errors)
+    return lat, lon
+
+
+def _flag(value, field, errors) -> bool:
+    if isinstance(value, bool):
+        return value
+    text_value = "" if value is None else str(value).strip().lower()
+    if text_value in TRUE:
+        return True
+    if text_value not in FALSE:
+        errors.append((field, _("Bitte „true“ oder „false“ angeben.")))
+    return False
+
+
+def _text(value, field, limit, errors) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        errors.append((field, _("Bitte Text angeben.")))
+        return None
+    value = CONTROL.sub("", value).strip()
+    if len(value) > limit:
+        errors.append((field, _("Der Text ist zu lang (%(n)d Zeichen, höchstens %(limit)d).", n=len(value),
+                                limit=limit)))
+        return None
+    return value or None
+
+
+def validate_report(data: dict, photos: list) -> tuple[dict, list]:
+    """Check every field and decode every photo; returns (clean values, processed photos) or raises."""
+    errors: list = []
+    status = 400
+    lat, lon = parse_point(data, errors)
+    category = str(data.get("category") or "").strip().lower()
+    if not category:
+        errors.append(("category", _("Bitte wählen Sie, was es ist (Kategorie).")))
+    elif category not in CATEGORIES:
+        errors.append(("category", _("Unbekannte Kategorie „%(value)s“. Erlaubt: %(allowed)s.",
+                                     value=category[:40], allowed=", ".join(CATEGORIES))))
+    description = _text(data.get("description"), "description", MAX_DESCRIPTION, errors)
+    email = _text(data.get("email"), "email", MAX_EMAIL, errors)
+    if email and not EMAIL.match(email):
+        errors.append(("email", _("Diese E-Mail-Adresse ist ungültig. Das Feld kann auch leer bleiben.")))
+    offensive = _flag(data.get("offensive"), "offensive", errors)
+
+    processed = []
+    if len(photos) > MAX_PHOTOS:
+        errors.append(("photos", _("Höchstens %(n)d Fotos pro Meldung (gesendet: %(sent)d).", n=MAX_PHOTOS,
+                                   sent=len(photos))))
+    else:
+        limit = max_photo_bytes()
+        for i, raw in enumerate(photos, start=1):
+            if len(raw) > limit:
+                status = 413
+                errors.append(("photos", _("Foto %(i)d ist zu groß (höchstens %(mb)d MB).", i=i,
+                                           mb=limit // (1024 * 1024))))
+                continue
+            try:
+                processed.append(process_photo(raw))
+            except PhotoError as exc:
+                errors.append(("photos", _("Foto %(i)d: %(reason)s", i=i, reason=str(exc))))
+
+    location_source = "client"
+    if lat is None and lon is None and not any(f in ("lat", "lon") for f, _m in errors):
+        gps = next((g for g in (photo_gps(raw) for raw in photos[:MAX_PHOTOS] if len(raw) <= max_photo_bytes())
+                    if g), None)
+        if gps:
+            lat, lon = gps
+            location_source = "photo"
+        else:
+            errors.append(("location", _("Bitte geben Sie den Ort an: „Meinen Standort verwenden“, die Nadel "
+                                         "auf der Karte verschieben oder eine Adresse suchen.")))
+    elif (lat is None) != (lon is None) and not any(f in ("lat", "lon") for f, _m in errors):
+        errors.append(("lat" if lat is None else "lon", _("Breite (lat) und Länge (lon) gehören zusammen.")))
+    if lat is not None and lon is not None and not current_city().contains(lon, lat):
+        errors.append(("location", _("Dieser Ort liegt außerhalb von %(city)s. Wir können nur Meldungen aus "
+                                     "dem Stadtgebiet von %(city)s bearbeiten.", city=current_city().name)))
+    if errors:
+        raise ValidationFailed(errors, status)
+    return {"lat": lat, "lon": lon, "category": category, "description": description, "email": email,
+            "offensive": offensive, "location_source": location_source}, processed
+
+
+def _request_hash(clean: dict, processed: list) -> str:
+    payload = {k: clean[k] for k in ("lat", "lon", "category", "description", "email", "offensive")}
+    payload["photos"] = [p.sha256 for p in processed]
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+
+def _check_key(key: str | None) -> str | None:
+    if key is None:
+        return None
+    key = key.strip()
+    if not key or len(key) > 200 or not key.isascii() or not key.isprintable():
+        raise ValidationFailed([("Idempotency-Key", _("Der Idempotency-Key muss 1 bis 200 sichtbare "
+                                                      "ASCII-Zeichen lang sein."))])
+    return key
+
+
+def _claim_key(key: str, endpoint: str, request_hash: str):
+    """Reserve `key` in this transaction; returns the first answer (status, body) when it was used before.
+
+    The insert waits for a concurrent request holding the same key, so two retries never both create.
+    """
+    claimed = db.session.execute(text(
+        "INSERT INTO idempotency_keys (key, endpoint, status_code, body, request_hash) "
+        "VALUES (:k, :e, 0, '{}'::jsonb, :h) ON CONFLICT DO NOTHING RETURNING key"),
+        {"k": key, "e": endpoint, "h": request_hash}).scalar()
+    if claimed is not None:
+        return None
+    row = db.session.execute(text(
+        "SELECT status_code, body, request_hash FROM idempotency_keys WHERE key = :k AND endpoint = :e"),
+        {"k": key, "e": endpoint}).one()
+    if row.request_hash and row.request_hash != request_hash:
+        raise ValidationFailed([("Idempotency-Key", _("Dieser Idempotency-Key wurde schon für eine andere "
+                                                      "Anfrage verwendet."))], 422)
+    return row.status_code, row.body
+
+
+def _store_answer(key: str, endpoint: str, status_code: int, body: dict) -> None:
+    db.session.execute(text(
+        "UPDATE idempotency_keys SET status_code = :s, body = CAST(:b AS jsonb) WHERE key = :k AND endpoint = :e"),
+        {"s": status_code, "b": json.dumps(body), "k": key, "e": endpoint})
+
+
+# -- spatial context -----------------------------------------------------------------------------------
+
+CONTEXT_SQL = text(f"""
+WITH p AS (SELECT ST_Transform(ST_SetSRID(ST_MakePoint(:lon, :lat), 4326), :srid) AS g),
+b AS (
+  SELECT b.id, b.address, b.name, b.owner_type
+  FROM buildings b, p
+  WHERE ST_DWithin(b.footprint_m, p.g, :snap)
+  ORDER BY ST_Distance(b.footprint_m, p.g), b.id
+  LIMIT 1)
+SELECT b.id AS building_id, b.address, b.name, b.owner_type,
+  (SELECT d.id FROM districts d, p WHERE ST_Intersects(d.geom_m, p.g) ORDER BY d.id LIMIT 1) AS district_id,
+  (SELECT c.id FROM (
+     SELECT r.id, 0 AS rank, 0.0 AS dist, r.created_at FROM reports r
+     WHERE r.building_id = b.id AND r.status IN ({OPEN_SQL}) AND r.created_at >= :since
+     UNION ALL
+     SELECT r.id, 1, ST_Distance(r.location_m, p.g), r.created_at FROM reports r, p
+     WHERE ST_DWithin(r.location_m, p.g, :dup) AND r.status IN ({OPEN_SQL}) AND r.created_at >= :since
+   ) c ORDER BY c.rank, c.dist, c.created_at, c.id LIMIT 1) AS duplicate_of
+FROM p LEFT JOIN b ON true
+""")
+
+
+def spatial_context(lon: float, lat: float, at: datetime):
+    """Snapped building (containing, else nearest within 30 m), district and open duplicate, in one query."""
+    return db.session.execute(CONTEXT_SQL, {
+        "lon": lon, "lat": lat, "srid": current_city().srid, "snap": SNAP_METRES, "dup": DUPLICATE_METRES,
+        "since": at - DUPLICATE_WINDOW}).one()
+
+
+# -- the use case ------------------------------------------------------------------------------------------
+
+def submit_report(data: dict, photos: list, source: str = "web", idempotency_key: str | None = None) -> dict:
+    """Validate, snap, de-duplicate and store one report with its photos; returns the public answer.
+
+    `data`: lat, lon, category, description, offensive, email (strings or typed values); `photos`: raw
+    bytes of each uploaded file. Raises ValidationFailed (nothing stored) on bad input. With an
+    `idempotency_key`, a repeated call returns the first answer and stores nothing new.
+    """
+    key = _check_key(idempotency_key)
+    clean, processed = validate_report(data, photos)
+    created_files: list[Path] = []
+    try:
+        if key:
+            replay = _claim_key(key, SUBMIT_ENDPOINT, _request_hash(clean, processed))
+            if replay is not None:
+                db.session.rollback()
+                return replay[1]
+        now = datetime.now(timezone.utc)
+        ctx = spatial_context(clean["lon"], clean["lat"], now)
+        target = removal_target(now, clean["offensive"], ctx.owner_type, targets_from_config(current_app.config))
+        status = "duplicate" if ctx.duplicate_of else "new"
+        report = Report(
+            token=secrets.token_urlsafe(24), category=clean["category"], description=clean["description"],
+            offensive=clean["offensive"], status=status, source=source, reporter_email=clean["email"],
+            reporter_locale=str(get_locale() or "de") if clean["email"] else None,
+            location=f"SRID=4326;POINT({clean['lon']:.7f} {clean['lat']:.7f})", building_id=ctx.building_id,
+            district_id=ctx.district_id, duplicate_of_id=ctx.duplicate_of, address=ctx.address,
+            retagged=is_retag(ctx.building_id, now), priority=target.priority, due_at=target.due_at,
+            created_at=now, updated_at=now, closed_at=now if ctx.duplicate_of else None)
+        db.session.add(report)
+        event = record_creation(report, at=now)
+        if ctx.duplicate_of:
+            event.note = f"duplicate of #{ctx.duplicate_of}"
+        for p in processed:
+            db.session.add(Photo(report=report, kind="report", sha256=p.sha256, filename=p.filename,
+                                 thumb_filename=p.thumb_filename, width=p.width, height=p.height))
+        db.session.flush()
+        answer = {
+            "id": report.id, "token": report.token, "status": status,
+            "building": None if ctx.building_id is None else {
+                "id": ctx.building_id, "address": ctx.address, "name": ctx.name, "owner_type": ctx.owner_type},
+            "duplicate_of": ctx.duplicate_of, "location": {"lat": clean["lat"], "lon": clean["lon"]},
+            "location_source": clean["location_source"], "photos": len(processed),
+            "created_at": now.isoformat(), "status_url": f"/r/{report.token}",
+        }
+        if key:
+            _store_answer(key, SUBMIT_ENDPOINT, 201, answer)
+        upload_dir = current_app.config["UPLOAD_DIR"]
+        for p in processed:
+            created_files.extend(write_photo(p, upload_dir)[1])
+        if clean["email"]:
+            _queue_received_mail(report)
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        for path in created_files:
+            path.unlink(missing_ok=True)
+        raise
+    log.info("report %s stored (building %s, duplicate of %s, %d photos)", answer["id"], ctx.building_id,
+             ctx.duplicate_of, len(processed))
+    return answer
+
+
+# -- confirmations, nearby, public views ------------------------------------------------------------------
+
+def report_by_token(token: str) -> Report | None:
+    """The report with this public token, or None."""
+    if not token or len(token) > 64:
+        return None
+    return db.session.scalar(select(Report).where(Report.token == token))
+
+
+def confirmation_count(report_id: int) -> int:
+    """Citizens who said "I see it too" plus the reports recorded as its duplicates."""
+    return db.session.scalar(text(
+        "SELECT (SELECT count(*) FROM confirmations WHERE report_id = :id)"
+        " + (SELECT count(*) FROM reports WHERE duplicate_of_id = :id)"), {"id": report_id})
+
+
+def confirm_report(token: str, idempotency_key: str | None = None) -> dict | None:
+    """Add "I see it too" to an open report; None when the token is unknown."""
+    key = _check_key(idempotency_key)
+    report = report_by_token(token)
+    if report is None:
+        return None
+    endpoint = "POST /api/v1/reports/confirm"
+    try:
+        if key:
+            replay = _claim_key(key, endpoint, hashlib.sha256(token.encode()).hexdigest())
+            if replay is not None:
+                db.session.rollback()
+                return replay[1]
+        if report.status not in OPEN_STATUSES:
+            raise ValidationFailed([("token", _("Diese Meldung ist bereits abgeschlossen. Bitte senden Sie eine "
+                                                "neue Meldung, falls der Schaden noch da ist."))], 409)
+        db.session.add(Confirmation(report_id=report.id))
+        db.session.flush()
+        answer = {"token": report.token, "status": report.status, "confirmations": confirmation_count(report.id)}
+        if key:
+            _store_answer(key, endpoint, 200, answer)
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    return answer
+
+
+def _photo_urls(filename: str, thumb: str) -> dict:
+    return {"url": f"/media/{filename}", "thumb_url": f"/media/{thumb}"}
+
+
+def nearby_reports(data: dict) -> list[dict]:
+    """Open reports within 50 m of lat/lon (nearest first, at most 10), for "is it one of these?"."""
+    errors: list = []
+    lat, lon = parse_point(data, errors)
+    if not errors and (lat is None or lon is None):
+        errors.append(("location", _("Bitte lat und lon angeben.")))
+    if errors:
+        raise ValidationFailed(errors)
+    rows = db.session.execute(text(f"""
+        WITH p AS (SELECT ST_Transform(ST_SetSRID(ST_MakePoint(:lon, :lat), 4326), :srid) AS g)
+        SELECT r.id, r.token, r.category, r.status, r.created_at, round(ST_Distance(r.location_m, p.g)) AS dist,
+               (SELECT ph.thumb_filename FROM photos ph WHERE ph.report_id = r.id ORDER BY ph.id LIMIT 1) AS thumb,
+               (SELECT count(*) FROM confirmations c WHERE c.report_id = r.id)
+               + (SELECT count(*) FROM reports d WHERE d.duplicate_of_id = r.id) AS confirmations
+        FROM reports r, p
+        WHERE ST_DWithin(r.location_m, p.g, :radius) AND r.status IN ({OPEN_SQL})
+        ORDER BY ST_Distance(r.location_m, p.g), r.id LIMIT 10"""),
+        {"lat": lat, "lon": lon, "srid": current_city().srid, "radius": NEARBY_METRES}).all()
+    return [{"token": r.token, "category": r.category, "status": r.status, "created_at": r.created_at.isoformat(),
+             "distance_m": int(r.dist), "confirmations": r.confirmations,
+             "thumb_url": f"/media/{r.thumb}" if r.thumb else None} for r in rows]
+
+
+def public_status(token: str) -> dict | None:
+    """What anyone with the link may see of a report: status, history, photos; no personal data."""
+    report = report_by_token(token)
+    if report is None:
+        return None
+    point = db.session.execute(select(func.ST_Y(Report.location), func.ST_X(Report.location))
+                               .where(Report.id == report.id)).one()
+    original = None
+    if report.duplicate_of_id:
+        o = db.session.get(Report, report.duplicate_of_id)
+        if o is not None:
+            original = {"status": o.status, "created_at": o.created_at.isoformat(),
+                        "confirmations": confirmation_count(o.id)}
+    building = report.building
+    return {
+        "token": report.token, "category": report.category, "offensive": report.offensive,
+        "status": report.status, "created_at": report.created_at.isoformat(),
+        "updated_at": report.updated_at.isoformat(),
+        "location": {"lat": round(point[0], 4), "lon": round(point[1], 4)},
+        "address": building.address if building else report.address,
+        "building_name": building.name if building else None,
+        "history": [{"status": e.to_status, "at": e.created_at.isoformat()} for e in report.events],
+        "photos": [{**_photo_urls(p.filename, p.thumb_filename), "kind": p.kind, "width": p.width,
+                    "height": p.height} for p in report.photos],
+        "confirmations": confirmation_count(report.id),
+        "duplicate_of": original,
+    }
+
+
+def parse_bbox(value: str | None) -> tuple[float, float, float, float]:
+    """minlon,minlat,maxlon,maxlat from a query string value; raises ValidationFailed."""
+    message = _("bbox muss „minlon,minlat,maxlon,maxlat“ sein (vier Zahlen in WGS84, min < max).")
+    try:
+        parts = [float(v) for v in (value or "").split(",")]
+    except ValueError:
+        raise ValidationFailed([("bbox", message)]) from None
+    if len(parts) != 4 or not all(math.isfinite(v) for v in parts):
+        raise ValidationFailed([("bbox", message)])
+    minlon, minlat, maxlon, maxlat = parts
+    if not (-180 <= minlon < maxlon <= 180 and -90 <= minlat < maxlat <= 90):
+        raise ValidationFailed([("bbox", message)])
+    return minlon, minlat, maxlon, maxlat
+
+
+def map_features(bbox: tuple[float, float, float, float]) -> dict:
+    """A GeoJSON FeatureCollection of reports in `bbox` at approximate (grid-snapped) positions.
+
+    Open reports, and finished ones of the last 90 days; no duplicates or rejected reports, no text, no
+    personal data.
+    """
+    rows = db.session.execute(text(f"""
+        SELECT r.id, r.category, r.status, r.created_at,
+               ST_X(q.g) AS lon, ST_Y(q.g) AS lat
+        FROM reports r
+        CROSS JOIN LATERAL (SELECT ST_Transform(ST_SnapToGrid(r.location_m, :grid), 4326) AS g) q
+        WHERE r.location && ST_MakeEnvelope(:minlon, :minlat, :maxlon, :maxlat, 4326)
+          AND (r.status IN ({OPEN_SQL}) OR (r.status IN ('removed', 'closed') AND r.updated_at >= :recent))
+        ORDER BY r.created_at DESC LIMIT :limit"""),
+        {"grid": MAP_GRID_METRES, "minlon": bbox[0], "minlat": bbox[1], "maxlon": bbox[2], "maxlat": bbox[3],
+         "recent": datetime.now(timezone.utc) - MAP_RECENT, "limit": MAP_LIMIT + 1}).all()
+    features = [{
+        "type": "Feature", "id": r.id,
+        "geometry": {"type": "Point", "coordinates": [round(r.lon, 6), round(r.lat, 6)]},
+        "properties": {"category": r.category, "status": r.status, "open": r.status in OPEN_STATUSES,
+                       "date": r.created_at.date().isoformat()},
+    } for r in rows[:MAP_LIMIT]]
+    return {"type": "FeatureCollection", "features": features, "truncated": len(rows) > MAP_LIMIT}
+
+
+def search_addresses(query: str, limit: int = 8) -> list[dict]:
+    """Buildings whose address or name contains `query` (at least 3 characters), with a point to show."""
+    q = CONTROL.sub("", query or "").strip()
+    if len(q) < 3:
+        return []
+    pattern = "%" + q.replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_") + "%"
+    rows = db.session.execute(text("""
+        SELECT b.address, b.name, ST_Y(pt) AS lat, ST_X(pt) AS lon
+        FROM buildings b CROSS JOIN LATERAL (SELECT ST_PointOnSurface(b.footprint) AS pt) s
+        WHERE b.address ILIKE :p OR b.name ILIKE :p
+        ORDER BY (b.address ILIKE :start) DESC, b.address LIMIT :limit"""),
+        {"p": pattern, "start": pattern[1:], "limit": limit}).all()
+    return [{"label": ", ".join(x for x in (r.name, r.address) if x), "lat": round(r.lat, 7),
+             "lon": round(r.lon, 7)} for r in rows]
+
+
+# -- e-mail ---------------------------------------------------------------------------------------------
+
+def status_link(token: str) -> str:
+    """The absolute (when PUBLIC_BASE_URL or a request is known) link to a report's status page."""
+    from flask import has_request_context, request
+
+    base = current_app.config.get("PUBLIC_BASE_URL") or (request.host_url if has_request_context() else "")
+    return base.rstrip("/") + f"/r/{token}"
+
+
+def status_label(status: str) -> str:
+    """The citizen-facing name of a status, in the current language."""
+    return {
+        "new": _("Eingegangen"), "verified": _("Geprüft"), "scheduled": _("Entfernung geplant"),
+        "removed": _("Entfernt"), "closed": _("Abgeschlossen"), "rejected": _("Abgelehnt"),
+        "duplicate": _("Bereits gemeldet"), "notify_owner": _("Eigentümer wird benachrichtigt"),
+    }.get(status, status)
+
+
+def category_label(category: str) -> str:
+    """The citizen-facing name of a category, in the current language."""
+    return {
+        "graffiti": _("Graffiti"), "sticker": _("Aufkleber / Plakat"),
+        "scratching": _("Kratzer / Ätzung"), "other": _("Andere Sachbeschädigung"),
+    }.get(category, category)
+
+
+def _queue_received_mail(report: Report) -> None:
+    with force_locale(report.reporter_locale or "de"):
+        subject = _("Ihre Meldung ist eingegangen (%(category)s)", category=category_label(report.category))
+        body = _("Vielen Dank für Ihre Meldung an %(city)s.\n\nStatus: %(status)s\nHier verfolgen Sie, was "
+                 "passiert: %(link)s\n\nSie erhalten eine kurze Nachricht, wenn sich der Status ändert.",
+                 city=current_city().name, status=status_label(report.status), link=status_link(report.token))
+    queue_mail(db.session, report.reporter_email, subject, body)
+
+
+def notify_status_change(sender, report: Report, event, **_kw) -> None:
+    """Receiver of workflow.status_changed: a short message to the reporter and to reporters of duplicates."""
+    recipients = [(report.reporter_email, report.reporter_locale, report.token)] if report.reporter_email else []
+    if report.id is not None:
+        recipients += db.session.execute(
+            select(Report.reporter_email, Report.reporter_locale, Report.token)
+            .where(Report.duplicate_of_id == report.id, Report.status == "duplicate",
+                   Report.reporter_email.is_not(None))).all()
+    for email, locale, token in recipients:
+        with force_locale(locale or "de"):
+            subject = _("Ihre Meldung: %(status)s", status=status_label(event.to_status))
+            body = _("Der Status der Meldung (%(category)s) hat sich geändert: %(status)s.\n\nVerlauf und Fotos: "
+                     "%(link)s", category=category_label(report.category), status=status_label(event.to_status),
+                     link=status_link(token))
+        queue_mail(db.session, email, subject, body)
+
+
+def purge_reporter_contacts(older_than: timedelta = timedelta(days=90)) -> int:
+    """Forget reporters' e-mail addresses of reports finished longer ago than `older_than`; returns how many."""
+    cutoff = datetime.now(timezone.utc) - older_than
+    result = db.session.execute(text(
+        "UPDATE reports SET reporter_email = NULL, reporter_name = NULL, reporter_phone = NULL, "
+        "reporter_locale = NULL WHERE closed_at < :cutoff "
+        "AND (reporter_email IS NOT NULL OR reporter_name IS NOT NULL OR reporter_phone IS NOT NULL) "
+        "AND (status IN ('closed', 'rejected') OR (status = 'duplicate' AND NOT EXISTS ("
+        f"  SELECT 1 FROM reports o WHERE o.id = reports.duplicate_of_id AND (o.status IN ({OPEN_SQL}) "
+        "   OR o.closed_at IS NULL OR o.closed_at >= :cutoff))))"),
+        {"cutoff": cutoff})
+    db.session.execute(text("DELETE FROM idempotency_keys WHERE created_at < :c"),
+                       {"c": datetime.now(timezone.utc) - timedelta(days=7)})
+    return result.rowcount
+
+
+status_changed.connect(notify_status_change)
+
+
+def photo_exists(filename: str) -> bool:
+    """Whether a stored photo or thumbnail has this file name."""
+    return db.session.execute(text(
+        "SELECT EXISTS (SELECT 1 FROM photos WHERE sha256 = :h AND (filename = :n OR thumb_filename = :n))"),
+        {"h": filename[:64], "n": filename}).scalar()
