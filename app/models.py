@@ -11,7 +11,7 @@ from flask_login import UserMixin
 from geoalchemy2 import Geometry
 from sqlalchemy import (
     BigInteger, Boolean, CheckConstraint, Date, DateTime, Float, ForeignKey, Index, Integer, Numeric,
-    String, Text, UniqueConstraint, func,
+    String, Text, UniqueConstraint, func, text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -121,6 +121,7 @@ class Report(db.Model):
     reporter_email: Mapped[str | None] = mapped_column(String(254))
     reporter_name: Mapped[str | None] = mapped_column(String(200))
     reporter_phone: Mapped[str | None] = mapped_column(String(50))
+    reporter_locale: Mapped[str | None] = mapped_column(String(8))  # language of status e-mails
     location = mapped_column(Geometry("POINT", srid=4326, spatial_index=True), nullable=False)
     location_m = mapped_column(Geometry("POINT", srid=-1, spatial_index=True))
     building_id: Mapped[int | None] = mapped_column(ForeignKey("buildings.id", ondelete="SET NULL"), index=True)
@@ -150,6 +151,8 @@ class Report(db.Model):
         CheckConstraint(_in("source", SOURCES), name="source"),
         Index("ix_reports_status_created", "status", "created_at"),
         Index("ix_reports_created_at", "created_at"),
+        Index("ix_reports_open_building", "building_id", "created_at",
+              postgresql_where=text("status IN ('new', 'verified', 'scheduled', 'notify_owner')")),
     )
 
 
@@ -202,6 +205,7 @@ class IdempotencyKey(db.Model):
     endpoint: Mapped[str] = mapped_column(String(100), primary_key=True)
     status_code: Mapped[int] = mapped_column(Integer)
     body = mapped_column(JSONB, nullable=False)
+    request_hash: Mapped[str | None] = mapped_column(String(64))  # a reused key with another request is refused
     created_at: Mapped[datetime] = _now()
 
 
