@@ -5,3 +5,4 @@ bp = Blueprint("api", __name__)
 
 from app.api import routes  # noqa: E402,F401
 from app.api import reports  # noqa: E402,F401
+from app.api import staff  # noqa: E402,F401

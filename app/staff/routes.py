@@ -1,12 +1,240 @@
-"""Staff pages."""
-from flask import render_template
+"""Staff pages: overview, triage queue, job details, removals, crew-day planning, statistics."""
+from datetime import date, datetime, timezone
+
+from flask import Response, abort, current_app, flash, redirect, render_template, request, send_from_directory, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
 
 from app.auth.roles import role_required
+from app.city import current_city
+from app.errors import ValidationFailed
+from app.extensions import db
+from app.models import CATEGORIES, OWNER_TYPES, REMOVAL_METHODS, STATUSES
+from app.services import planning, removals, statistics, triage
+from app.services.workflow import TRANSITIONS, WorkflowError
 from app.staff import bp
+from gis.maps_staff import plan_map
 
 
 @bp.route("/")
 @role_required("staff")
 def index():
-    """Staff start page."""
-    return render_template("staff/index.html")
+    """Staff start page: counts and the overview map (data is loaded per visible area from the API)."""
+    return render_template("staff/index.html", summary=triage.summary())
+
+
+@bp.route("/queue")
+@role_required("staff")
+def queue():
+    """The triage queue with filters."""
+    filters = triage.parse_filters(request.args)
+    jobs, total = triage.job_queue(filters)
+    return render_template("staff/queue.html", jobs=jobs, total=total, filters=filters, statuses=STATUSES,
+                           categories=CATEGORIES, owner_types=OWNER_TYPES, districts=triage.districts(),
+                           now=datetime.now(timezone.utc))
+
+
+def _job_page(report, error=None, status=200):
+    removal_rows = triage.removals_of(report)
+    return render_template(
+        "staff/job.html", report=report, target=triage.target_of(report), linked=triage.linked_reports(report),
+        history=triage.history(report), removals=removal_rows,
+        photos=removals.after_photos([r.id for r in removal_rows]), allowed=sorted(TRANSITIONS[report.status]),
+        methods=REMOVAL_METHODS, error=error, now=datetime.now(timezone.utc), today=date.today().isoformat(),
+    ), status
+
+
+@bp.route("/jobs/<int:report_id>")
+@role_required("staff")
+def job(report_id):
+    """One job: report, building, linked reports, due time, history, removals, actions."""
+    return _job_page(triage.get_report(report_id))
+
+
+@bp.route("/jobs/<int:report_id>/status", methods=["POST"])
+@role_required("staff")
+def change_status(report_id):
+    """Apply a status change from the job page; illegal ones are refused with a message (409)."""
+    report = triage.get_report(report_id)
+    form = request.form
+    try:
+        dup = form.get("duplicate_of") or None
+        triage.change_job_status(report, form.get("to", ""), current_user, note=form.get("note"),
+                                 duplicate_of=int(dup) if dup and dup.isdigit() else (dup and -1),
+                                 est_area=form.get("est_area_m2"), est_method=form.get("est_method"))
+    except WorkflowError as exc:
+        db.session.rollback()
+        return _job_page(triage.get_report(report_id), error=str(exc), status=409)
+    db.session.commit()
+    flash(_("Status geändert: %(status)s", status=_status_label(report.status)))
+    return redirect(url_for("staff.job", report_id=report_id))
+
+
+@bp.route("/jobs/<int:report_id>/merge", methods=["POST"])
+@role_required("staff")
+def merge(report_id):
+    """Link the other open reports of the building to this job as duplicates."""
+    report = triage.get_report(report_id)
+    n = triage.merge_into(report, current_user)
+    db.session.commit()
+    flash(_("%(n)d Meldungen als Duplikat verknüpft.", n=n))
+    return redirect(url_for("staff.job", report_id=report_id))
+
+
+@bp.route("/jobs/<int:report_id>/removal", methods=["POST"])
+@role_required("staff")
+def record_removal(report_id):
+    """Record a removal (with an optional after-photo); the job becomes 'removed'."""
+    report = triage.get_report(report_id)
+    data = removals.parse_removal(request.form)
+    upload = request.files.get("photo")
+    photo = upload.read() if upload and upload.filename else None
+    try:
+        removals.record_removal(report, data, current_user, photo=photo)
+    except WorkflowError as exc:
+        db.session.rollback()
+        return _job_page(triage.get_report(report_id), error=str(exc), status=409)
+    db.session.commit()
+    flash(_("Entfernung gespeichert."))
+    return redirect(url_for("staff.job", report_id=report_id))
+
+
+@bp.route("/photos/<path:name>")
+@role_required("staff")
+def photo(name):
+    """A stored photo (content-addressed file name) for staff pages."""
+    from app.services.photos import is_stored_name
+
+    if not is_stored_name(name):
+        abort(404)
+    return send_from_directory(current_app.config["UPLOAD_DIR"], name, max_age=86400)
+
+
+@bp.route("/plans")
+@role_required("staff")
+def plans():
+    """Recent crew plans and the form for a new one."""
+    return render_template("staff/plans.html", plans=planning.recent_plans())
+
+
+@bp.route("/plans/new", methods=["GET", "POST"])
+@role_required("staff")
+def new_plan():
+    """Pick jobs (or take the proposal that fits a shift), preview the order, then save and schedule."""
+    s = planning.settings()
+    if request.method == "POST":
+        day = _parse_day(request.form.get("day"))
+        ids = planning.parse_ids(request.form.getlist("jobs"))
+        plan = planning.create_plan(day, request.form.get("crew", ""), ids, current_user)
+        db.session.commit()
+        flash(_("Tagesplan gespeichert; %(n)d Aufträge sind eingeplant.", n=len(plan.stops)))
+        return redirect(url_for("staff.plan", plan_id=plan.id))
+    shift = request.args.get("shift", type=float) or s.shift_hours
+    if not 0.5 <= shift <= 16:
+        raise ValidationFailed([("shift", "A shift lasts between 0.5 and 16 hours.")])
+    proposal = planning.propose(shift) if request.args.get("propose") else None
+    chosen = {j.id for j in proposal.jobs} if proposal else set()
+    preview = None
+    if request.args.getlist("jobs"):
+        preview = planning.build_tour(planning.jobs_by_ids(planning.parse_ids(request.args.getlist("jobs"))))
+        chosen = {j.id for j in preview.jobs}
+    return render_template("staff/plan_new.html", candidates=planning.candidates(), proposal=proposal or preview,
+                           chosen=chosen, settings=s, shift=shift, today=date.today().isoformat())
+
+
+def _parse_day(value) -> date:
+    try:
+        return date.fromisoformat(value or "")
+    except ValueError:
+        raise ValidationFailed([("day", f"'{value}' is not a date (YYYY-MM-DD).")]) from None
+
+
+@bp.route("/plans/<int:plan_id>")
+@role_required("staff")
+def plan(plan_id):
+    """A crew plan: map, stops and exports."""
+    p = planning.get_plan(plan_id)
+    return render_template("staff/plan.html", plan=p, tour=planning.plan_tour(p))
+
+
+@bp.route("/plans/<int:plan_id>/map")
+@role_required("staff")
+def plan_map_page(plan_id):
+    """The plan as a standalone folium map (numbered stops, route, footprints, priority colours)."""
+    p = planning.get_plan(plan_id)
+    tour = planning.plan_tour(p)
+    stops = [{"seq": i, "lat": j.lat, "lon": j.lon, "priority": j.priority, "overdue": j.overdue,
+              "title": j.address or _("Auftrag %(id)s", id=j.id),
+              "popup": [(_("Auftrag"), f"#{j.id}"), (_("Adresse"), j.address or "–"),
+                        (_("Kategorie"), _category_label(j.category)), (_("Priorität"), j.priority),
+                        (_("Fällig"), j.due_at.strftime("%d.%m.%Y %H:%M") if j.due_at else "–"),
+                        (_("Methode"), _method_label(j.method)), (_("Fläche"), f"{j.area_m2:.1f} m²"),
+                        (_("Beschreibung"), j.description or "–")]}
+             for i, j in enumerate(tour.jobs, start=1)]
+    city = current_city()
+    m = plan_map((p.depot_lat, p.depot_lon), stops, tour.footprints, url_for("static", filename="vendor"),
+                 boundary=city.boundary.__geo_interface__, attribution=city.attribution,
+                 labels={"depot": _("Depot"), "route": _("Route"), "buildings": _("Gebäude")})
+    return Response(m.get_root().render(), mimetype="text/html")
+
+
+@bp.route("/plans/<int:plan_id>/sheet")
+@role_required("staff")
+def plan_sheet(plan_id):
+    """The printable work sheet of a plan."""
+    p = planning.get_plan(plan_id)
+    return render_template("staff/plan_sheet.html", plan=p, tour=planning.plan_tour(p))
+
+
+@bp.route("/plans/<int:plan_id>.csv")
+@role_required("staff")
+def plan_csv(plan_id):
+    """The plan's stops as CSV."""
+    p = planning.get_plan(plan_id)
+    return Response(planning.plan_csv(p, planning.plan_tour(p)), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="crew-plan-{p.id}.csv"'})
+
+
+@bp.route("/plans/<int:plan_id>.gpx")
+@role_required("staff")
+def plan_gpx(plan_id):
+    """The plan as GPX (waypoints and the route)."""
+    p = planning.get_plan(plan_id)
+    return Response(planning.plan_gpx(p, planning.plan_tour(p)), mimetype="application/gpx+xml",
+                    headers={"Content-Disposition": f'attachment; filename="crew-plan-{p.id}.gpx"'})
+
+
+@bp.route("/statistics")
+@role_required("staff")
+def stats():
+    """Monthly figures for the steering committee, with charts."""
+    query = statistics.parse_query(request.args)
+    return render_template("staff/statistics.html", query=query, table=statistics.monthly(query),
+                           totals=statistics.monthly(query, by_district=False), districts=triage.districts())
+
+
+@bp.route("/statistics.csv")
+@role_required("staff")
+def stats_csv():
+    """The monthly figures per district as CSV."""
+    query = statistics.parse_query(request.args)
+    return Response(statistics.to_csv(statistics.monthly(query)), mimetype="text/csv",
+                    headers={"Content-Disposition": 'attachment; filename="graffiti-statistics.csv"'})
+
+
+def _status_label(status):
+    from app.staff.labels import STATUS_LABELS
+
+    return STATUS_LABELS.get(status, status)
+
+
+def _category_label(category):
+    from app.staff.labels import category_label
+
+    return category_label(category)
+
+
+def _method_label(method):
+    from app.staff.labels import method_label
+
+    return method_label(method)

@@ -1,0 +1,109 @@
+"""Removal records: date, crew, method, area, cost and an after-photo; the job becomes 'removed'."""
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from decimal import Decimal, InvalidOperation
+
+from flask import current_app
+
+from app.errors import ValidationFailed
+from app.extensions import db
+from app.models import REMOVAL_METHODS, Photo, Removal, Report
+from app.services import workflow
+from app.services.workdays import LOCAL_TZ
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class RemovalInput:
+    """A removal as entered by staff, already checked."""
+
+    removed_on: date
+    crew: str | None
+    method: str
+    area_m2: Decimal
+    cost_eur: Decimal
+    note: str | None
+
+
+def _decimal(value, field, label, maximum):
+    try:
+        number = Decimal(str(value).strip().replace(",", "."))
+        if not number.is_finite():
+            raise InvalidOperation
+    except (InvalidOperation, ValueError):
+        return None, (field, f"{label}: '{value}' is not a number.")
+    if number < 0 or number > maximum:
+        return None, (field, f"{label} must be between 0 and {maximum}.")
+    return number.quantize(Decimal("0.01")), None
+
+
+def parse_removal(form, today: date | None = None) -> RemovalInput:
+    """Check a removal form (removed_on, crew, method, area_m2, cost_eur, note); all errors at once."""
+    today = today or datetime.now(LOCAL_TZ).date()
+    errors = []
+    raw_day = (form.get("removed_on") or "").strip()
+    removed_on = None
+    try:
+        removed_on = date.fromisoformat(raw_day) if raw_day else today
+        if removed_on > today:
+            errors.append(("removed_on", "The removal date lies in the future."))
+    except ValueError:
+        errors.append(("removed_on", f"'{raw_day}' is not a date (YYYY-MM-DD)."))
+    method = form.get("method") or ""
+    if method not in REMOVAL_METHODS:
+        errors.append(("method", f"Choose a method: {', '.join(REMOVAL_METHODS)}."))
+    area, err = _decimal(form.get("area_m2", ""), "area_m2", "Area (m²)", 10000)
+    errors += [err] if err else []
+    cost, err = _decimal(form.get("cost_eur", ""), "cost_eur", "Cost (EUR)", 1_000_000)
+    errors += [err] if err else []
+    if errors:
+        raise ValidationFailed(errors)
+    crew = (form.get("crew") or "").strip()[:100] or None
+    note = (form.get("note") or "").strip()[:2000] or None
+    return RemovalInput(removed_on, crew, method, area, cost, note)
+
+
+def record_removal(report: Report, data: RemovalInput, user, photo: bytes | None = None) -> Removal:
+    """Store the removal (and its after-photo) and move the job to 'removed'; nothing is kept on a refusal."""
+    if report.status != "scheduled":
+        raise workflow.WorkflowError(
+            f"Only scheduled jobs can be recorded as removed; this one is '{report.status}'. Schedule it first.")
+    if data.removed_on < report.created_at.astimezone(LOCAL_TZ).date():
+        raise ValidationFailed([("removed_on", "The removal date lies before the report was made.")])
+    stored = None
+    if photo:
+        from app.services.photos import PhotoError, store_photo
+
+        try:
+            stored = store_photo(photo, current_app.config["UPLOAD_DIR"])
+        except PhotoError as exc:
+            raise ValidationFailed([("photo", str(exc))]) from exc
+    removal = Removal(report_id=report.id, removed_on=data.removed_on, crew=data.crew, method=data.method,
+                      area_m2=data.area_m2, cost_eur=data.cost_eur, note=data.note,
+                      created_by_id=getattr(user, "id", None))
+    db.session.add(removal)
+    db.session.flush()
+    if stored is not None:
+        db.session.add(Photo(removal_id=removal.id, kind="after", sha256=stored.sha256, filename=stored.filename,
+                             thumb_filename=stored.thumb_filename, width=stored.width, height=stored.height))
+    now = datetime.now(timezone.utc)
+    at = now if data.removed_on == now.astimezone(LOCAL_TZ).date() else \
+        datetime.combine(data.removed_on, datetime.min.time().replace(hour=12), tzinfo=LOCAL_TZ)
+    workflow.change_status(report, "removed", user, note=data.note, at=now)
+    report.removed_at = min(at, now)  # the day the crew worked, for the statistics
+    log.info("removal %s recorded for report %s (%s m², %s EUR)", removal.id, report.id, data.area_m2, data.cost_eur)
+    return removal
+
+
+def after_photos(removal_ids) -> dict[int, list[Photo]]:
+    """After-photos by removal id."""
+    from sqlalchemy import select
+
+    result: dict[int, list[Photo]] = {}
+    if not removal_ids:
+        return result
+    for p in db.session.scalars(select(Photo).where(Photo.removal_id.in_(list(removal_ids))).order_by(Photo.id)):
+        result.setdefault(p.removal_id, []).append(p)
+    return result

@@ -1,0 +1,131 @@
+"""Monthly figures for the steering committee, per district: reports, removals, speed, re-tagging, cost."""
+import csv
+import io
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import text
+
+from app.errors import ValidationFailed
+from app.extensions import db
+from app.services.workdays import LOCAL_TZ
+
+RETAG_DAYS = 90
+COLUMNS = ("month", "district", "received", "removals", "median_days", "p90_days", "within_target_pct",
+           "retag_pct", "cost_eur", "area_m2")
+
+
+@dataclass(frozen=True)
+class StatsQuery:
+    """Months [start, end) and an optional district."""
+
+    start: date
+    end: date
+    district_id: int | None = None
+
+
+@dataclass
+class MonthRow:
+    """The figures of one month (and district)."""
+
+    month: date
+    district: str | None
+    received: int
+    removals: int
+    median_days: float | None
+    p90_days: float | None
+    within_target_pct: float | None
+    retag_pct: float | None
+    cost_eur: float
+    area_m2: float
+
+
+def _month(value: str, field: str) -> date:
+    try:
+        return datetime.strptime(value, "%Y-%m").date().replace(day=1)
+    except ValueError:
+        raise ValidationFailed([(field, f"'{value}' is not a month (YYYY-MM).")]) from None
+
+
+def _add_months(d: date, n: int) -> date:
+    y, m = divmod(d.month - 1 + n, 12)
+    return date(d.year + y, m + 1, 1)
+
+
+def parse_query(args, today: date | None = None) -> StatsQuery:
+    """From/to months (YYYY-MM, inclusive; default the last 12 months) and a district id."""
+    today = today or datetime.now(LOCAL_TZ).date()
+    last = _month(args["to"], "to") if args.get("to") else today.replace(day=1)
+    first = _month(args["from"], "from") if args.get("from") else _add_months(last, -11)
+    if first > last:
+        raise ValidationFailed([("from", "The first month lies after the last one.")])
+    if (last.year - first.year) * 12 + last.month - first.month > 120:
+        raise ValidationFailed([("from", "Ask for at most ten years at once.")])
+    district = args.get("district") or None
+    if district is not None and not str(district).isdigit():
+        raise ValidationFailed([("district", f"'{district}' is not a district id.")])
+    return StatsQuery(first, _add_months(last, 1), int(district) if district else None)
+
+
+_SQL = """
+WITH received AS (
+  SELECT date_trunc('month', r.created_at AT TIME ZONE :tz)::date AS month, {key_r} AS key, count(*) AS n
+  FROM reports r
+  WHERE r.created_at >= :start AND r.created_at < :end {district_r}
+  GROUP BY 1, 2
+), removed AS (
+  SELECT date_trunc('month', r.removed_at AT TIME ZONE :tz)::date AS month, {key_r} AS key, count(*) AS n,
+         percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM r.removed_at - r.created_at) / 86400) AS med,
+         percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM r.removed_at - r.created_at) / 86400) AS p90,
+         avg(CASE WHEN r.removed_at <= r.due_at THEN 100.0 ELSE 0.0 END) FILTER (WHERE r.due_at IS NOT NULL) AS on_time,
+         avg(CASE WHEN EXISTS (
+               SELECT 1 FROM reports n WHERE n.building_id = r.building_id AND n.id <> r.id
+               AND n.created_at > r.removed_at AND n.created_at <= r.removed_at + make_interval(days => :retag))
+             THEN 100.0 ELSE 0.0 END) FILTER (WHERE r.building_id IS NOT NULL) AS retag,
+         coalesce(sum(x.cost), 0) AS cost, coalesce(sum(x.area), 0) AS area
+  FROM reports r
+  LEFT JOIN (SELECT report_id, sum(cost_eur) AS cost, sum(area_m2) AS area FROM removals GROUP BY report_id) x
+         ON x.report_id = r.id
+  WHERE r.removed_at >= :start AND r.removed_at < :end {district_r}
+  GROUP BY 1, 2
+)
+SELECT coalesce(a.month, b.month) AS month, coalesce(a.key, b.key) AS key, coalesce(a.n, 0), coalesce(b.n, 0),
+       b.med, b.p90, b.on_time, b.retag, coalesce(b.cost, 0), coalesce(b.area, 0)
+FROM received a FULL OUTER JOIN removed b ON a.month = b.month AND a.key = b.key
+ORDER BY 1, 2
+"""
+
+
+def monthly(query: StatsQuery, by_district: bool = True) -> list[MonthRow]:
+    """The figures per month (and district, unless `by_district` is false); months without data are left out."""
+    key = "coalesce(r.district_id, 0)" if by_district else "0"
+    district = "AND r.district_id = :district" if query.district_id else ""
+    sql = text(_SQL.format(key_r=key, district_r=district))
+    start = datetime.combine(query.start, datetime.min.time(), tzinfo=LOCAL_TZ)
+    end = datetime.combine(query.end, datetime.min.time(), tzinfo=LOCAL_TZ)
+    params = {"tz": str(LOCAL_TZ), "start": start, "end": end, "retag": RETAG_DAYS, "district": query.district_id}
+    names = dict(db.session.execute(text("SELECT id, name FROM districts")).all())
+    rows = []
+    for month, k, received, removed, med, p90, on_time, retag, cost, area in db.session.execute(sql, params):
+        district_name = (names.get(k) or "–") if by_district else None
+        rows.append(MonthRow(month, district_name, int(received), int(removed), _f(med), _f(p90), _f(on_time),
+                             _f(retag), float(cost), float(area)))
+    return rows
+
+
+def _f(value):
+    return None if value is None else round(float(value), 2)
+
+
+def to_csv(rows: list[MonthRow]) -> str:
+    """The rows as CSV with a header line (numbers with a dot, empty where there is no value)."""
+    out = io.StringIO()
+    w = csv.writer(out)
+    w.writerow(COLUMNS)
+    for r in rows:
+        w.writerow([r.month.strftime("%Y-%m"), r.district or "", r.received, r.removals,
+                    "" if r.median_days is None else f"{r.median_days:.2f}",
+                    "" if r.p90_days is None else f"{r.p90_days:.2f}",
+                    "" if r.within_target_pct is None else f"{r.within_target_pct:.1f}",
+                    "" if r.retag_pct is None else f"{r.retag_pct:.1f}", f"{r.cost_eur:.2f}", f"{r.area_m2:.2f}"])
+    return out.getvalue()

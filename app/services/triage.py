@@ -1,0 +1,271 @@
+"""Triage: the job queue (one job per building), job details and status changes with staff rules."""
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal, InvalidOperation
+
+from flask import current_app
+from sqlalchemy import and_, func, or_, select
+
+from app.errors import ValidationFailed
+from app.extensions import db
+from app.models import (
+    CATEGORIES, OPEN_STATUSES, OWNER_TYPES, REMOVAL_METHODS, STATUSES, Building, District, Removal, Report,
+    StatusEvent, User,
+)
+from app.services import workflow
+from app.services.sla import removal_target, targets_from_config
+
+log = logging.getLogger(__name__)
+
+SORTS = ("urgency", "age", "due")
+
+
+@dataclass
+class QueueFilters:
+    """What the triage queue shows."""
+
+    statuses: tuple[str, ...] = OPEN_STATUSES
+    category: str | None = None
+    owner_type: str | None = None
+    district_id: int | None = None
+    min_age_days: int | None = None
+    overdue: bool = False
+    retagged: bool = False
+    page: int = 1
+    per_page: int = 50
+
+
+@dataclass
+class JobRow:
+    """One job of the queue: the leading report of a building and how many reports are linked to it."""
+
+    id: int
+    category: str
+    status: str
+    priority: int
+    offensive: bool
+    retagged: bool
+    created_at: datetime
+    due_at: datetime | None
+    address: str | None
+    owner_type: str | None
+    district: str | None
+    building_id: int | None
+    linked: int
+    overdue: bool = field(default=False)
+
+
+def _int(value, name, minimum=0, maximum=None):
+    if value in (None, ""):
+        return None
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise ValidationFailed([(name, f"'{value}' is not a whole number.")]) from None
+    if number < minimum or (maximum is not None and number > maximum):
+        raise ValidationFailed([(name, f"{name} must be between {minimum} and {maximum or 'any'}.")])
+    return number
+
+
+def parse_filters(args) -> QueueFilters:
+    """Queue filters from query arguments; unknown values get a 400 that says what is allowed."""
+    f = QueueFilters()
+    statuses = [s for s in args.getlist("status") if s]
+    if statuses == ["open"] or not statuses:
+        statuses = list(OPEN_STATUSES)
+    elif statuses == ["all"]:
+        statuses = list(STATUSES)
+    bad = [s for s in statuses if s not in STATUSES]
+    if bad:
+        raise ValidationFailed([("status", f"unknown status {bad[0]!r}; allowed: open, all, {', '.join(STATUSES)}")])
+    f.statuses = tuple(statuses)
+    for name, allowed in (("category", CATEGORIES), ("owner_type", OWNER_TYPES)):
+        value = args.get(name) or None
+        if value is not None and value not in allowed:
+            raise ValidationFailed([(name, f"unknown {name} {value!r}; allowed: {', '.join(allowed)}")])
+        setattr(f, name, value)
+    f.district_id = _int(args.get("district"), "district", 1)
+    f.min_age_days = _int(args.get("min_age"), "min_age", 0, 3650)
+    f.overdue = args.get("overdue") in ("1", "true", "on")
+    f.retagged = args.get("retagged") in ("1", "true", "on")
+    f.page = _int(args.get("page"), "page", 1) or 1
+    f.per_page = _int(args.get("per_page"), "per_page", 1, 500) or 50
+    return f
+
+
+def _job_subquery(statuses):
+    """Reports of the given statuses that are no duplicates, ranked per building (1 = the job)."""
+    group = func.coalesce(Report.building_id, -Report.id)
+    return select(
+        Report.id, Report.building_id,
+        func.row_number().over(partition_by=group, order_by=(
+            Report.priority, Report.due_at.asc().nulls_last(), Report.created_at, Report.id)).label("rank"),
+        (func.count().over(partition_by=group) - 1).label("siblings"),
+    ).where(Report.status.in_(statuses), Report.duplicate_of_id.is_(None)).subquery()
+
+
+def job_queue(filters: QueueFilters, now: datetime | None = None) -> tuple[list[JobRow], int]:
+    """The jobs matching `filters`, overdue and most urgent first, and their total count."""
+    now = now or datetime.now(timezone.utc)
+    jobs = _job_subquery(filters.statuses)
+    dups = (select(func.count()).select_from(Report).where(Report.duplicate_of_id == jobs.c.id)
+            .correlate(jobs).scalar_subquery())
+    overdue = and_(Report.due_at < now, Report.status.in_(OPEN_STATUSES))
+    conditions = [jobs.c.rank == 1]
+    if filters.category:
+        conditions.append(Report.category == filters.category)
+    if filters.owner_type:
+        conditions.append(Building.owner_type == filters.owner_type)
+    if filters.district_id:
+        conditions.append(Report.district_id == filters.district_id)
+    if filters.min_age_days is not None:
+        conditions.append(Report.created_at <= now - timedelta(days=filters.min_age_days))
+    if filters.overdue:
+        conditions.append(overdue)
+    if filters.retagged:
+        conditions.append(Report.retagged.is_(True))
+    base = (select(Report, Building.address.label("b_address"), Building.owner_type, District.name,
+                   (jobs.c.siblings + dups).label("linked"), overdue.label("overdue"))
+            .join(jobs, jobs.c.id == Report.id)
+            .outerjoin(Building, Building.id == Report.building_id)
+            .outerjoin(District, District.id == Report.district_id)
+            .where(*conditions))
+    total = db.session.scalar(select(func.count()).select_from(base.order_by(None).subquery()))
+    rows = db.session.execute(
+        base.order_by(overdue.desc(), Report.priority, Report.due_at.asc().nulls_last(), Report.id)
+        .limit(filters.per_page).offset((filters.page - 1) * filters.per_page)).all()
+    result = [JobRow(
+        id=r.id, category=r.category, status=r.status, priority=r.priority, offensive=r.offensive,
+        retagged=r.retagged, created_at=r.created_at, due_at=r.due_at, address=b_address or r.address,
+        owner_type=owner_type, district=district, building_id=r.building_id, linked=int(linked or 0),
+        overdue=bool(is_overdue)) for r, b_address, owner_type, district, linked, is_overdue in rows]
+    return result, int(total or 0)
+
+
+def summary(now: datetime | None = None) -> dict:
+    """Counts for the staff start page: open jobs, urgent ones, overdue ones, new ones."""
+    now = now or datetime.now(timezone.utc)
+    jobs = _job_subquery(OPEN_STATUSES)
+    row = db.session.execute(select(
+        func.count(),
+        func.count().filter(Report.priority <= 2),
+        func.count().filter(Report.due_at < now),
+        func.count().filter(Report.status == "new"),
+    ).select_from(Report).join(jobs, and_(jobs.c.id == Report.id, jobs.c.rank == 1))).one()
+    return {"open": row[0], "urgent": row[1], "overdue": row[2], "new": row[3]}
+
+
+def districts() -> list[tuple[int, str]]:
+    """All districts (id, name) for filters."""
+    return list(db.session.execute(select(District.id, District.name).order_by(District.name)).all())
+
+
+def get_report(report_id: int) -> Report:
+    """A report by id, or a 404 with a message."""
+    report = db.session.get(Report, report_id)
+    if report is None:
+        raise ValidationFailed([("id", f"There is no report {report_id}.")], 404)
+    return report
+
+
+def linked_reports(report: Report) -> list[Report]:
+    """The reports linked to this job: its duplicates and other open reports on the same building."""
+    cond = Report.duplicate_of_id == report.id
+    if report.building_id is not None:
+        cond = or_(cond, and_(Report.building_id == report.building_id, Report.id != report.id,
+                              Report.status.in_(OPEN_STATUSES), Report.duplicate_of_id.is_(None)))
+    return list(db.session.scalars(select(Report).where(cond).order_by(Report.created_at)))
+
+
+def history(report: Report) -> list[tuple[StatusEvent, str | None]]:
+    """The audit trail of a report, oldest first, with the acting user's e-mail."""
+    return list(db.session.execute(
+        select(StatusEvent, User.email).outerjoin(User, User.id == StatusEvent.user_id)
+        .where(StatusEvent.report_id == report.id).order_by(StatusEvent.created_at, StatusEvent.id)).all())
+
+
+def removals_of(report: Report) -> list[Removal]:
+    """The removal records of a report."""
+    return list(db.session.scalars(select(Removal).where(Removal.report_id == report.id).order_by(Removal.id)))
+
+
+def target_of(report: Report):
+    """The removal target (priority, due time, crew job or notify owner) of a report."""
+    owner = report.building.owner_type if report.building is not None else None
+    return removal_target(report.created_at, report.offensive, owner, targets_from_config(current_app.config))
+
+
+def refresh_target(report: Report) -> None:
+    """Store the priority and due time that the current rules give the report."""
+    target = target_of(report)
+    report.priority, report.due_at = target.priority, target.due_at
+
+
+def classify_new_report(report: Report) -> None:
+    """Priority, due time and the re-tag flag of a newly created report (a building cleaned within 90 days)."""
+    refresh_target(report)
+    report.retagged = workflow.is_retag(report.building_id, report.created_at)
+
+
+def parse_estimate(area, method) -> tuple[Decimal | None, str | None]:
+    """The staff's estimate of area (m²) and method for planning; empty values stay unknown."""
+    errors = []
+    value = None
+    if area not in (None, ""):
+        try:
+            value = Decimal(str(area).replace(",", "."))
+            if not value.is_finite() or value < 0 or value > 10000:
+                raise InvalidOperation
+        except InvalidOperation:
+            errors.append(("est_area_m2", "The area must be a number of square metres between 0 and 10000."))
+    method = method or None
+    if method is not None and method not in REMOVAL_METHODS:
+        errors.append(("est_method", f"Unknown method {method!r}; allowed: {', '.join(REMOVAL_METHODS)}."))
+    if errors:
+        raise ValidationFailed(errors)
+    return value, method
+
+
+def change_job_status(report: Report, to_status: str, user, note: str | None = None,
+                      duplicate_of: int | None = None, est_area=None, est_method=None,
+                      at: datetime | None = None):
+    """Apply a staff status change with the area's rules; refused changes raise WorkflowError/ValidationFailed."""
+    if to_status not in STATUSES:
+        raise ValidationFailed([("to", f"Unknown status {to_status!r}.")])
+    note = (note or "").strip()[:2000] or None
+    if to_status == "duplicate":
+        if duplicate_of is None:
+            raise ValidationFailed([("duplicate_of", "Say which report this one duplicates.")])
+        original = db.session.get(Report, duplicate_of)
+        if original is None or original.id == report.id or original.duplicate_of_id is not None:
+            raise ValidationFailed([("duplicate_of", f"Report {duplicate_of} cannot be the original of this one.")])
+    if to_status == "scheduled" and report.status == "verified" and not target_of(report).crew_job:
+        raise workflow.WorkflowError(
+            "This report is on a private building: notify the owner first (status 'notify_owner'); "
+            "a crew is scheduled only when the owner does not act.")
+    area, method = parse_estimate(est_area, est_method)
+    event = workflow.change_status(report, to_status, user, note, at=at)
+    if to_status == "duplicate":
+        report.duplicate_of_id = duplicate_of
+    elif to_status == "new":
+        report.duplicate_of_id = None
+    if to_status == "verified":
+        refresh_target(report)
+        if area is not None:
+            report.est_area_m2 = area
+        if method is not None:
+            report.est_method = method
+    db.session.flush()
+    log.info("report %s: %s -> %s by %s", report.id, event.from_status, to_status, getattr(user, "email", None))
+    return event
+
+
+def merge_into(job: Report, user) -> int:
+    """Mark the other new/verified reports on the job's building as duplicates of it; returns how many."""
+    merged = 0
+    for other in linked_reports(job):
+        if other.duplicate_of_id is None and other.status in ("new", "verified"):
+            change_job_status(other, "duplicate", user, note=f"Same building as job #{job.id}", duplicate_of=job.id)
+            merged += 1
+    return merged
