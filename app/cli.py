@@ -12,6 +12,9 @@ def init_app(app):
     app.cli.add_command(sync_city_command)
     app.cli.add_command(create_user_command)
     app.cli.add_command(seed_demo_command)
+    from app.staff.cli import register as register_staff_commands
+
+    register_staff_commands(app)
     app.cli.add_command(create_api_key_command)
     app.cli.add_command(revoke_api_key_command)
     app.cli.add_command(list_api_keys_command)
