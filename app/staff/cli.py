@@ -1,4 +1,5 @@
 """Staff command line: `flask import-buildings` and `flask import-reports`."""
+import sys
 from pathlib import Path
 
 import click
@@ -8,7 +9,7 @@ from app.models import CATEGORIES, OWNER_TYPES
 
 
 def _progress_run(label, total, fn):
-    with click.progressbar(length=total, label=label, file=click.get_text_stream("stderr"),
+    with click.progressbar(length=total, label=label, file=sys.stderr,
                            show_pos=True) as bar:
         return fn(lambda n=1: bar.update(n))
 

@@ -1,0 +1,129 @@
+"""Crew-day planning: proposals fit the shift, plans schedule their jobs, map and exports."""
+import csv
+import io
+import xml.etree.ElementTree as ET
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import CrewPlan, Report
+from app.services import planning
+from gis.maps_staff import plan_map, popup_text
+from tests.staff_factories import make_building, make_report
+
+SPOTS = [(49.1418, 9.2185), (49.1450, 9.2250), (49.1380, 9.2100), (49.1500, 9.2150), (49.1350, 9.2300),
+         (49.1470, 9.2050)]
+
+
+@pytest.fixture
+def verified_jobs(app):
+    now = datetime.now(timezone.utc)
+    jobs = []
+    for i, (lat, lon) in enumerate(SPOTS):
+        r = make_report(make_building(lat=lat, lon=lon, owner_type="municipal" if i % 2 else "public",
+                                      address=f"Teststraße {i}"), status="verified",
+                        created_at=now - timedelta(days=i))
+        r.est_area_m2, r.est_method = 4, "paint_over"  # 20 + 4*12 = 68 minutes of work
+        jobs.append(r)
+    db.session.commit()
+    return jobs
+
+
+def test_work_time_comes_from_area_and_method():
+    assert planning.work_minutes(4, "paint_over") == 68
+    assert planning.work_minutes(2, "chemical") > planning.work_minutes(2, "film_removal")
+
+
+def test_proposal_takes_the_most_urgent_jobs_that_fit_the_shift(verified_jobs):
+    short = planning.propose(shift_hours=3)
+    assert 1 <= len(short.jobs) < len(verified_jobs)
+    assert short.total_min <= 180
+    long = planning.propose(shift_hours=10)
+    assert {j.id for j in verified_jobs} <= {j.id for j in long.jobs}
+    assert long.total_min <= 600
+    # the most urgent (overdue, priority) job is in even the short proposal
+    ranked = planning.candidates()
+    assert ranked[0].id in {j.id for j in short.jobs}
+
+
+def test_tour_is_not_longer_than_the_picked_order(verified_jobs):
+    jobs = planning.jobs_by_ids([r.id for r in verified_jobs])
+    tour = planning.build_tour(jobs)
+    s = tour.settings
+    from shapely.geometry import Point
+
+    from app.city import current_city
+    from gis.projection import to_metric
+    from gis.routing import distance_matrix, tour_length
+
+    d = to_metric(Point(s.depot[1], s.depot[0]), current_city().srid)
+    matrix = distance_matrix((d.x, d.y), [(j.x, j.y) for j in jobs])
+    assert tour.distance_m <= tour_length(matrix, range(len(jobs))) * s.detour + 1e-6
+    assert tour.drive_min == pytest.approx(tour.distance_m / 1000 / s.speed_kmh * 60)
+
+
+def test_creating_a_plan_schedules_its_jobs_and_exports(staff_client, verified_jobs):
+    ids = [str(r.id) for r in verified_jobs[:4]]
+    resp = staff_client.post("/staff/plans/new", data={"day": "2026-12-02", "crew": "Team Süd", "jobs": ids})
+    assert resp.status_code == 302, resp.get_data(as_text=True)[:500]
+    plan = db.session.scalars(select(CrewPlan).order_by(CrewPlan.id.desc())).first()
+    assert [s.report_id for s in plan.stops] and sorted(str(s.report_id) for s in plan.stops) == sorted(ids)
+    assert plan.distance_m > 0 and plan.duration_min > 4 * 68
+    for rid in ids:
+        r = db.session.get(Report, int(rid))
+        db.session.refresh(r)
+        assert r.status == "scheduled"
+        assert f"Crew plan #{plan.id}" in r.events[-1].note
+
+    rows = list(csv.reader(io.StringIO(staff_client.get(f"/staff/plans/{plan.id}.csv").get_data(as_text=True))))
+    assert rows[0][:2] == ["stop", "job"] and [r[1] for r in rows[1:5]] == [str(s.report_id) for s in plan.stops]
+    assert rows[-1][0] == "depot"
+
+    gpx = ET.fromstring(staff_client.get(f"/staff/plans/{plan.id}.gpx").data)
+    ns = {"g": "http://www.topografix.com/GPX/1/1"}
+    assert len(gpx.findall("g:wpt", ns)) == 4
+    rtepts = gpx.findall("g:rte/g:rtept", ns)
+    assert len(rtepts) == 6 and rtepts[0].get("lat") == rtepts[-1].get("lat")
+
+    sheet = staff_client.get(f"/staff/plans/{plan.id}/sheet").get_data(as_text=True)
+    assert "Teststraße" in sheet and "@media print" in sheet
+
+    html = staff_client.get(f"/staff/plans/{plan.id}/map").get_data(as_text=True)
+    assert "cdn." not in html and "/static/vendor/leaflet/leaflet.js" in html
+    assert html.count('stop-icon\\" data-seq') == 4 and "L.polyline" in html and "Teststraße" in html
+
+    # scheduled jobs are no longer plannable
+    again = staff_client.post("/staff/plans/new", data={"day": "2026-12-03", "crew": "B", "jobs": ids[:1]})
+    assert again.status_code == 400 and ids[0] in again.get_data(as_text=True)
+
+
+def test_plan_form_errors_are_400_and_store_nothing(staff_client, verified_jobs):
+    count = db.session.query(CrewPlan).count()
+    for data in ({"day": "2026-12-02", "crew": "", "jobs": [str(verified_jobs[0].id)]},
+                 {"day": "morgen", "crew": "A", "jobs": [str(verified_jobs[0].id)]},
+                 {"day": "2026-12-02", "crew": "A", "jobs": []},
+                 {"day": "2026-12-02", "crew": "A", "jobs": ["x"]}):
+        assert staff_client.post("/staff/plans/new", data=data).status_code == 400
+    assert db.session.query(CrewPlan).count() == count
+    assert db.session.get(Report, verified_jobs[0].id).status == "verified"
+
+
+def test_private_jobs_are_not_offered_to_crews_until_the_owner_deadline_passes(app):
+    now = datetime.now(timezone.utc)
+    private = make_report(make_building(owner_type="private"), status="notify_owner")
+    late = make_report(make_building(owner_type="private", lat=49.15, lon=9.23), status="notify_owner",
+                       created_at=now - timedelta(days=30))
+    ids = {j.id for j in planning.candidates()}
+    assert private.id not in ids and late.id in ids
+
+
+def test_popups_escape_user_text_even_inside_folium_js():
+    evil = "<img src=x onerror=alert(1)>`${alert(2)}`"
+    assert "<" not in popup_text(evil) and "`" not in popup_text(evil) and "${" not in popup_text(evil)
+    m = plan_map((49.14, 9.21), [{"seq": 1, "lat": 49.141, "lon": 9.22, "priority": 1, "overdue": True,
+                                  "title": evil, "popup": [("Beschreibung", evil)]}], [], "/static/vendor")
+    html = m.get_root().render()
+    assert "<img src=x" not in html and "${alert" not in html
+    assert "https://cdn" not in html and "/static/vendor/jquery/jquery.min.js" in html

@@ -1,0 +1,59 @@
+"""Every staff page and staff API route checks the role: anonymous -> login/401, police -> 403, staff/admin pass."""
+import re
+
+import pytest
+
+from app.extensions import db
+from tests.staff_factories import make_building, make_report
+
+
+def _staff_rules(app):
+    rules = [r for r in app.url_map.iter_rules()
+             if r.endpoint.startswith("staff.") or r.endpoint.startswith("api.staff_")]
+    assert len(rules) >= 18  # the test must see the staff routes, or it proves nothing
+    return rules
+
+
+def _url(rule, ids):
+    url = rule.rule
+    for name in rule.arguments:
+        url = re.sub(rf"<(?:[a-z]+:)?{name}>", str(ids.get(name, 1)), url)
+    return url
+
+
+@pytest.fixture
+def ids(app):
+    report = make_report(make_building())
+    db.session.commit()
+    return {"report_id": report.id, "plan_id": 1, "name": "x.jpg"}
+
+
+def _calls(app, ids):
+    for rule in _staff_rules(app):
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            yield method, _url(rule, ids)
+
+
+def test_anonymous_is_sent_to_login_or_gets_401(app, client, ids):
+    for method, url in _calls(app, ids):
+        resp = client.open(url, method=method)
+        if url.startswith("/api/"):
+            assert resp.status_code == 401, (method, url)
+        else:
+            assert resp.status_code == 302 and "/login" in resp.headers["Location"], (method, url)
+
+
+def test_police_gets_403_everywhere(app, police_client, ids):
+    for method, url in _calls(app, ids):
+        assert police_client.open(url, method=method).status_code == 403, (method, url)
+
+
+def test_staff_and_admin_pass_the_role_check(app, staff_client, admin_client, ids):
+    for c in (staff_client, admin_client):
+        for method, url in _calls(app, ids):
+            if method != "GET":
+                continue
+            # a missing plan or photo is a 404 and a missing query a 400, but never 401/403
+            assert c.open(url, method=method).status_code not in (401, 403, 500), (method, url)
+        assert c.get("/staff/queue").status_code == 200
+        assert c.get("/api/v1/staff/map?bbox=9.1,49.1,9.3,49.2&zoom=12").status_code == 200

@@ -1,0 +1,76 @@
+"""Monthly statistics on known data: counts, median/p90, share within target, re-tagging, cost and area."""
+import csv
+import io
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+
+from app.extensions import db
+from app.models import Removal
+from app.services import statistics
+from tests.staff_factories import make_building, make_report
+
+UTC = timezone.utc
+
+
+def _removed(building, created, days, cost, area, due_days=None):
+    r = make_report(building, status="new", created_at=created)
+    r.status, r.removed_at = "removed", created + timedelta(days=days)
+    if due_days is not None:
+        r.due_at = created + timedelta(days=due_days)
+    db.session.add(Removal(report_id=r.id, removed_on=r.removed_at.date(), method="paint_over", area_m2=area,
+                           cost_eur=cost))
+    return r
+
+
+@pytest.fixture
+def known(app):
+    """March 2025 in one district: 4 reports, 3 removed after 1, 2 and 10 days; one re-tagged after 20 days."""
+    a = make_building(lat=49.1418, lon=9.2185, address="A")
+    b = make_building(lat=49.1425, lon=9.2195, address="B")
+    c = make_building(lat=49.1410, lon=9.2175, address="C")
+    march = datetime(2025, 3, 3, 9, tzinfo=UTC)
+    _removed(a, march, 1, 100, 2, due_days=3)
+    _removed(b, march + timedelta(days=1), 2, 200, 4, due_days=3)
+    _removed(c, march + timedelta(days=2), 10, 300, 6, due_days=3)
+    make_report(a, created_at=march + timedelta(days=21))  # a again, 20 days after its removal -> re-tag
+    db.session.flush()
+    return march
+
+
+def test_monthly_figures_on_known_data(known):
+    rows = statistics.monthly(statistics.StatsQuery(date(2025, 3, 1), date(2025, 4, 1)), by_district=False)
+    assert len(rows) == 1
+    m = rows[0]
+    assert (m.month, m.received, m.removals) == (date(2025, 3, 1), 4, 3)
+    assert m.median_days == pytest.approx(2.0)
+    assert m.p90_days == pytest.approx(2 + 0.8 * (10 - 2))  # percentile_cont: linear interpolation
+    assert m.within_target_pct == pytest.approx(200 / 3, abs=0.01)
+    assert m.retag_pct == pytest.approx(100 / 3, abs=0.01)
+    assert (m.cost_eur, m.area_m2) == (600.0, 12.0)
+    by_district = statistics.monthly(statistics.StatsQuery(date(2025, 3, 1), date(2025, 4, 1)))
+    assert sum(r.received for r in by_district) == 4 and all(r.district for r in by_district)
+
+
+def test_months_outside_the_range_are_left_out(known):
+    assert statistics.monthly(statistics.StatsQuery(date(2025, 5, 1), date(2025, 6, 1)), by_district=False) == []
+
+
+def test_statistics_page_and_csv(staff_client, known):
+    db.session.commit()
+    page = staff_client.get("/staff/statistics?from=2025-03&to=2025-03")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "<svg" in text and "2025-03" in text and "600.00" in text
+    resp = staff_client.get("/staff/statistics.csv?from=2025-03&to=2025-03")
+    rows = list(csv.DictReader(io.StringIO(resp.get_data(as_text=True))))
+    assert resp.mimetype == "text/csv"
+    assert sum(int(r["received"]) for r in rows) == 4
+    assert sum(float(r["cost_eur"]) for r in rows) == 600.0
+    assert list(rows[0]) == list(statistics.COLUMNS)
+
+
+@pytest.mark.parametrize("query", ["from=2025-13", "from=2025-05&to=2025-03", "district=abc"])
+def test_bad_statistics_queries_are_400(staff_client, query):
+    resp = staff_client.get(f"/staff/statistics.csv?{query}")
+    assert resp.status_code == 400
