@@ -5,4 +5,5 @@ bp = Blueprint("api", __name__)
 
 from app.api import routes  # noqa: E402,F401
 from app.api import reports  # noqa: E402,F401
+from app.api import openapi  # noqa: E402,F401
 from app.api import staff  # noqa: E402,F401
