@@ -144,15 +144,15 @@ def job_queue(filters: QueueFilters, now: datetime | None = None) -> tuple[list[
 
 
 def summary(now: datetime | None = None) -> dict:
-    """Counts for the staff start page: open jobs, urgent ones, overdue ones, new ones."""
+    """Counts for the staff start page: open jobs (buildings), urgent ones, overdue ones, unchecked ones."""
     now = now or datetime.now(timezone.utc)
-    jobs = _job_subquery(OPEN_STATUSES)
+    job = func.coalesce(Report.building_id, -Report.id)
     row = db.session.execute(select(
-        func.count(),
-        func.count().filter(Report.priority <= 2),
-        func.count().filter(Report.due_at < now),
-        func.count().filter(Report.status == "new"),
-    ).select_from(Report).join(jobs, and_(jobs.c.id == Report.id, jobs.c.rank == 1))).one()
+        func.count(job.distinct()),
+        func.count(job.distinct()).filter(Report.priority <= 2),
+        func.count(job.distinct()).filter(Report.due_at < now),
+        func.count(job.distinct()).filter(Report.status == "new"),
+    ).where(Report.status.in_(OPEN_STATUSES), Report.duplicate_of_id.is_(None))).one()
     return {"open": row[0], "urgent": row[1], "overdue": row[2], "new": row[3]}
 
 
