@@ -1,0 +1,164 @@
+"""OpenAPI fragments for the citizen report API and the staff API (merged by app/api/openapi.py)."""
+
+_JSON_ERR = {"$ref": "#/components/responses/BadRequest"}
+_NUM = {"type": "number"}
+_DT = {"type": "string", "format": "date-time"}
+_STATUS = {"type": "string", "enum": ["new", "verified", "scheduled", "removed", "closed", "rejected", "duplicate",
+                                      "notify_owner"]}
+_CATEGORY = {"type": "string", "enum": ["graffiti", "sticker", "scratching", "other"]}
+
+
+def _json(schema, description="OK"):
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _query(name, schema, description, required=False):
+    return {"name": name, "in": "query", "required": required, "schema": schema, "description": description}
+
+
+_LATLON = [
+    _query("lat", {"type": "number", "minimum": -90, "maximum": 90}, "Latitude (WGS84).", True),
+    _query("lon", {"type": "number", "minimum": -180, "maximum": 180}, "Longitude (WGS84).", True),
+]
+_TOKEN = {"name": "token", "in": "path", "required": True, "schema": {"type": "string", "maxLength": 64},
+          "description": "The unguessable token from the 201 answer."}
+_BBOX = _query("bbox", {"type": "string", "pattern": r"^-?\d+(\.\d+)?(,-?\d+(\.\d+)?){3}$"},
+               "minlon,minlat,maxlon,maxlat (WGS84).", True)
+_STAFF = {"security": [{"session": []}]}
+_STAFF_ERRORS = {"400": _JSON_ERR, "401": {"$ref": "#/components/responses/Unauthorized"},
+                 "403": {"$ref": "#/components/responses/Forbidden"}}
+
+OPENAPI_COMPONENTS = {"schemas": {
+    "ReportCreated": {"type": "object", "required": ["id", "token", "status", "building", "duplicate_of"],
+                      "properties": {
+                          "id": {"type": "integer"}, "token": {"type": "string"}, "status": _STATUS,
+                          "building": {"oneOf": [{"type": "null"}, {"type": "object", "required": ["id"],
+                                                                     "properties": {
+                                                                         "id": {"type": "integer"},
+                                                                         "address": {"type": ["string", "null"]},
+                                                                         "owner_type": {"type": ["string",
+                                                                                                 "null"]}}}]},
+                          "duplicate_of": {"type": ["integer", "null"]},
+                          "status_url": {"type": "string"}}},
+    "PublicStatus": {"type": "object", "required": ["token", "status", "category", "history"],
+                     "not": {"anyOf": [{"required": ["email"]}, {"required": ["reporter_email"]},
+                                       {"required": ["description"]}]},
+                     "properties": {
+                         "token": {"type": "string"}, "status": _STATUS, "category": _CATEGORY,
+                         "created_at": _DT, "updated_at": _DT,
+                         "history": {"type": "array", "items": {"type": "object", "required": ["status", "at"],
+                                                                 "properties": {"status": _STATUS, "at": _DT}}},
+                         "photos": {"type": "array"}, "confirmations": {"type": "integer"}}},
+    "FeatureCollection": {"type": "object", "required": ["type", "features"], "properties": {
+        "type": {"const": "FeatureCollection"},
+        "features": {"type": "array", "items": {"type": "object", "required": ["type", "geometry", "properties"],
+                                                "properties": {"type": {"const": "Feature"}}}}}},
+}}
+
+OPENAPI = {
+    "/reports": {
+        "post": {
+            "summary": "Submit a report", "tags": ["reports"], "operationId": "createReport",
+            "description": "No account needed. Photos are decoded, stripped of all metadata and re-encoded. "
+                           "The same `Idempotency-Key` sent again returns the first answer and stores nothing.",
+            "parameters": [{"name": "Idempotency-Key", "in": "header", "required": False,
+                            "schema": {"type": "string", "maxLength": 200}}],
+            "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+                "type": "object", "required": ["lat", "lon", "category"],
+                "properties": {
+                    "lat": {"type": "number", "minimum": -90, "maximum": 90},
+                    "lon": {"type": "number", "minimum": -180, "maximum": 180},
+                    "category": _CATEGORY, "description": {"type": "string", "maxLength": 2000},
+                    "offensive": {"type": "boolean"}, "email": {"type": "string", "format": "email"},
+                    "photos": {"type": "array", "maxItems": 5, "items": {"type": "string", "format": "binary"}},
+                }}}}},
+            "responses": {"201": _json({"$ref": "#/components/schemas/ReportCreated"}, "Stored."),
+                          "400": _JSON_ERR,
+                          "409": _json({"$ref": "#/components/schemas/Errors"}, "Idempotency-Key reused "
+                                       "with a different request."),
+                          "413": _json({"$ref": "#/components/schemas/Errors"}, "Body or photo too large.")},
+        },
+        "get": {
+            "summary": "Reports in a bounding box (public map)", "tags": ["reports"],
+            "operationId": "listReports", "parameters": [_BBOX],
+            "description": "Approximate positions, category, status and date only; no personal data, no text.",
+            "responses": {"200": {"description": "GeoJSON.", "content": {"application/geo+json": {
+                "schema": {"$ref": "#/components/schemas/FeatureCollection"}}}}, "400": _JSON_ERR},
+        },
+    },
+    "/reports/nearby": {"get": {
+        "summary": "Open reports within 50 m", "tags": ["reports"], "operationId": "nearbyReports",
+        "parameters": _LATLON,
+        "responses": {"200": _json({"type": "object", "required": ["reports", "radius_m"], "properties": {
+            "radius_m": _NUM, "reports": {"type": "array", "items": {
+                "type": "object", "required": ["token", "status", "distance_m"],
+                "properties": {"token": {"type": "string"}, "status": _STATUS, "category": _CATEGORY,
+                               "distance_m": _NUM, "confirmations": {"type": "integer"}}}}}}),
+            "400": _JSON_ERR},
+    }},
+    "/reports/{token}": {"get": {
+        "summary": "Public status and history of a report", "tags": ["reports"], "operationId": "reportStatus",
+        "parameters": [_TOKEN],
+        "responses": {"200": _json({"$ref": "#/components/schemas/PublicStatus"}),
+                      "404": {"$ref": "#/components/responses/NotFound"}},
+    }},
+    "/reports/{token}/confirm": {"post": {
+        "summary": "\"I see it too\"", "tags": ["reports"], "operationId": "confirmReport",
+        "parameters": [_TOKEN, {"name": "Idempotency-Key", "in": "header", "required": False,
+                                "schema": {"type": "string", "maxLength": 200}}],
+        "responses": {"200": _json({"type": "object", "required": ["token", "status", "confirmations"],
+                                    "properties": {"token": {"type": "string"}, "status": _STATUS,
+                                                   "confirmations": {"type": "integer"}}}),
+                      "400": _JSON_ERR, "404": {"$ref": "#/components/responses/NotFound"},
+                      "409": _json({"$ref": "#/components/schemas/Errors"}, "The report is already closed.")},
+    }},
+    "/addresses": {"get": {
+        "summary": "Address search for placing the pin", "tags": ["reports"], "operationId": "searchAddresses",
+        "parameters": [_query("q", {"type": "string"}, "At least 3 characters of an address or building name.")],
+        "responses": {"200": _json({"type": "object", "required": ["results"], "properties": {
+            "results": {"type": "array", "items": {"type": "object", "required": ["label", "lat", "lon"],
+                                                   "properties": {"label": {"type": "string"},
+                                                                  "lat": _NUM, "lon": _NUM}}}}})},
+    }},
+    "/staff/map": {"get": {
+        "summary": "Staff overview map data for the visible area", "tags": ["staff"], "operationId": "staffMap",
+        **_STAFF,
+        "description": "Grid clusters of open jobs when zoomed out; single jobs and building footprints from "
+                       "zoom 16 on.",
+        "parameters": [_query("bbox", {"type": "string"}, "west,south,east,north (WGS84).", True),
+                       _query("zoom", {"type": "integer", "minimum": 0, "maximum": 20}, "Map zoom.", True)],
+        "responses": {"200": _json({"type": "object", "required": ["mode"], "properties": {
+            "mode": {"type": "string", "enum": ["clusters", "detail"]}}}), **_STAFF_ERRORS},
+    }},
+    "/staff/jobs": {"get": {
+        "summary": "The triage queue", "tags": ["staff"], "operationId": "staffJobs", **_STAFF,
+        "parameters": [
+            _query("status", {"type": "string"}, "open (default), all, or one status."),
+            _query("category", _CATEGORY, "Category."),
+            _query("owner_type", {"type": "string", "enum": ["municipal", "public", "private"]}, "Owner type."),
+            _query("district", {"type": "integer", "minimum": 1}, "District id."),
+            _query("min_age", {"type": "integer", "minimum": 0, "maximum": 3650}, "Minimum age in days."),
+            _query("overdue", {"type": "string", "enum": ["1", "true", "on"]}, "Only overdue jobs."),
+            _query("page", {"type": "integer", "minimum": 1}, "Page."),
+            _query("per_page", {"type": "integer", "minimum": 1, "maximum": 500}, "Jobs per page."),
+        ],
+        "responses": {"200": _json({"type": "object", "required": ["total", "page", "jobs"], "properties": {
+            "total": {"type": "integer"}, "page": {"type": "integer"},
+            "jobs": {"type": "array", "items": {"type": "object", "required": ["id", "status", "priority"],
+                                               "properties": {"id": {"type": "integer"}, "status": _STATUS,
+                                                              "priority": {"type": "integer"},
+                                                              "overdue": {"type": "boolean"}}}}}}),
+            **_STAFF_ERRORS},
+    }},
+    "/staff/plan-proposal": {"get": {
+        "summary": "Proposed crew day: the most urgent jobs that fit a shift, in visiting order",
+        "tags": ["staff"], "operationId": "staffPlanProposal", **_STAFF,
+        "parameters": [_query("hours", {"type": "number", "minimum": 0.5, "maximum": 16}, "Shift length.")],
+        "responses": {"200": _json({"type": "object", "required": ["depot", "distance_m", "stops"], "properties": {
+            "depot": {"type": "object"}, "distance_m": _NUM, "drive_min": _NUM, "work_min": _NUM,
+            "total_min": _NUM, "stops": {"type": "array", "items": {
+                "type": "object", "required": ["seq", "id", "lat", "lon"],
+                "properties": {"seq": {"type": "integer"}, "id": {"type": "integer"}, "lat": _NUM, "lon": _NUM}}}}}),
+            **_STAFF_ERRORS},
+    }},
+}
