@@ -349,6 +349,8 @@ def nearby_reports(data: dict) -> list[dict]:
         errors.append(("location", _("Bitte lat und lon angeben.")))
     if errors:
         raise ValidationFailed(errors)
+    if not current_city().contains(lon, lat):
+        return []  # nothing is stored outside the city (and far points have no metric position)
     rows = db.session.execute(text(f"""
         WITH p AS (SELECT ST_Transform(ST_SetSRID(ST_MakePoint(:lon, :lat), 4326), :srid) AS g)
         SELECT r.id, r.token, r.category, r.status, r.created_at, round(ST_Distance(r.location_m, p.g)) AS dist,
