@@ -117,6 +117,7 @@ class Report(db.Model):
     source: Mapped[str] = mapped_column(String(16), default="web", server_default="web")
     external_id: Mapped[str | None] = mapped_column(String(200), unique=True)
     address: Mapped[str | None] = mapped_column(String(300))
+    media_url: Mapped[str | None] = mapped_column(String(1000))  # Open311 clients' own photo link
     # Personal data of the reporter: optional, never in public answers, access by police is logged.
     reporter_email: Mapped[str | None] = mapped_column(String(254))
     reporter_name: Mapped[str | None] = mapped_column(String(200))

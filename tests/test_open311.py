@@ -230,3 +230,112 @@ def test_services_speak_english_on_request(client):
     assert body[1]["service_name"] == "Stickers / posters"
     resp = client.get(f"{BASE}/requests.json?status=pending", headers={"Accept-Language": "en"})
     assert resp.get_json()[0]["description"] == "status must be 'open' or 'closed'."
+
+
+@pytest.fixture
+def api_key(app):
+    _row, plain = create_api_key("Test client")
+    db.session.commit()
+    return plain
+
+
+MARKTPLATZ = {"lat": "49.1418", "long": "9.2185"}
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_post_request_goes_through_the_citizen_pipeline(client, api_key, fmt):
+    data = {"api_key": api_key, "service_code": "graffiti", **MARKTPLATZ, "description": "Tag am Tor",
+            "email": "buerger@example.org", "first_name": "Erika", "last_name": "Mustermann", "phone": "07131 1",
+            "attribute[offensive]": "true", "attribute[surface]": "door",
+            "media_url": "https://example.org/photo.jpg"}
+    resp = client.post(f"{BASE}/requests.{fmt}", data=data)
+    assert resp.status_code == 200, resp.get_data(as_text=True)
+    if fmt == "json":
+        answer = resp.get_json()[0]
+    else:
+        root = xml(resp)
+        assert root.tag == "service_requests"
+        answer = {child.tag: child.text for child in root.find("request")}
+    assert set(answer) == {"service_request_id", "service_notice", "account_id"}
+    report = db.session.get(Report, int(answer["service_request_id"]))
+    assert report.source == "open311" and report.category == "graffiti" and report.offensive
+    assert report.surface == "door" and report.reporter_name == "Erika Mustermann"
+    assert report.reporter_phone == "07131 1" and report.reporter_email == "buerger@example.org"
+    assert report.media_url == "https://example.org/photo.jpg"
+    assert report.priority == 1 and report.due_at is not None          # offensive: the 24 h target
+    assert [e.to_status for e in report.events] == [report.status]     # the audit trail starts
+    shown = client.get(f"{BASE}/requests/{report.id}.json").get_json()[0]
+    assert shown["media_url"] == "https://example.org/photo.jpg" and shown["status"] == "open"
+    assert "Mustermann" not in json.dumps(shown) and "buerger@" not in json.dumps(shown)
+
+
+def test_post_request_appears_in_the_staff_queue_like_a_web_report(client, staff_client, api_key):
+    web = client.post("/api/v1/reports", data={"lat": "49.1500", "lon": "9.2000", "category": "sticker"})
+    assert web.status_code == 201
+    o311 = client.post(f"{BASE}/requests.json", data={"api_key": api_key, "service_code": "sticker",
+                                                       "lat": "49.1300", "long": "9.2300"})
+    assert o311.status_code == 200
+    jobs = staff_client.get("/api/v1/staff/jobs?category=sticker&per_page=500").get_json()["jobs"]
+    ids = {j["id"] for j in jobs}
+    assert web.get_json()["id"] in ids
+    assert int(o311.get_json()[0]["service_request_id"]) in ids
+    web_job = next(j for j in jobs if j["id"] == web.get_json()["id"])
+    o311_job = next(j for j in jobs if j["id"] == int(o311.get_json()[0]["service_request_id"]))
+    assert set(web_job) == set(o311_job) and web_job["status"] == o311_job["status"] == "new"
+
+
+def test_post_duplicate_is_linked_like_the_citizen_api(client, api_key):
+    first = client.post("/api/v1/reports", data={"lat": "49.1418", "lon": "9.2185", "category": "graffiti"})
+    assert first.status_code == 201
+    again = client.post(f"{BASE}/requests.json", data={"api_key": api_key, "service_code": "graffiti",
+                                                        "lat": "49.14181", "long": "9.21851"})
+    assert again.status_code == 200
+    body = again.get_json()[0]
+    report = db.session.get(Report, int(body["service_request_id"]))
+    assert report.duplicate_of_id == first.get_json()["id"]
+    assert "bereits gemeldet" in body["service_notice"]
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+@pytest.mark.parametrize("data,status,message", [
+    ({"service_code": "graffiti", "lat": "49.1920", "long": "9.2255"}, 400, "außerhalb von Heilbronn"),
+    ({"service_code": "graffiti", "lat": "north", "long": "9.2"}, 400, "lat"),
+    ({"service_code": "graffiti"}, 400, "address_string"),
+    ({"lat": "49.1418", "long": "9.2185"}, 400, "service_code"),
+    ({"service_code": "potholes", "lat": "49.1418", "long": "9.2185"}, 404, "potholes"),
+    ({"service_code": "graffiti", **MARKTPLATZ, "attribute[offensive]": "maybe"}, 400, "offensive"),
+    ({"service_code": "graffiti", **MARKTPLATZ, "attribute[surface]": "roof"}, 400, "surface"),
+    ({"service_code": "graffiti", **MARKTPLATZ, "media_url": "file:///etc/passwd"}, 400, "media_url"),
+    ({"service_code": "graffiti", **MARKTPLATZ, "email": "not-an-email"}, 400, "email"),
+    ({"service_code": "graffiti", "address_string": "Nirgendwostraße 99"}, 400, "Nirgendwostraße"),
+])
+def test_post_bad_input_is_a_spec_error_and_stores_nothing(client, api_key, data, status, message, fmt):
+    from sqlalchemy import func, select
+
+    before = db.session.scalar(select(func.count()).select_from(Report))
+    resp = client.post(f"{BASE}/requests.{fmt}", data={"api_key": api_key, **data})
+    assert resp.status_code == status
+    description = resp.get_json()[0]["description"] if fmt == "json" else xml(resp).findtext("error/description")
+    assert message in description
+    assert db.session.scalar(select(func.count()).select_from(Report)) == before
+
+
+def test_post_by_address_string_uses_the_building_registry(app, client, api_key):
+    from app.models import Building
+
+    db.session.add(Building(address="Marktplatz 7, Heilbronn", owner_type="municipal", name="Rathaus",
+                            footprint="SRID=4326;MULTIPOLYGON(((9.2183 49.1417, 9.2187 49.1417, 9.2187 49.1419,"
+                                      " 9.2183 49.1419, 9.2183 49.1417)))"))
+    db.session.commit()
+    resp = client.post(f"{BASE}/requests.json", data={"api_key": api_key, "service_code": "graffiti",
+                                                       "address_string": "Marktplatz 7"})
+    assert resp.status_code == 200, resp.get_data(as_text=True)
+    report = db.session.get(Report, int(resp.get_json()[0]["service_request_id"]))
+    assert report.building.name == "Rathaus" and report.priority == 2  # municipal: 3 working days
+
+
+def test_revoked_key_is_refused(client, api_key):
+    revoke_api_keys("Test client")
+    db.session.commit()
+    resp = client.post(f"{BASE}/requests.json", data={"api_key": api_key, "service_code": "graffiti", **MARKTPLATZ})
+    assert resp.status_code == 403

@@ -69,11 +69,7 @@ def service_definition(code, fmt):
 
 
 def _media_url(photo) -> str:
-    endpoint = current_app.config.get("PHOTO_URL_ENDPOINT", "public.photo")
-    try:
-        return url_for(endpoint, filename=photo.filename, _external=True)
-    except Exception:  # noqa: BLE001 - no photo route configured: no media URL rather than an error
-        return ""
+    return url_for("public.media", name=photo.filename, _external=True)
 
 
 def _as_requests(reports):

@@ -106,7 +106,7 @@ def as_service_request(report: Report, media_url_for, default_agency: str) -> di
         "zipcode": "",
         "lat": round(point.y, 7),
         "long": round(point.x, 7),
-        "media_url": media_url_for(photo) if photo else "",
+        "media_url": media_url_for(photo) if photo else (report.media_url or ""),
     }
 
 
@@ -248,14 +248,18 @@ def submit_open311_request(form, api_key) -> dict:
         raise Open311Error(400, _("attribute[surface] muss einer der Werte %(values)s sein.",
                                   values=", ".join(SURFACES)))
     name = " ".join(p for p in ((form.get("first_name") or "").strip(), (form.get("last_name") or "").strip()) if p)
-    data = {
-        "lat": lat, "lon": lon, "category": code, "description": form.get("description") or "",
-        "offensive": offensive, "email": form.get("email") or "", "surface": surface,
-        "reporter_name": name or None, "reporter_phone": (form.get("phone") or "").strip() or None,
-        "address": address or None, "media_url": (form.get("media_url") or "").strip() or None,
-    }
+    media_url = (form.get("media_url") or "").strip() or None
+    if media_url and (not media_url.lower().startswith(("http://", "https://")) or len(media_url) > 1000):
+        raise Open311Error(400, _("media_url muss eine http(s)-Adresse mit höchstens 1000 Zeichen sein."))
+    phone = (form.get("phone") or "").strip() or None
+    if (phone and len(phone) > 50) or len(name) > 200:
+        raise Open311Error(400, _("Name (höchstens 200 Zeichen) oder Telefonnummer (höchstens 50) ist zu lang."))
+    data = {"lat": lat, "lon": lon, "category": code, "description": form.get("description") or "",
+            "offensive": offensive, "email": form.get("email") or ""}
+    extra = {"surface": surface, "reporter_name": name or None, "reporter_phone": phone,
+             "address": address[:300] or None, "media_url": media_url}
     try:
-        result = submit_report(data, [], source="open311")
+        result = submit_report(data, [], source="open311", extra=extra)
     except ValidationFailed as exc:
         raise Open311Error(400, " ".join(f"{f}: {m}" if f else m for f, m in exc.errors)) from exc
     notice = _("Danke! Ihre Meldung ist eingegangen.")

@@ -231,13 +231,22 @@ def spatial_context(lon: float, lat: float, at: datetime):
 
 # -- the use case ------------------------------------------------------------------------------------------
 
-def submit_report(data: dict, photos: list, source: str = "web", idempotency_key: str | None = None) -> dict:
+EXTRA_FIELDS = ("surface", "reporter_name", "reporter_phone", "address", "media_url")
+
+
+def submit_report(data: dict, photos: list, source: str = "web", idempotency_key: str | None = None,
+                  extra: dict | None = None) -> dict:
     """Validate, snap, de-duplicate and store one report with its photos; returns the public answer.
 
     `data`: lat, lon, category, description, offensive, email (strings or typed values); `photos`: raw
     bytes of each uploaded file. Raises ValidationFailed (nothing stored) on bad input. With an
-    `idempotency_key`, a repeated call returns the first answer and stores nothing new.
+    `idempotency_key`, a repeated call returns the first answer and stores nothing new. `extra`: further
+    already validated report fields from other channels (Open311: surface, reporter name and phone,
+    the address string given, a media URL), stored in the same transaction.
     """
+    extra = {k: v for k, v in (extra or {}).items() if v is not None}
+    if set(extra) - set(EXTRA_FIELDS):
+        raise ValueError(f"unknown extra report fields: {sorted(set(extra) - set(EXTRA_FIELDS))}")
     key = _check_key(idempotency_key)
     clean, processed = validate_report(data, photos)
     created_files: list[Path] = []
@@ -259,6 +268,9 @@ def submit_report(data: dict, photos: list, source: str = "web", idempotency_key
             district_id=ctx.district_id, duplicate_of_id=ctx.duplicate_of, address=ctx.address,
             retagged=is_retag(ctx.building_id, now), priority=target.priority, due_at=target.due_at,
             created_at=now, updated_at=now, closed_at=now if ctx.duplicate_of else None)
+        for field, value in extra.items():
+            if field != "address" or not report.address:
+                setattr(report, field, value)
         db.session.add(report)
         event = record_creation(report, at=now)
         if ctx.duplicate_of:
