@@ -1,0 +1,33 @@
+"""PAI and RRI on hand-worked examples."""
+import numpy as np
+import pytest
+
+from gis.evaluation import evaluate, pai, rri
+
+
+def test_pai_hand_worked():
+    # 40 of 200 incidents in hotspots covering 2 km² of a 50 km² city: (40/200) / (2/50) = 0.2 / 0.04 = 5.
+    assert pai(40, 200, 2.0, 50.0) == pytest.approx(5.0)
+    # Hotspots no better than chance: 10 % of the incidents on 10 % of the area.
+    assert pai(10, 100, 1.0, 10.0) == pytest.approx(1.0)
+    assert pai(0, 0, 1.0, 10.0) is None and pai(5, 10, 0.0, 10.0) is None
+
+
+def test_rri_hand_worked():
+    # Period t: 30 of 120 incidents in the hotspots; period t+1: 24 of 80.
+    # RRI = (24 / 30) / (80 / 120) = 0.8 / 0.6667 = 1.2
+    assert rri(30, 24, 120, 80) == pytest.approx(1.2)
+    assert rri(0, 5, 10, 10) is None
+
+
+def test_evaluate_on_cells():
+    hot = np.array([True, True, False, False, False, False, False, False, False, False])
+    counts_t = np.array([10, 6, 1, 1, 0, 1, 0, 0, 1, 0])      # 16 of 20 in the hot cells
+    counts_next = np.array([4, 5, 2, 1, 1, 1, 1, 1, 1, 1])   # 9 of 18
+    ev = evaluate(hot, counts_t, counts_next, cell_area=0.25)
+    assert (ev.hot_cells, ev.cells, ev.n1_in, ev.n1_total, ev.n2_in, ev.n2_total) == (2, 10, 16, 20, 9, 18)
+    assert ev.area_share == pytest.approx(0.2)
+    assert ev.pai_t == pytest.approx((16 / 20) / 0.2)        # 4.0
+    assert ev.pai_next == pytest.approx((9 / 18) / 0.2)      # 2.5
+    assert ev.rri == pytest.approx((9 / 16) / (18 / 20))     # 0.625
+    assert ev.hit_rate_next == pytest.approx(0.5)

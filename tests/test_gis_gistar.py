@@ -1,0 +1,87 @@
+"""Gi* on grids: equal to PySAL esda, planted hotspots found, uniform noise not significant."""
+import numpy as np
+import pytest
+from shapely.geometry import box
+
+from gis.gistar import (
+    analyse, bh_threshold, binary_weights, cell_keys, cell_centres, classify, default_neighbour_distance, gi_star,
+    make_grid,
+)
+
+AREA = box(0, 0, 3000, 2400)
+
+
+@pytest.mark.parametrize("shape", ["hex", "square"])
+def test_cells_contain_their_points(shape):
+    rng = np.random.default_rng(1)
+    x, y = rng.uniform(-500, 500, 5000), rng.uniform(-500, 500, 5000)
+    keys = cell_keys(x, y, 150, shape)
+    centres = cell_centres(keys, 150, shape)
+    # Every point is nearest to its own cell's centre among all nearby centres (Voronoi = the cell).
+    grid = make_grid(box(-700, -700, 700, 700), 150, shape)
+    d_own = np.hypot(x - centres[:, 0], y - centres[:, 1])
+    d_all = np.hypot(x[:, None] - grid.centres[None, :, 0], y[:, None] - grid.centres[None, :, 1]).min(1)
+    assert np.allclose(d_own, d_all)
+    assert (grid.index_of(keys) >= 0).all()
+
+
+@pytest.mark.parametrize("shape", ["hex", "square"])
+def test_neighbours_are_the_first_ring(shape):
+    grid = make_grid(AREA, 150, shape)
+    w = binary_weights(grid.centres, default_neighbour_distance(150, shape))
+    counts = np.asarray(w.sum(axis=1)).ravel()
+    assert counts.max() == (7 if shape == "hex" else 9)  # the cell itself and its ring
+    assert abs(grid.area - AREA.area) / AREA.area < 0.2
+
+
+@pytest.mark.parametrize("shape", ["hex", "square"])
+def test_equals_esda_g_local_star(shape):
+    from esda.getisord import G_Local
+    from libpysal.weights import DistanceBand
+
+    grid = make_grid(AREA, 150, shape)
+    rng = np.random.default_rng(7)
+    y = rng.poisson(3, len(grid)).astype(float)
+    y[len(grid) // 2] += 40
+    dist = default_neighbour_distance(150, shape)
+    g, z, p = gi_star(y, binary_weights(grid.centres, dist))
+    w = DistanceBand(grid.centres, threshold=dist, binary=True, silence_warnings=True)
+    ref = G_Local(y, w, transform="B", star=True, permutations=0)
+    assert np.max(np.abs(z - ref.Zs)) < 1e-6
+    assert np.max(np.abs(g - ref.Gs)) < 1e-6
+    assert np.max(np.abs(p - 2 * ref.p_norm)) < 1e-6
+
+
+def test_planted_hotspot_is_hot_and_uniform_noise_has_no_significant_cell():
+    grid = make_grid(AREA, 150, "hex")
+    w = binary_weights(grid.centres, default_neighbour_distance(150, "hex"))
+    rng = np.random.default_rng(3)
+    # Uniform noise: points thrown uniformly over the area, counted per cell.
+    x, y = rng.uniform(0, 3000, 4000), rng.uniform(0, 2400, 4000)
+    idx = grid.index_of(cell_keys(x, y, 150, "hex"))
+    noise = np.bincount(idx, minlength=len(grid)).astype(float)
+    res = analyse(noise, w, fdr=True)
+    assert (res.klass == 0).all()
+    # Plant 150 incidents within 100 m of one place.
+    hx, hy = rng.normal(1000, 40, 150), rng.normal(1200, 40, 150)
+    planted = noise + np.bincount(grid.index_of(cell_keys(hx, hy, 150, "hex")), minlength=len(grid))
+    res = analyse(planted, w, fdr=True)
+    centre = grid.index_of(cell_keys([1000], [1200], 150, "hex"))[0]
+    assert res.klass[centre] == 3
+    hot = np.flatnonzero(res.klass > 0)
+    assert np.hypot(grid.centres[hot, 0] - 1000, grid.centres[hot, 1] - 1200).max() < 400
+
+
+def test_fdr_thresholds_and_classes():
+    p = np.array([0.001, 0.008, 0.039, 0.041, 0.042, 0.06, 0.074, 0.205, 0.212, 0.216])
+    # BH at 5 %: largest k with p_(k) <= k/10 * 0.05 is k = 2.
+    assert bh_threshold(p, 0.05) == 0.008
+    # BH at 10 %: k = 6 (0.06 <= 0.06), not k = 7 (0.074 > 0.07); at 1 %: k = 1 (0.001 <= 0.001).
+    assert bh_threshold(p, 0.10) == 0.06
+    assert bh_threshold(p, 0.01) == 0.001
+    z = np.array([3.3, -2.7, 2.1, 2.0, 2.0, 1.9, 1.8, 1.3, 1.2, 1.2])
+    klass, thr = classify(z, p, fdr=False)
+    assert klass.tolist() == [3, -3, 2, 2, 2, 1, 1, 0, 0, 0]
+    klass, thr = classify(z, p, fdr=True)
+    assert thr == {0.90: 0.06, 0.95: 0.008, 0.99: 0.001}
+    assert klass.tolist() == [3, -2, 1, 1, 1, 1, 0, 0, 0, 0]
