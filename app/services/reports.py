@@ -47,7 +47,7 @@ OPEN_SQL = ", ".join(f"'{s}'" for s in OPEN_STATUSES)
 
 def max_photo_bytes() -> int:
     """Largest accepted single photo in bytes (PHOTO_MAX_MB, default 15)."""
-    return int(current_app.config.get("PHOTO_MAX_MB", 15)) * 1024 * 1024
+    return int(float(current_app.config.get("PHOTO_MAX_MB", 15)) * 1024 * 1024)
 
 
 # -- validation ------------------------------------------------------------------------------------------
@@ -128,8 +128,8 @@ def validate_report(data: dict, photos: list) -> tuple[dict, list]:
         for i, raw in enumerate(photos, start=1):
             if len(raw) > limit:
                 status = 413
-                errors.append(("photos", _("Foto %(i)d ist zu groß (höchstens %(mb)d MB).", i=i,
-                                           mb=limit // (1024 * 1024))))
+                errors.append(("photos", _("Foto %(i)d ist zu groß (höchstens %(mb)s MB).", i=i,
+                                           mb=round(limit / (1024 * 1024), 1))))
                 continue
             try:
                 processed.append(process_photo(raw))
