@@ -17,14 +17,14 @@ def pai(n_in: float, n_total: float, area_hot: float, area_total: float) -> floa
     """Predictive Accuracy Index; None when undefined (no incidents, no hotspot area)."""
     if n_total <= 0 or area_hot <= 0 or area_total <= 0:
         return None
-    return (n_in / n_total) / (area_hot / area_total)
+    return float((n_in / n_total) / (area_hot / area_total))
 
 
 def rri(n1_in: float, n2_in: float, n1_total: float, n2_total: float) -> float | None:
     """Recapture Rate Index; None when undefined (no incidents in the hotspots in period t, or none at all)."""
     if n1_in <= 0 or n1_total <= 0 or n2_total <= 0:
         return None
-    return (n2_in / n1_in) / (n2_total / n1_total)
+    return float((n2_in / n1_in) / (n2_total / n1_total))
 
 
 @dataclass

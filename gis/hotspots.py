@@ -244,24 +244,30 @@ class Cluster:
         return self.retagged_buildings / self.buildings if self.buildings else None
 
 
-def summarise_clusters(labels, x, y, counts, first, last, building, retagged, grid: float) -> list[Cluster]:
-    """Per cluster: hull of its cell centres (grown by half a cell), counts, first/last date, buildings.
+def summarise_clusters(cell_labels, cell_x, cell_y, point_cell, point_label, days, building, retagged,
+                       grid: float) -> list[Cluster]:
+    """Per cluster: hull of its cells (grown by half a cell), report count, first/last date, buildings.
 
-    One row per (cell, building): `labels` the cell's cluster, `counts` its reports, `first`/`last` their
-    dates, `building` an id or -1, `retagged` whether any of them was a re-tag.
+    Cells: `cell_labels` with metric centres `cell_x`, `cell_y`. Reports (those in clusters): their cell,
+    their cluster, their date, their building id (-1 for none) and whether they were a re-tag.
     """
-    labels = np.asarray(labels)
+    cell_labels = np.asarray(cell_labels)
+    point_label = np.asarray(point_label)
+    days, building, retagged = np.asarray(days), np.asarray(building), np.asarray(retagged, dtype=bool)
+    corder = np.argsort(cell_labels, kind="stable")
+    cl = cell_labels[corder]
+    porder = np.argsort(point_label, kind="stable")
+    pl = point_label[porder]
     out = []
-    for lab in np.unique(labels[labels >= 0]):
-        sel = labels == lab
-        pts = np.unique(np.column_stack((np.asarray(x)[sel], np.asarray(y)[sel])), axis=0)
-        hull = MultiPoint(pts).convex_hull.buffer(grid / 2, join_style="mitre") if len(pts) else None
-        b = np.asarray(building)[sel]
-        rt = np.asarray(retagged)[sel]
+    for lab in np.unique(cl[cl >= 0]):
+        cs = corder[np.searchsorted(cl, lab, "left"):np.searchsorted(cl, lab, "right")]
+        ps = porder[np.searchsorted(pl, lab, "left"):np.searchsorted(pl, lab, "right")]
+        pts = np.column_stack((np.asarray(cell_x)[cs], np.asarray(cell_y)[cs]))
+        hull = MultiPoint(pts).convex_hull.buffer(grid / 2, join_style="mitre")
+        b, rt = building[ps], retagged[ps]
         known = b >= 0
-        blds = np.unique(b[known])
-        rblds = np.unique(b[known & rt])
-        out.append(Cluster(int(lab), hull, int(np.asarray(counts)[sel].sum()), min(np.asarray(first)[sel]),
-                           max(np.asarray(last)[sel]), len(blds), len(rblds)))
+        out.append(Cluster(int(lab), hull, len(ps), float(days[ps].min()) if len(ps) else None,
+                           float(days[ps].max()) if len(ps) else None,
+                           len(np.unique(b[known])), len(np.unique(b[known & rt]))))
     out.sort(key=lambda c: (-c.count, c.label))
     return out

@@ -70,18 +70,19 @@ def test_weights_count_like_repeated_points():
 
 
 def test_cluster_summary_counts_dates_and_retagged_buildings():
-    labels = np.array([0, 0, 0, 1, NOISE])
-    x = np.array([0.0, 10, 0, 500, 900])
-    y = np.array([0.0, 0, 10, 500, 900])
-    counts = np.array([3, 2, 1, 4, 1])
-    first = np.array([5, 3, 9, 1, 0])
-    last = np.array([7, 8, 9, 2, 0])
-    building = np.array([11, 12, 11, -1, 13])
-    retagged = np.array([True, False, False, False, True])
-    out = summarise_clusters(labels, x, y, counts, first, last, building, retagged, grid=5.0)
+    cell_labels = np.array([0, 0, 0, 1, NOISE])
+    cell_x = np.array([0.0, 10, 0, 500, 900])
+    cell_y = np.array([0.0, 0, 10, 500, 900])
+    # Reports in clusters: their cell, cluster, day, building, re-tag flag.
+    point_cell = np.array([0, 0, 1, 2, 3, 3])
+    point_label = cell_labels[point_cell]
+    days = np.array([5.0, 7, 3, 9, 1, 2])
+    building = np.array([11, 11, 12, 11, -1, -1])
+    retagged = np.array([True, False, False, False, False, True])
+    out = summarise_clusters(cell_labels, cell_x, cell_y, point_cell, point_label, days, building, retagged, 5.0)
     assert [c.label for c in out] == [0, 1]
     c = out[0]
-    assert (c.count, c.first, c.last, c.buildings, c.retagged_buildings) == (6, 3, 9, 2, 1)
+    assert (c.count, c.first, c.last, c.buildings, c.retagged_buildings) == (4, 3, 9, 2, 1)
     assert c.retagged_share == 0.5
     assert c.hull.contains(c.hull.centroid) and c.hull.area > 50
-    assert out[1].buildings == 0 and out[1].retagged_share is None
+    assert out[1].count == 2 and out[1].buildings == 0 and out[1].retagged_share is None

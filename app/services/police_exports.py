@@ -1,0 +1,151 @@
+"""GeoJSON features and CSV rows of clusters, Gi* cells, density cells and incidents (WGS84, lon/lat)."""
+from __future__ import annotations
+
+import csv
+import io
+
+import numpy as np
+import shapely
+from sqlalchemy import text
+
+from app.city import current_city
+from app.extensions import db
+from app.services import hotspots as hs
+from gis import gistar as gi
+from gis.projection import transformer
+
+CLASS_LABELS = {3: "hot_99", 2: "hot_95", 1: "hot_90", 0: "not_significant", -1: "cold_90", -2: "cold_95",
+                -3: "cold_99"}
+MAX_INCIDENTS = 100_000
+
+
+def _rings_lonlat(rings: np.ndarray) -> np.ndarray:
+    """Metric rings (n, k, 2) to WGS84 (n, k, 2), rounded to 7 decimals (about 1 cm)."""
+    if len(rings) == 0:
+        return rings
+    lon, lat = transformer(current_city().srid, 4326).transform(rings[..., 0].ravel(), rings[..., 1].ravel())
+    return np.round(np.column_stack((lon, lat)).reshape(rings.shape), 7)
+
+
+def _polygon_lonlat(geom) -> dict:
+    """A metric shapely polygon as a WGS84 GeoJSON geometry."""
+    return hs.metric_to_wgs84(geom).__geo_interface__
+
+
+def _date(days) -> str | None:
+    return hs.day_to_datetime(days).date().isoformat() if days is not None else None
+
+
+def cluster_features(result: hs.ClusterResult) -> list[dict]:
+    """DBSCAN clusters as polygon features (hull), numbered from 1 by size."""
+    feats = []
+    for n, c in enumerate(result.clusters, start=1):
+        share = c.retagged_share
+        feats.append({"type": "Feature", "geometry": _polygon_lonlat(c.hull), "properties": {
+            "cluster": n, "reports": c.count, "first": _date(c.first), "last": _date(c.last),
+            "buildings": c.buildings, "retagged_buildings": c.retagged_buildings,
+            "retagged_share": round(share, 4) if share is not None else None, "area_m2": round(c.hull.area, 1)}})
+    return feats
+
+
+def gistar_features(result: hs.GiResult, significant_only: bool = False) -> list[dict]:
+    """Gi* grid cells as polygon features with count, z-score, p-value and class."""
+    grid, st = result.grid, result.stats
+    idx = np.flatnonzero(st.klass != 0) if significant_only else np.arange(len(grid))
+    rings = _rings_lonlat(_ring_coords(grid, idx))
+    feats = []
+    for k, i in enumerate(idx.tolist()):
+        feats.append({"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [rings[k].tolist()]},
+                      "properties": {
+                          "cell": "_".join(map(str, grid.keys[i].tolist())), "reports": int(result.counts[i]),
+                          "gi": round(float(st.g[i]), 8), "z": round(float(st.z[i]), 6),
+                          "p": float(st.p[i]), "class": int(st.klass[i]),
+                          "class_label": CLASS_LABELS[int(st.klass[i])]}})
+    return feats
+
+
+def _ring_coords(grid: gi.Grid, idx: np.ndarray) -> np.ndarray:
+    """Closed metric rings (n, k, 2) of the given grid cells."""
+    polys = gi.cell_polygons(grid.centres[idx], grid.size, grid.shape)
+    coords = shapely.get_coordinates(polys)
+    return coords.reshape(len(idx), -1, 2) if len(idx) else np.empty((0, 5, 2))
+
+
+def density_features(d, min_share: float = 0.05) -> list[dict]:
+    """Density raster cells above `min_share` of the peak as square polygon features."""
+    x, y, v = d.cells(min_share)
+    h = d.resolution / 2
+    offsets = np.array([(-h, -h), (h, -h), (h, h), (-h, h), (-h, -h)])
+    rings = _rings_lonlat(np.column_stack((x, y))[:, None, :] + offsets[None]) if len(x) else []
+    return [{"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [rings[k].tolist()]},
+             "properties": {"density": round(float(v[k]), 3)}} for k in range(len(x))]
+
+
+def incident_rows(f: hs.Filters, limit: int = MAX_INCIDENTS) -> list[dict]:
+    """The filtered incidents with what police need (no reporter contact), newest first."""
+    where, params = hs.where_clause(f)
+    params["limit"] = limit
+    rows = db.session.execute(text(f"""
+        SELECT r.id, r.created_at, r.category, r.status, r.offensive, r.retagged, r.address, r.description,
+               ST_X(r.location) AS lon, ST_Y(r.location) AS lat, r.building_id, d.name AS district,
+               (SELECT string_agg(t.display_name, ', ' ORDER BY t.display_name)
+                  FROM report_tags rt JOIN tags t ON t.id = rt.tag_id WHERE rt.report_id = r.id) AS tags,
+               (SELECT coalesce(sum(m.cost_eur), 0) FROM removals m WHERE m.report_id = r.id) AS removal_cost_eur
+        FROM reports r LEFT JOIN districts d ON d.id = r.district_id
+        WHERE {where} ORDER BY r.created_at DESC, r.id DESC LIMIT :limit"""), params).mappings().all()
+    tz = hs.city_timezone()
+    out = []
+    for r in rows:
+        item = dict(r)
+        item["created_at"] = r["created_at"].astimezone(tz).isoformat(timespec="seconds")
+        item["removal_cost_eur"] = float(r["removal_cost_eur"])
+        out.append(item)
+    return out
+
+
+INCIDENT_FIELDS = ["id", "created_at", "category", "status", "offensive", "retagged", "district", "address",
+                   "building_id", "tags", "removal_cost_eur", "description", "lon", "lat"]
+
+
+def incident_features(rows: list[dict]) -> list[dict]:
+    """Incidents as point features."""
+    return [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [round(r["lon"], 7), round(r["lat"], 7)]},
+             "properties": {k: r[k] for k in INCIDENT_FIELDS if k not in ("lon", "lat")}} for r in rows]
+
+
+def feature_collection(features: list[dict], parameters: dict, **extra) -> dict:
+    """A GeoJSON FeatureCollection with the parameters used echoed back."""
+    return {"type": "FeatureCollection", "parameters": parameters, **extra, "features": features}
+
+
+def _csv_safe(value):
+    """Spreadsheet-safe cell: text starting with = + - @ is prefixed so it is never run as a formula."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def to_csv(features: list[dict], with_centroid: bool = True) -> str:
+    """CSV of the features' properties (plus lon/lat of the geometry's centre)."""
+    buf = io.StringIO()
+    if not features:
+        return ""
+    fields = list(features[0]["properties"].keys())
+    if with_centroid:
+        fields += ["lon", "lat"]
+    writer = csv.DictWriter(buf, fieldnames=fields, extrasaction="ignore")
+    writer.writeheader()
+    for feat in features:
+        row = {k: _csv_safe(v) for k, v in feat["properties"].items()}
+        if with_centroid:
+            lon, lat = _centre(feat["geometry"])
+            row["lon"], row["lat"] = round(lon, 7), round(lat, 7)
+        writer.writerow(row)
+    return buf.getvalue()
+
+
+def _centre(geometry: dict) -> tuple[float, float]:
+    from shapely.geometry import shape
+
+    c = shape(geometry).centroid
+    return c.x, c.y

@@ -1,0 +1,106 @@
+"""GET /api/v1/hotspots: role checks, bad parameters, GeoJSON with the parameters echoed back."""
+from datetime import datetime, timedelta, timezone
+
+import numpy as np
+import pytest
+from sqlalchemy import text
+
+from app.extensions import db
+
+TODAY = datetime.now(timezone.utc).date()
+
+
+def seed_reports(points, days_ago=10, category="graffiti"):
+    """Insert reports at metric offsets (dx, dy) from the city centre; returns their ids."""
+    from app.city import current_city
+    from gis.projection import to_wgs84, to_metric
+    from shapely.geometry import Point
+
+    city = current_city()
+    lat, lon = city.center
+    c = to_metric(Point(lon, lat), city.srid)
+    ids = []
+    for k, (dx, dy) in enumerate(points):
+        p = to_wgs84(Point(c.x + dx, c.y + dy), city.srid)
+        created = datetime.now(timezone.utc) - timedelta(days=days_ago, hours=k % 5)
+        ids.append(db.session.execute(text(
+            "INSERT INTO reports (token, category, location, created_at, updated_at, status) VALUES "
+            "(:t, :c, ST_SetSRID(ST_MakePoint(:lon, :lat), 4326), :at, :at, 'new') RETURNING id"),
+            {"t": f"test-{k}-{np.random.default_rng().integers(1 << 60)}", "c": category, "lon": p.x, "lat": p.y,
+             "at": created}).scalar())
+    db.session.commit()
+    return ids
+
+
+@pytest.fixture
+def planted(app):
+    rng = np.random.default_rng(11)
+    hot = list(zip(rng.normal(0, 15, 60), rng.normal(0, 15, 60)))
+    noise = list(zip(rng.uniform(-2500, 2500, 150), rng.uniform(-2500, 2500, 150)))
+    return seed_reports(hot + noise)
+
+
+def test_anonymous_gets_401_json_and_staff_403(client, staff_client):
+    resp = client.get("/api/v1/hotspots?method=dbscan")
+    assert resp.status_code == 401 and resp.get_json()["errors"]
+    resp = staff_client.get("/api/v1/hotspots?method=dbscan")
+    assert resp.status_code == 403 and resp.get_json()["errors"]
+
+
+@pytest.mark.parametrize("query, field", [
+    ("", "method"), ("method=magic", "method"), ("method=dbscan&eps=-3", "eps"), ("method=dbscan&eps=abc", "eps"),
+    ("method=gistar&shape=triangle", "shape"), ("method=dbscan&from=2025-13-01", "from"),
+    ("method=dbscan&from=2025-05-01&to=2025-04-01", "from"), ("method=dbscan&category=paint", "category"),
+    ("method=dbscan&weekday=9", "weekday"), ("method=dbscan&hour=25", "hour"),
+    ("method=dbscan&district=Atlantis", "district"), ("method=dbscan&eps=20&grid=15", "grid"),
+    ("method=gistar&fdr=maybe", "fdr"), ("method=kde&bandwidth=0", "bandwidth"),
+])
+def test_bad_parameters_get_400_with_errors(police_client, query, field):
+    resp = police_client.get("/api/v1/hotspots?" + query)
+    assert resp.status_code == 400
+    errors = resp.get_json()["errors"]
+    assert field in [e["field"] for e in errors] and all(e["message"] for e in errors)
+
+
+def test_dbscan_finds_the_planted_cluster_and_echoes_parameters(police_client, planted):
+    resp = police_client.get(f"/api/v1/hotspots?method=dbscan&eps=40&min_points=8&from={TODAY - timedelta(days=30)}")
+    assert resp.status_code == 200
+    body = resp.get_json()
+    assert body["type"] == "FeatureCollection"
+    p = body["parameters"]
+    assert (p["method"], p["eps_m"], p["min_points"], p["grid_m"], p["srid"]) == ("dbscan", 40, 8, 8, 25832)
+    assert p["from"] == str(TODAY - timedelta(days=30)) and p["to"] == str(TODAY)
+    clusters = body["features"]
+    assert len(clusters) == 1 and clusters[0]["geometry"]["type"] == "Polygon"
+    assert 55 <= clusters[0]["properties"]["reports"] <= 62
+    lon, lat = clusters[0]["geometry"]["coordinates"][0][0]
+    assert 9.0 < lon < 9.5 and 49.0 < lat < 49.3  # lon/lat order, WGS84
+
+
+def test_gistar_marks_the_planted_cells_hot(police_client, planted):
+    resp = police_client.get("/api/v1/hotspots?method=gistar&cell=150&significant_only=true")
+    body = resp.get_json()
+    assert resp.status_code == 200 and body["parameters"]["cell_m"] == 150 and body["parameters"]["grid"] == "hex"
+    hot = [f for f in body["features"] if f["properties"]["class"] > 0]
+    assert hot and max(f["properties"]["reports"] for f in hot) >= 40
+    assert all(f["properties"]["class"] != 0 for f in body["features"])
+    assert body["summary"]["hot_cells"] == len(hot)
+
+
+def test_kde_states_the_bandwidth(admin_client, planted):
+    resp = admin_client.get("/api/v1/hotspots?method=kde&bandwidth=120")
+    body = resp.get_json()
+    assert resp.status_code == 200
+    assert body["parameters"]["bandwidth_m"] == 120 and body["parameters"]["kernel"] == "gaussian"
+    peak = max(body["features"], key=lambda f: f["properties"]["density"])
+    assert peak["properties"]["density"] == pytest.approx(body["summary"]["peak_density"], rel=1e-3)
+
+
+def test_filters_select_reports(police_client, planted):
+    seed_reports([(3000, 3000)] * 12, category="sticker")
+    resp = police_client.get("/api/v1/hotspots?method=dbscan&eps=30&min_points=10&category=sticker")
+    body = resp.get_json()
+    assert [f["properties"]["reports"] for f in body["features"]] == [12]
+    assert body["parameters"]["category"] == ["sticker"]
+    old = police_client.get(f"/api/v1/hotspots?method=dbscan&to={TODAY - timedelta(days=60)}").get_json()
+    assert old["summary"]["reports"] == 0 and old["features"] == []
