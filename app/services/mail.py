@@ -42,7 +42,7 @@ def send_mail(to: str, subject: str, body: str, config=None) -> None:
         return
     outbox = Path(config["MAIL_OUTBOX_DIR"])
     outbox.mkdir(parents=True, exist_ok=True)
-    name = f"{datetime.now(timezone.utc):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}.eml"
+    name = f"{datetime.now(timezone.utc):%Y%m%dT%H%M%S.%f}-{uuid.uuid4().hex[:8]}.eml"
     (outbox / name).write_bytes(bytes(msg))
     log.info("mail written to the outbox: %s", outbox / name)
 
