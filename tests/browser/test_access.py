@@ -7,5 +7,6 @@ def test_citizen_is_sent_to_login_for_staff_and_police_pages(phone, live_server,
     phone.goto(live_server.url + path)
     assert "/login" in phone.url
     assert phone.locator("input[name=password]").is_visible()
-    assert "Gebäudemanagement" not in phone.inner_text("main")
+    assert phone.inner_text("h1") == "Anmelden"
+    assert "Angemeldet als" not in phone.inner_text("main")
 
