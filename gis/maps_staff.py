@@ -56,10 +56,11 @@ def plan_map(depot: tuple[float, float], stops: list[dict], footprints: list[dic
              'width:28px;height:28px;line-height:28px;text-align:center;font-weight:bold">D</div>',
         icon_size=(28, 28), icon_anchor=(14, 14))).add_to(m)
     for s in stops:
-        colour = OVERDUE_COLOUR if s.get("overdue") else PRIORITY_COLOURS.get(int(s["priority"]), "#1f78b4")
+        colour = PRIORITY_COLOURS.get(int(s["priority"]), "#1f78b4")
+        ring = f"3px solid {OVERDUE_COLOUR}" if s.get("overdue") else "2px solid #fff"
         icon = folium.DivIcon(
             html=(f'<div class="stop-icon" data-seq="{int(s["seq"])}" style="background:{colour};color:#fff;'
-                  'border:2px solid #fff;border-radius:50%;width:28px;height:28px;line-height:24px;'
+                  f'border:{ring};border-radius:50%;width:28px;height:28px;line-height:24px;'
                   f'text-align:center;font-weight:bold;box-shadow:0 0 3px #000">{int(s["seq"])}</div>'),
             icon_size=(28, 28), icon_anchor=(14, 14))
         folium.Marker([s["lat"], s["lon"]], icon=icon, popup=_popup(s["popup"]),
