@@ -57,3 +57,12 @@ def test_staff_and_admin_pass_the_role_check(app, staff_client, admin_client, id
             assert c.open(url, method=method).status_code not in (401, 403, 500), (method, url)
         assert c.get("/staff/queue").status_code == 200
         assert c.get("/api/v1/staff/map?bbox=9.1,49.1,9.3,49.2&zoom=12").status_code == 200
+
+
+def test_staff_pages_in_german_by_default_and_english_on_request(app, staff_client, ids):
+    german = staff_client.get("/staff/queue").get_data(as_text=True)
+    assert "Eingang: Aufträge" in german and "nur überfällige" in german
+    english = staff_client.get("/staff/queue?lang=en").get_data(as_text=True)
+    assert "Queue: jobs" in english and "overdue only" in english and "Eingang: Aufträge" not in english
+    job = staff_client.get(f"/staff/jobs/{ids['report_id']}").get_data(as_text=True)  # the choice is kept
+    assert "Change status" in job and "History" in job
