@@ -20,7 +20,13 @@ from gis.maps_staff import plan_map
 @role_required("staff")
 def index():
     """Staff start page: counts and the overview map (data is loaded per visible area from the API)."""
-    return render_template("staff/index.html", summary=triage.summary())
+    from app.staff.labels import CATEGORY_LABELS, STATUS_LABELS
+
+    map_labels = {"job": _("Auftrag"), "open": _("Details öffnen"), "overdue": _("überfällig"), "due": _("fällig"),
+                  "reports": _("Aufträge"), "zoom": _("Hineinzoomen für Einzelaufträge"), "status": _("Status"),
+                  "statuses": {k: str(v) for k, v in STATUS_LABELS.items()},
+                  "categories": {k: str(v) for k, v in CATEGORY_LABELS.items()}}
+    return render_template("staff/index.html", summary=triage.summary(), map_labels=map_labels)
 
 
 @bp.route("/queue")

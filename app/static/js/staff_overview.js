@@ -28,7 +28,9 @@
     var box = document.createElement("div");
     box.appendChild(text("strong", (labels.job || "Job") + " #" + job.id));
     box.appendChild(text("div", job.address || ""));
-    box.appendChild(text("div", (labels.status || "Status") + ": " + job.status + " · " + job.category));
+    var statuses = labels.statuses || {}, categories = labels.categories || {};
+    box.appendChild(text("div", (labels.status || "Status") + ": " + (statuses[job.status] || job.status) + " · " +
+      (categories[job.category] || job.category)));
     if (job.due_at) {
       box.appendChild(text("div", (job.overdue ? (labels.overdue || "overdue") : (labels.due || "due")) + ": " +
         new Date(job.due_at).toLocaleString(), job.overdue ? "overdue" : ""));
