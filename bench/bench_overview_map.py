@@ -176,7 +176,7 @@ def main():
         n = _seed(app, args.reports)
         print(f"seeded {n} open reports in {time.perf_counter() - t0:.1f} s")
 
-        p_time, p_sizes, clusters, data_url = _measure_project(app)
+        p_time, p_sizes, clusters, _url = _measure_project(app)
         p_bytes = sum(p_sizes.values())
         print("\nproject (server-side clusters, first view; median of 5 warm runs):")
         for u, size in p_sizes.items():

@@ -1,6 +1,6 @@
 """Small helpers to create buildings and reports for the staff tests."""
 import secrets
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from geoalchemy2.shape import from_shape
 from shapely.geometry import MultiPolygon, box
@@ -26,7 +26,7 @@ def make_building(lat=MARKT[0], lon=MARKT[1], owner_type="municipal", address="M
 def make_report(building=None, lat=None, lon=None, status="new", category="graffiti", offensive=False,
                 created_at=None, description=None, **extra):
     """A report (with its creation event) at the building or the given point, moved along to `status`."""
-    created_at = created_at or datetime.now(timezone.utc) - timedelta(hours=2)
+    created_at = created_at or datetime.now(UTC) - timedelta(hours=2)
     if building is not None and lat is None:
         from geoalchemy2.shape import to_shape
 

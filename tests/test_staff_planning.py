@@ -2,7 +2,7 @@
 import csv
 import io
 import xml.etree.ElementTree as ET
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -19,7 +19,7 @@ SPOTS = [(49.1418, 9.2185), (49.1450, 9.2250), (49.1380, 9.2100), (49.1500, 9.21
 
 @pytest.fixture
 def verified_jobs(app):
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     jobs = []
     for i, (lat, lon) in enumerate(SPOTS):
         r = make_report(make_building(lat=lat, lon=lon, owner_type="municipal" if i % 2 else "public",
@@ -111,7 +111,7 @@ def test_plan_form_errors_are_400_and_store_nothing(staff_client, verified_jobs)
 
 
 def test_private_jobs_are_not_offered_to_crews_until_the_owner_deadline_passes(app):
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     private = make_report(make_building(owner_type="private"), status="notify_owner")
     late = make_report(make_building(owner_type="private", lat=49.15, lon=9.23), status="notify_owner",
                        created_at=now - timedelta(days=30))

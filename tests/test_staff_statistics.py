@@ -1,7 +1,7 @@
 """Monthly statistics on known data: counts, median/p90, share within target, re-tagging, cost and area."""
 import csv
 import io
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -9,8 +9,6 @@ from app.extensions import db
 from app.models import Removal
 from app.services import statistics
 from tests.staff_factories import make_building, make_report
-
-UTC = timezone.utc
 
 
 def _removed(building, created, days, cost, area, due_days=None):

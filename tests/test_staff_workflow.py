@@ -1,5 +1,5 @@
 """The staff workflow over HTTP: every legal and illegal transition, the audit trail, duplicates, re-tagging."""
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -112,13 +112,13 @@ def test_unknown_status_is_a_400(staff_client):
 
 def test_queue_shows_one_job_per_building_with_linked_reports(staff_client):
     building = make_building(address="Kaiserstraße 5")
-    first = make_report(building, created_at=datetime.now(timezone.utc) - timedelta(days=2))
+    first = make_report(building, created_at=datetime.now(UTC) - timedelta(days=2))
     second = make_report(building)
     dup = make_report(building)
     dup.status, dup.duplicate_of_id = "duplicate", first.id
     other = make_report(make_building(address="Allee 9", lat=49.146, lon=9.216))
     db.session.commit()
-    jobs, total = triage.job_queue(triage.QueueFilters())
+    jobs, _total = triage.job_queue(triage.QueueFilters())
     ids = [j.id for j in jobs]
     assert first.id in ids and other.id in ids and second.id not in ids and dup.id not in ids
     job = next(j for j in jobs if j.id == first.id)
@@ -133,7 +133,7 @@ def test_queue_shows_one_job_per_building_with_linked_reports(staff_client):
 
 
 def test_queue_filters(staff_client):
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     municipal = make_report(make_building(owner_type="municipal", address="Rathaus"), category="graffiti",
                             created_at=now - timedelta(days=20))
     private = make_report(make_building(owner_type="private", address="Privat 1", lat=49.15, lon=9.23),
@@ -159,14 +159,14 @@ def test_queue_filters(staff_client):
 
 def test_new_report_on_a_recently_cleaned_building_is_retagged(app):
     building = make_building()
-    old = make_report(building, status="removed", created_at=datetime.now(timezone.utc) - timedelta(days=40))
+    old = make_report(building, status="removed", created_at=datetime.now(UTC) - timedelta(days=40))
     db.session.add(Removal(report_id=old.id, removed_on=date.today() - timedelta(days=30), method="paint_over",
                            area_m2=2, cost_eur=80))
     db.session.flush()
     again = make_report(building)
     assert again.retagged is True
     long_ago = make_building(lat=49.15, lon=9.23)
-    old2 = make_report(long_ago, status="removed", created_at=datetime.now(timezone.utc) - timedelta(days=200))
+    old2 = make_report(long_ago, status="removed", created_at=datetime.now(UTC) - timedelta(days=200))
     db.session.add(Removal(report_id=old2.id, removed_on=date.today() - timedelta(days=120), method="paint_over",
                            area_m2=2, cost_eur=80))
     db.session.flush()
@@ -176,18 +176,18 @@ def test_new_report_on_a_recently_cleaned_building_is_retagged(app):
 
 
 def test_due_time_uses_working_days_and_overdue_stands_out(staff_client):
-    thursday = datetime(2026, 11, 26, 9, 0, tzinfo=timezone.utc)
+    thursday = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
     report = make_report(make_building(owner_type="municipal"), created_at=thursday)
-    assert report.due_at == datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc)  # Fri, Mon, Tue
+    assert report.due_at == datetime(2026, 12, 1, 9, 0, tzinfo=UTC)  # Fri, Mon, Tue
     offensive = make_report(make_building(owner_type="private", lat=49.15, lon=9.23), offensive=True,
                             created_at=thursday)
     assert offensive.due_at == thursday + timedelta(hours=24)
     private = make_report(make_building(owner_type="private", lat=49.152, lon=9.232), created_at=thursday)
-    assert private.due_at == datetime(2026, 12, 10, 9, 0, tzinfo=timezone.utc)
+    assert private.due_at == datetime(2026, 12, 10, 9, 0, tzinfo=UTC)
     db.session.commit()
     page = staff_client.get(f"/staff/jobs/{report.id}").get_data(as_text=True)
     assert "01.12.2026 10:00" in page  # local time (CET)
-    jobs, _ = triage.job_queue(triage.QueueFilters(per_page=500), now=datetime(2026, 11, 30, tzinfo=timezone.utc))
+    jobs, _ = triage.job_queue(triage.QueueFilters(per_page=500), now=datetime(2026, 11, 30, tzinfo=UTC))
     by_id = {j.id: j for j in jobs}
     assert by_id[report.id].overdue is False and by_id[offensive.id].overdue is True
     assert [j.id for j in jobs].index(offensive.id) < [j.id for j in jobs].index(report.id)

@@ -9,14 +9,14 @@ import logging
 import secrets
 import sqlite3
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import shapely
+from flask import current_app
 from geoalchemy2.shape import from_shape
 from pyproj.exceptions import CRSError
-from flask import current_app
 from shapely.geometry import MultiPolygon, Polygon, shape
 from sqlalchemy import select, text
 
@@ -242,7 +242,7 @@ def import_buildings(path, mapping: BuildingMapping, progress=_noop) -> ImportRe
         values = {"address": _prop(props, mapping.address_field), "name": _prop(props, mapping.name_field),
                   "department": _prop(props, mapping.department_field), "usage": _prop(props, mapping.usage_field),
                   "owner_type": owner, "footprint": from_shape(poly, srid=4326),
-                  "updated_at": datetime.now(timezone.utc), "district_id": None}
+                  "updated_at": datetime.now(UTC), "district_id": None}
         for k in ("address", "name", "department", "usage"):
             if values[k] is not None:
                 values[k] = values[k][:300 if k != "usage" else 64]
@@ -291,8 +291,7 @@ class ReportMapping:
 def _rows(path: Path, mapping: ReportMapping):
     """(line number, record dict, geometry from the file or None) for CSV or GeoJSON."""
     if path.suffix.lower() in (".geojson", ".json"):
-        for n, props, geom, problem in read_features(path):
-            yield n, props, geom, problem
+        yield from read_features(path)
         return
     try:
         handle = path.open(encoding="utf-8-sig", newline="")
@@ -326,7 +325,7 @@ def import_reports(path, mapping: ReportMapping, progress=_noop) -> ImportResult
     srid = city.srid
     try:
         tz = ZoneInfo(mapping.timezone)
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         raise ImportError_(f"unknown time zone {mapping.timezone!r}") from exc
     use_xy = bool(mapping.x_col and mapping.y_col)
     try:
@@ -338,7 +337,7 @@ def import_reports(path, mapping: ReportMapping, progress=_noop) -> ImportResult
     existing = dict(db.session.execute(
         select(Report.external_id, Report.id).where(Report.external_id.is_not(None))).all())
     seen = set()
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     for line, rec, geom, problem in _rows(path, mapping):
         progress(1)
         if problem:
@@ -363,7 +362,7 @@ def import_reports(path, mapping: ReportMapping, progress=_noop) -> ImportResult
                 x, y = float(str(rec[mapping.lon_col]).replace(",", ".")), float(str(rec[mapping.lat_col]).replace(",", "."))
             if to_wgs84 is not None:
                 x, y = to_wgs84.transform(x, y)
-            if not (-180 <= x <= 180 and -90 <= y <= 90) or x != x or y != y:
+            if not (-180 <= x <= 180 and -90 <= y <= 90):  # NaN fails these comparisons too
                 raise ValueError("coordinates out of range")
         except (TypeError, ValueError, KeyError) as exc:
             result.rejected.append((line, f"bad coordinates: {exc}"))

@@ -5,7 +5,7 @@ The page never embeds markers; the browser asks for the visible area and gets at
 """
 import json
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import text
 
@@ -115,5 +115,5 @@ def details(view: View, now: datetime) -> dict:
 
 def map_data(view: View, now: datetime | None = None) -> dict:
     """Clusters when zoomed out, single jobs and footprints from DETAIL_ZOOM on."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     return details(view, now) if view.zoom >= DETAIL_ZOOM else clusters(view, now)

@@ -5,7 +5,7 @@ import json
 import logging
 import os
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from xml.sax.saxutils import escape as xml_escape
 
 from flask import current_app
@@ -103,7 +103,7 @@ def work_minutes(area_m2: float, method: str) -> float:
 
 
 def _jobs(condition, limit=None, order=None) -> list[Job]:
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     q = (select(Report, func.ST_X(Report.location), func.ST_Y(Report.location), func.ST_X(Report.location_m),
                 func.ST_Y(Report.location_m), Building.address)
          .outerjoin(Building, Building.id == Report.building_id).where(condition))
@@ -122,7 +122,7 @@ def _jobs(condition, limit=None, order=None) -> list[Job]:
 
 def _plannable():
     """Verified crew jobs, and owner notifications whose deadline passed (the city steps in)."""
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     return and_(Report.duplicate_of_id.is_(None), or_(
         and_(Report.status == "verified", Report.priority <= 3),
         and_(Report.status == "notify_owner", Report.due_at < now)))

@@ -1,7 +1,7 @@
 """Removal records: date, crew, method, area, cost and an after-photo; the job becomes 'removed'."""
 import logging
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 
 from flask import current_app
@@ -88,7 +88,7 @@ def record_removal(report: Report, data: RemovalInput, user, photo: bytes | None
     if stored is not None:
         db.session.add(Photo(removal_id=removal.id, kind="after", sha256=stored.sha256, filename=stored.filename,
                              thumb_filename=stored.thumb_filename, width=stored.width, height=stored.height))
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     at = now if data.removed_on == now.astimezone(LOCAL_TZ).date() else \
         datetime.combine(data.removed_on, datetime.min.time().replace(hour=12), tzinfo=LOCAL_TZ)
     workflow.change_status(report, "removed", user, note=data.note, at=now)

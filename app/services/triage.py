@@ -1,7 +1,7 @@
 """Triage: the job queue (one job per building), job details and status changes with staff rules."""
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from flask import current_app
@@ -10,8 +10,17 @@ from sqlalchemy import and_, func, or_, select
 from app.errors import ValidationFailed
 from app.extensions import db
 from app.models import (
-    CATEGORIES, OPEN_STATUSES, OWNER_TYPES, REMOVAL_METHODS, STATUSES, Building, District, Removal, Report,
-    StatusEvent, User,
+    CATEGORIES,
+    OPEN_STATUSES,
+    OWNER_TYPES,
+    REMOVAL_METHODS,
+    STATUSES,
+    Building,
+    District,
+    Removal,
+    Report,
+    StatusEvent,
+    User,
 )
 from app.services import workflow
 from app.services.sla import removal_target, targets_from_config
@@ -107,7 +116,7 @@ def _job_subquery(statuses):
 
 def job_queue(filters: QueueFilters, now: datetime | None = None) -> tuple[list[JobRow], int]:
     """The jobs matching `filters`, overdue and most urgent first, and their total count."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     jobs = _job_subquery(filters.statuses)
     dups = (select(func.count()).select_from(Report).where(Report.duplicate_of_id == jobs.c.id)
             .correlate(jobs).scalar_subquery())
@@ -145,7 +154,7 @@ def job_queue(filters: QueueFilters, now: datetime | None = None) -> tuple[list[
 
 def summary(now: datetime | None = None) -> dict:
     """Counts for the staff start page: open jobs (buildings), urgent ones, overdue ones, unchecked ones."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     job = func.coalesce(Report.building_id, -Report.id)
     row = db.session.execute(select(
         func.count(job.distinct()),

@@ -1,7 +1,17 @@
 """Staff pages: overview, triage queue, job details, removals, crew-day planning, statistics."""
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
-from flask import Response, abort, current_app, flash, redirect, render_template, request, send_from_directory, url_for
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -37,7 +47,7 @@ def queue():
     jobs, total = triage.job_queue(filters)
     return render_template("staff/queue.html", jobs=jobs, total=total, filters=filters, statuses=STATUSES,
                            categories=CATEGORIES, owner_types=OWNER_TYPES, districts=triage.districts(),
-                           now=datetime.now(timezone.utc))
+                           now=datetime.now(UTC))
 
 
 def _job_page(report, error=None, status=200):
@@ -46,7 +56,7 @@ def _job_page(report, error=None, status=200):
         "staff/job.html", report=report, target=triage.target_of(report), linked=triage.linked_reports(report),
         history=triage.history(report), removals=removal_rows,
         photos=removals.after_photos([r.id for r in removal_rows]), allowed=sorted(TRANSITIONS[report.status]),
-        methods=REMOVAL_METHODS, error=error, now=datetime.now(timezone.utc), today=date.today().isoformat(),
+        methods=REMOVAL_METHODS, error=error, now=datetime.now(UTC), today=date.today().isoformat(),
     ), status
 
 
