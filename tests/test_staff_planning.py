@@ -127,3 +127,15 @@ def test_popups_escape_user_text_even_inside_folium_js():
     html = m.get_root().render()
     assert "<img src=x" not in html and "${alert" not in html
     assert "https://cdn" not in html and "/static/vendor/jquery/jquery.min.js" in html
+
+
+def test_preview_orders_picked_jobs_without_saving(staff_client, verified_jobs):
+    ids = [str(r.id) for r in verified_jobs[:3]]
+    count = db.session.query(CrewPlan).count()
+    resp = staff_client.post("/staff/plans/new", data={"action": "preview", "day": "2026-12-02", "crew": "A",
+                                                       "jobs": ids})
+    assert resp.status_code == 200
+    text = resp.get_data(as_text=True)
+    assert 'id="proposal"' in text and "3 Stopps" in text
+    assert db.session.query(CrewPlan).count() == count
+    assert all(db.session.get(Report, int(i)).status == "verified" for i in ids)

@@ -138,7 +138,7 @@ def plans():
 def new_plan():
     """Pick jobs (or take the proposal that fits a shift), preview the order, then save and schedule."""
     s = planning.settings()
-    if request.method == "POST":
+    if request.method == "POST" and request.form.get("action") != "preview":
         day = _parse_day(request.form.get("day"))
         ids = planning.parse_ids(request.form.getlist("jobs"))
         plan = planning.create_plan(day, request.form.get("crew", ""), ids, current_user)
@@ -151,11 +151,13 @@ def new_plan():
     proposal = planning.propose(shift) if request.args.get("propose") else None
     chosen = {j.id for j in proposal.jobs} if proposal else set()
     preview = None
-    if request.args.getlist("jobs"):
-        preview = planning.build_tour(planning.jobs_by_ids(planning.parse_ids(request.args.getlist("jobs"))))
+    if request.method == "POST":  # "compute the order" of the picked jobs without saving
+        preview = planning.build_tour(planning.jobs_by_ids(planning.parse_ids(request.form.getlist("jobs"))))
         chosen = {j.id for j in preview.jobs}
     return render_template("staff/plan_new.html", candidates=planning.candidates(), proposal=proposal or preview,
-                           chosen=chosen, settings=s, shift=shift, today=date.today().isoformat())
+                           chosen=chosen, settings=s, shift=shift,
+                           today=request.form.get("day") or date.today().isoformat(),
+                           crew=request.form.get("crew", ""))
 
 
 def _parse_day(value) -> date:
