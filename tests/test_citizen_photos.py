@@ -19,8 +19,9 @@ def uploads(app) -> set[str]:
 
 
 def stored_file(app, report_id) -> tuple[Photo, Path]:
-    from app.extensions import db
     from sqlalchemy import select
+
+    from app.extensions import db
 
     photo = db.session.scalars(select(Photo).where(Photo.report_id == report_id)).one()
     return photo, Path(app.config["UPLOAD_DIR"]) / photo.filename
@@ -49,7 +50,7 @@ def test_stored_photos_carry_no_exif_gps_or_camera_data(app, client):
 
 def test_large_photos_are_bounded_to_2048_pixels(app, client):
     body = post(client, photos=[jpeg_bytes(size=(3000, 1000))]).get_json()
-    photo, path = stored_file(app, body["id"])
+    photo, _path = stored_file(app, body["id"])
     assert (photo.width, photo.height) == (2048, 683)
     with Image.open(Path(app.config["UPLOAD_DIR"]) / photo.thumb_filename) as thumb:
         assert thumb.size == (400, 133)
@@ -75,8 +76,9 @@ def test_iphone_heic_and_transparent_png_are_accepted(app, client):
     resp = post(client, photos=[("IMG_0001.HEIC", heic, "image/heic"), ("logo.png", png, "image/png")])
     assert resp.status_code == 201, resp.get_json()
     assert resp.get_json()["photos"] == 2
-    from app.extensions import db
     from sqlalchemy import select
+
+    from app.extensions import db
 
     sizes = db.session.execute(select(Photo.width, Photo.height).where(Photo.report_id == resp.get_json()["id"])
                                .order_by(Photo.id)).all()
@@ -143,7 +145,7 @@ def test_an_oversized_body_is_413_json(app, client, monkeypatch):
 
 
 def test_a_failure_after_the_insert_leaves_no_rows_and_no_files(app, client, monkeypatch):
-    import app.services.reports as reports
+    from app.services import reports
 
     def broken(report):
         raise RuntimeError("mail queue exploded")

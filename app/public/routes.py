@@ -12,8 +12,14 @@ from app.public import bp
 from app.services.health import database_versions
 from app.services.photos import is_stored_name
 from app.services.reports import (
-    MAX_DESCRIPTION, MAX_PHOTOS, category_label, max_photo_bytes, photo_exists, public_status,
-    purge_reporter_contacts, status_label,
+    MAX_DESCRIPTION,
+    MAX_PHOTOS,
+    category_label,
+    max_photo_bytes,
+    photo_exists,
+    public_status,
+    purge_reporter_contacts,
+    status_label,
 )
 
 
