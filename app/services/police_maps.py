@@ -1,0 +1,149 @@
+"""Police maps and figures: run the hotspot methods for the filters and hand plain data to gis.maps_police."""
+from __future__ import annotations
+
+import numpy as np
+from shapely.geometry import mapping
+from sqlalchemy import text
+
+from app.city import current_city
+from app.extensions import db
+from app.services import hotspots as hs
+from app.services import police_exports as ex
+from app.services import tags as tag_service
+from gis import gistar as gi
+from gis import maps_police as mp
+from gis.projection import transformer
+
+MAX_MARKERS = 1500  # above this, incidents are drawn aggregated per cell (maps of long periods stay fast)
+AGGREGATE_CELL = 100.0
+HEAT_PIXELS = 360
+
+
+def _area_lonlat(f: hs.Filters) -> dict:
+    return mapping(hs.metric_to_wgs84(hs.study_area(f)))
+
+
+def _heat_overlay(d, area_m):
+    """The density resampled onto a raster regular in Web Mercator over the area's WGS84 bounds."""
+    minx, miny, maxx, maxy = hs.metric_to_wgs84(area_m).bounds
+    lats = mp.mercator_rows(miny, maxy, HEAT_PIXELS)
+    lons = np.linspace(minx, maxx, HEAT_PIXELS + 1)
+    lons = (lons[:-1] + lons[1:]) / 2
+    glon, glat = np.meshgrid(lons, lats)
+    x, y = transformer(4326, current_city().srid).transform(glon.ravel(), glat.ravel())
+    values = d.sample(np.asarray(x), np.asarray(y)).reshape(glat.shape)
+    return mp.density_png(values), [[miny, minx], [maxy, maxx]]
+
+
+def incident_markers(f: hs.Filters, report_url, category_labels: dict) -> list[dict]:
+    """Incidents for markers: position, date, category, address, tags, description, link."""
+    out = []
+    for r in ex.incident_rows(f, limit=MAX_MARKERS):
+        out.append({"id": r["id"], "lat": r["lat"], "lon": r["lon"], "date": r["created_at"][:16].replace("T", " "),
+                    "category_label": category_labels.get(r["category"], r["category"]), "address": r["address"],
+                    "tags": r["tags"], "description": r["description"], "url": report_url(r["id"])})
+    return out
+
+
+MAX_TAG_LAYERS = 10
+
+
+def tag_layers_for(f: hs.Filters, report_url) -> list[dict]:
+    """The incidents of the (up to ten) most frequent tags within the filters, in one query."""
+    where, params = hs.where_clause(f)
+    rows = db.session.execute(text(f"""
+        SELECT t.id AS tag_id, t.display_name, r.id, r.created_at, r.address, r.description,
+               ST_X(r.location) AS lon, ST_Y(r.location) AS lat
+        FROM reports r JOIN report_tags rt ON rt.report_id = r.id JOIN tags t ON t.id = rt.tag_id
+        WHERE {where} ORDER BY t.id, r.created_at"""), params).mappings().all()
+    tz = hs.city_timezone()
+    layers: dict[int, dict] = {}
+    for r in rows:
+        layer = layers.setdefault(r["tag_id"], {"name": r["display_name"], "incidents": []})
+        layer["incidents"].append({"id": r["id"], "lat": r["lat"], "lon": r["lon"], "address": r["address"],
+                                   "description": r["description"], "url": report_url(r["id"]),
+                                   "date": r["created_at"].astimezone(tz).strftime("%Y-%m-%d")})
+    return sorted(layers.values(), key=lambda t: -len(t["incidents"]))[:MAX_TAG_LAYERS]
+
+
+def hotspot_map(f: hs.Filters, opts: dict, assets: mp.Assets, labels: dict, report_url,
+                category_labels: dict) -> str:
+    """The police hotspot map: clusters, Gi* cells, density, monthly slider, tags and incidents."""
+    city = current_city()
+    area_m = hs.study_area(f)
+    m = mp.base_map(city.center, city.zoom, city.attribution, assets, labels["tiles"])
+    mp.add_boundary(m, _area_lonlat(f), labels["area"])
+
+    d, kde_params, n = hs.density(f, opts["bandwidth"])
+    png, bounds = _heat_overlay(d, area_m)
+    mp.add_heat(m, png, bounds, labels["kde_layer"].format(bw=int(d.bandwidth)), show=False)
+
+    gres = hs.gistar(f, opts["cell"], opts["shape"], opts["fdr"])
+    mp.add_gistar(m, ex.gistar_features(gres, significant_only=True), labels["gi_layer"], show=True)
+
+    cres = hs.dbscan(f, opts["eps"], opts["min_points"], opts["grid"])
+    mp.add_clusters(m, ex.cluster_features(cres), labels["cluster_layer"], labels["cluster_popup"])
+
+    mp.add_monthly(m, hs.monthly_cells(f, size=300.0), labels["monthly_layer"],
+                   {"cell": 300, "title": labels["month"]}, show=False)
+
+    tag_layers = tag_layers_for(f, report_url)
+    mp.add_tags(m, tag_layers, labels["tag_popup"], show=False)
+
+    if n <= MAX_MARKERS:
+        mp.add_incidents(m, incident_markers(f, report_url, category_labels), labels["incidents_layer"],
+                         labels["incident_popup"], assets, show=False)
+    else:
+        pts = hs.fetch_points(f)
+        keys = gi.cell_keys(pts.x, pts.y, AGGREGATE_CELL, "square")
+        uniq, counts = np.unique(keys, axis=0, return_counts=True)
+        lonlat = hs.to_lonlat(gi.cell_centres(uniq, AGGREGATE_CELL, "square"))
+        mp.add_aggregated_incidents(m, [(lon, lat, c) for (lon, lat), c in zip(lonlat, counts.tolist())],
+                                    labels["incidents_aggregated_layer"], AGGREGATE_CELL, show=False)
+
+    entries = [(mp.GI_COLOURS[k], labels["classes"][k]) for k in (3, 2, 1, -1, -2, -3)]
+    entries.append((mp.CLUSTER_COLOUR, labels["cluster_layer"]))
+    mp.add_legend(m, labels["legend"], entries, [labels["kde_note"].format(bw=int(d.bandwidth)),
+                                                 labels["gi_note"].format(cell=int(opts["cell"]))])
+    return mp.finish(m)
+
+
+def tag_map(tag_id: int, name: str, assets: mp.Assets, labels: dict, report_url) -> str:
+    """A map of one tag's incidents."""
+    city = current_city()
+    m = mp.base_map(city.center, city.zoom, city.attribution, assets, labels["tiles"])
+    mp.add_boundary(m, mapping(city.boundary), labels["area"])
+    incidents = [{"id": r["id"], "lat": r["lat"], "lon": r["lon"], "address": r["address"],
+                  "description": r["description"], "date": r["created_at"].strftime("%Y-%m-%d"),
+                  "url": report_url(r["id"])} for r in tag_service.incidents(tag_id)]
+    mp.add_tags(m, [{"name": name, "incidents": incidents}], labels["tag_popup"], show=True)
+    if incidents:
+        lats = [r["lat"] for r in incidents]
+        lons = [r["lon"] for r in incidents]
+        m.fit_bounds([[min(lats), min(lons)], [max(lats), max(lons)]], max_zoom=16)
+    return mp.finish(m)
+
+
+def figures(f: hs.Filters, opts: dict) -> dict:
+    """The figures shown next to the map and on the print page."""
+    cres = hs.dbscan(f, opts["eps"], opts["min_points"], opts["grid"])
+    gres = hs.gistar(f, opts["cell"], opts["shape"], opts["fdr"])
+    ev, before = hs.evaluation(f, opts["cell"], opts["shape"], 0.95, opts["fdr"])
+    k = gres.stats.klass
+    return {"reports": gres.reports, "clusters": ex.cluster_features(cres)[:15], "cluster_count": len(cres.clusters),
+            "clustered": cres.clustered, "dbscan": cres.parameters, "gistar": gres.parameters,
+            "classes": {c: int((k == c).sum()) for c in (3, 2, 1, -1, -2, -3)}, "evaluation": ev,
+            "before": before, "bandwidth": opts["bandwidth"]}
+
+
+def print_png(f: hs.Filters, opts: dict, title: str, legend_labels: dict) -> bytes:
+    """The static map image for the printable page."""
+    area_m = hs.study_area(f)
+    d, _, _ = hs.density(f, opts["bandwidth"])
+    gres = hs.gistar(f, opts["cell"], opts["shape"], opts["fdr"])
+    cres = hs.dbscan(f, opts["eps"], opts["min_points"], opts["grid"])
+    idx = np.flatnonzero(gres.stats.klass != 0)
+    cells = [(gres.grid.polygon(i), int(gres.stats.klass[i])) for i in idx]
+    legend = [(mp.GI_COLOURS[k], legend_labels[k]) for k in (3, 2, 1, -1, -2, -3)]
+    legend.append((mp.CLUSTER_COLOUR, legend_labels["clusters"]))
+    return mp.render_png(area_m, cells, [c.hull for c in cres.clusters], d, title=title, legend=legend)
