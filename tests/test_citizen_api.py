@@ -182,6 +182,38 @@ def test_a_report_on_a_recently_cleaned_building_is_marked_retagged(client, staf
     assert db.session.get(Report, body["id"]).retagged is True
 
 
+def test_retagging_follows_workflow_is_retag(client):
+    from app.models import Removal
+    from app.services.workflow import RETAG_WINDOW, is_retag
+
+    b = make_building(*MARKT)
+    first = post(client).get_json()
+    report = db.session.get(Report, first["id"])
+    report.status = "closed"
+    removal = Removal(report_id=report.id, method="paint_over", area_m2=1, cost_eur=50,
+                      removed_on=(datetime.now(timezone.utc) - RETAG_WINDOW - timedelta(days=5)).date())
+    db.session.add(removal)
+    db.session.commit()
+    now = datetime.now(timezone.utc)
+    assert is_retag(b.id, now) is False
+    assert db.session.get(Report, post(client).get_json()["id"]).retagged is False
+    removal.removed_on = (now - RETAG_WINDOW + timedelta(days=1)).date()
+    db.session.commit()
+    assert is_retag(b.id, now) is True
+    assert db.session.get(Report, post(client, category="other").get_json()["id"]).retagged is True
+
+
+@pytest.mark.parametrize("owner_type", ["municipal", "public", "private", None])
+def test_priority_and_due_date_follow_the_sla_rules_of_the_building(client, owner_type):
+    from app.services.sla import removal_target, targets_from_config
+
+    if owner_type:
+        make_building(*MARKT, owner_type=owner_type)
+    report = db.session.get(Report, post(client).get_json()["id"])
+    target = removal_target(report.created_at, False, owner_type, targets_from_config(client.application.config))
+    assert (report.priority, report.due_at) == (target.priority, target.due_at)
+
+
 # -- idempotency -------------------------------------------------------------------------------------------
 
 def test_a_retry_with_the_same_idempotency_key_returns_the_first_answer(client):
