@@ -1,0 +1,185 @@
+"""Police pages: role checks on every route, tags, logged contact access, exports, print, near-repeat."""
+import csv
+import io
+import json
+import re
+
+import pytest
+from sqlalchemy import func, select, text
+
+from app.extensions import db
+from app.models import ContactAccess, Removal, Report, ReportTag, Tag
+from app.services.tags import normalise
+from tests.test_police_api import seed_reports
+
+
+def police_rules(app):
+    """Every URL rule of the police blueprint with example values for its arguments."""
+    out = []
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint.startswith("police."):
+            url = re.sub(r"<(?:int:)?(\w+)>", "1", rule.rule)
+            for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+                out.append((method, url, rule.endpoint))
+    return out
+
+
+def test_every_police_route_requires_the_police_role(app, client, staff_client, police_client):
+    rules = police_rules(app)
+    assert len(rules) >= 15
+    for method, url, endpoint in rules:
+        anon = client.open(url, method=method)
+        assert anon.status_code == 302 and "/login" in anon.headers["Location"], (method, url)
+        staff = staff_client.open(url, method=method)
+        assert staff.status_code == 403, (method, url)
+        police = police_client.open(url, method=method)
+        if endpoint == "police.access_log":
+            assert police.status_code == 403  # admins only
+        else:
+            assert police.status_code != 403, (method, url)
+
+
+def test_police_pages_answer(app, police_client, admin_client):
+    ids = seed_reports([(i * 3.0, 0.0) for i in range(20)] + [(2000.0, 1500.0)] * 3)
+    for url in ["/police/", "/police/?from=2020-01-01&category=graffiti&weekday=1,2,3,4,5,6,7&hour=0-23",
+                "/police/map/frame", "/police/print", "/police/near-repeat", "/police/reports",
+                f"/police/reports/{ids[0]}", "/police/tags"]:
+        resp = police_client.get(url)
+        assert resp.status_code == 200, url
+    png = police_client.get("/police/map.png")
+    assert png.status_code == 200 and png.data[:8] == b"\x89PNG\r\n\x1a\n"
+    assert admin_client.get("/police/access-log").status_code == 200
+    bad = police_client.get("/police/?from=yesterday", headers={"Accept": "text/html"})
+    assert bad.status_code == 400 and "YYYY-MM-DD" in bad.get_data(as_text=True)
+    assert police_client.get("/police/reports/999999999").status_code == 404
+
+
+def test_map_frame_loads_only_local_assets_and_has_layers(police_client):
+    seed_reports([(i * 2.0, 0.0) for i in range(30)])
+    html = police_client.get("/police/map/frame?eps=20&min_points=5").get_data(as_text=True)
+    scripts = re.findall(r'<script[^>]+src="([^"]+)"', html)
+    styles = re.findall(r'<link[^>]+href="([^"]+)"', html)
+    assert scripts and all(s.startswith("/static/") for s in scripts + styles), scripts + styles
+    assert "L.control.layers" in html and "policeLegend" in html and "policeMonthly" in html
+    assert "policeClusters" in html and "Kerndichte (Bandbreite 150 m)" in html
+
+
+def test_tags_are_normalised_attached_and_removed(app, police_client):
+    assert normalise("  N.O.I.Z ") == normalise("noiz") == "noiz"
+    assert normalise("Zébo_1") == "zébo1"
+    rid = seed_reports([(0.0, 0.0)])[0]
+    resp = police_client.post(f"/police/reports/{rid}/tags", data={"tag": " N.O.I.Z "})
+    assert resp.status_code == 302
+    police_client.post(f"/police/reports/{rid}/tags", data={"tag": "noiz"})
+    tag = db.session.scalar(select(Tag).where(Tag.name == "noiz"))
+    assert tag.display_name == "N.O.I.Z"
+    assert db.session.scalar(select(func.count()).select_from(ReportTag).where(ReportTag.report_id == rid)) == 1
+    page = police_client.get(f"/police/tags/{tag.id}").get_data(as_text=True)
+    assert "N.O.I.Z" in page
+    bad = police_client.post(f"/police/reports/{rid}/tags", data={"tag": "..."})
+    assert bad.status_code == 400
+    police_client.post(f"/police/reports/{rid}/tags/{tag.id}/remove")
+    assert db.session.scalar(select(func.count()).select_from(ReportTag).where(ReportTag.report_id == rid)) == 0
+
+
+def test_staff_cannot_tag(staff_client):
+    rid = seed_reports([(0.0, 0.0)])[0]
+    assert staff_client.post(f"/police/reports/{rid}/tags", data={"tag": "krak"}).status_code == 403
+    assert db.session.scalar(select(func.count()).select_from(Tag).where(Tag.name == "krak")) == 0
+
+
+def test_tag_statistics_count_buildings_and_removal_cost(app, police_client):
+    ids = seed_reports([(0.0, 0.0), (5.0, 0.0), (900.0, 900.0)])
+    b = db.session.execute(text(
+        "INSERT INTO buildings (footprint, owner_type) VALUES (ST_Multi(ST_Buffer(ST_SetSRID(ST_MakePoint(9.2, 49.14), "
+        "4326), 0.0001)), 'private') RETURNING id")).scalar()
+    db.session.execute(text("UPDATE reports SET building_id = :b WHERE id = ANY(:ids)"), {"b": b, "ids": ids[:2]})
+    for rid, cost in ((ids[0], 120.5), (ids[1], 80)):
+        db.session.add(Removal(report_id=rid, removed_on=db.func.current_date(), method="paint_over", area_m2=2,
+                               cost_eur=cost))
+    db.session.commit()
+    for rid in ids:
+        police_client.post(f"/police/reports/{rid}/tags", data={"tag": "Sekt"})
+    from app.services.tags import tag_statistics
+
+    tag = db.session.scalar(select(Tag).where(Tag.name == "sekt"))
+    stats = tag_statistics(tag.id)[0]
+    assert (stats["reports"], stats["buildings"], stats["removal_cost_eur"]) == (3, 1, 200.5)
+    page = police_client.get("/police/tags").get_data(as_text=True)
+    assert "200.50 €" in page
+
+
+def test_user_text_is_escaped_in_maps_and_pages(police_client):
+    rid = seed_reports([(0.0, 0.0)])[0]
+    db.session.execute(text("UPDATE reports SET description = :d, address = :a WHERE id = :id"),
+                       {"d": "<script>alert('d')</script>", "a": "<img src=x onerror=alert(1)>", "id": rid})
+    db.session.commit()
+    police_client.post(f"/police/reports/{rid}/tags", data={"tag": "<b>KRAK</b>"})
+    tag = db.session.scalar(select(Tag).where(Tag.name == "bkrakb"))
+    for url in ["/police/map/frame", f"/police/tags/{tag.id}/map"]:
+        html = police_client.get(url).get_data(as_text=True)
+        assert "<script>alert" not in html and "<img src=x" not in html and "<b>KRAK</b>" not in html, url
+        assert "KRAK" in html
+    page = police_client.get(f"/police/reports/{rid}").get_data(as_text=True)
+    assert "<script>alert" not in page and "&lt;script&gt;" in page
+
+
+def test_contact_is_shown_only_on_request_and_every_access_is_logged(app, police_client, admin_client):
+    rid = seed_reports([(0.0, 0.0)])[0]
+    db.session.execute(text("UPDATE reports SET reporter_email = 'anna@example.org', reporter_phone = '0711 123' "
+                            "WHERE id = :id"), {"id": rid})
+    db.session.commit()
+    page = police_client.get(f"/police/reports/{rid}").get_data(as_text=True)
+    assert "anna@example.org" not in page and "0711 123" not in page
+    assert db.session.scalar(select(func.count()).select_from(ContactAccess)) == 0
+    for export in ("/police/export/incidents.csv", "/police/export/incidents.geojson"):
+        assert "anna@example.org" not in police_client.get(export).get_data(as_text=True)
+    resp = police_client.post(f"/police/reports/{rid}/contact", data={"reason": "Az 123/26"})
+    assert resp.status_code == 200 and "anna@example.org" in resp.get_data(as_text=True)
+    assert resp.headers["Cache-Control"] == "no-store"
+    entries = db.session.scalars(select(ContactAccess)).all()
+    assert [(e.user_id, e.report_id, e.reason) for e in entries] == [(police_client.user.id, rid, "Az 123/26")]
+    assert entries[0].accessed_at is not None
+    log_page = admin_client.get("/police/access-log").get_data(as_text=True)
+    assert police_client.user.email in log_page and "Az 123/26" in log_page and f">{rid}<" in log_page
+    assert police_client.get("/police/access-log").status_code == 403
+
+
+def test_exports_geojson_and_csv(police_client):
+    seed_reports([(i * 3.0, 0.0) for i in range(15)])
+    q = "?eps=20&min_points=5"
+    gj = json.loads(police_client.get("/police/export/clusters.geojson" + q).get_data(as_text=True))
+    assert gj["type"] == "FeatureCollection" and gj["parameters"]["eps_m"] == 20
+    assert [f["properties"]["reports"] for f in gj["features"]] == [15]
+    rows = list(csv.DictReader(io.StringIO(police_client.get("/police/export/clusters.csv" + q).get_data(as_text=True))))
+    assert rows[0]["reports"] == "15" and float(rows[0]["lon"]) > 9
+    resp = police_client.get("/police/export/gistar.csv")
+    assert resp.mimetype == "text/csv" and "attachment" in resp.headers["Content-Disposition"]
+    cells = list(csv.DictReader(io.StringIO(resp.get_data(as_text=True))))
+    assert sum(int(c["reports"]) for c in cells) == 15 and {"z", "p", "class"} <= set(cells[0])
+    inc = json.loads(police_client.get("/police/export/incidents.geojson").get_data(as_text=True))
+    assert len(inc["features"]) == 15 and inc["features"][0]["geometry"]["type"] == "Point"
+    assert police_client.get("/police/export/secrets.csv").status_code == 404
+
+
+def test_csv_export_neutralises_formulas(police_client):
+    rid = seed_reports([(0.0, 0.0)])[0]
+    db.session.execute(text("UPDATE reports SET description = '=HYPERLINK(\"http://x\")' WHERE id = :id"), {"id": rid})
+    db.session.commit()
+    body = police_client.get("/police/export/incidents.csv").get_data(as_text=True)
+    assert "'=HYPERLINK" in body
+
+
+def test_near_repeat_page_shows_the_knox_table(police_client):
+    seed_reports([(i * 10.0, 0.0) for i in range(12)])
+    page = police_client.get("/police/near-repeat?distances=0,100,200&days=0,7,14&permutations=19")
+    text_ = page.get_data(as_text=True)
+    assert page.status_code == 200 and "0–100 m" in text_ and "0–7" in text_
+    bad = police_client.get("/police/near-repeat?distances=100,50", headers={"Accept": "text/html"})
+    assert bad.status_code == 400
+
+
+def test_print_page_has_map_image_and_figures(police_client):
+    seed_reports([(i * 3.0, 0.0) for i in range(15)])
+    page = police_client.get("/police/print?eps=20&min_points=5").get_data(as_text=True)
+    assert "/police/map.png?eps=20" in page and "PAI" in page and "RRI" in page
