@@ -114,3 +114,13 @@ def test_contact_data_is_forgotten_90_days_after_a_report_is_finished(client):
     assert purge_reporter_contacts() == 1
     assert db.session.get(Report, old["id"]).reporter_email is None
     assert db.session.get(Report, recent["id"]).reporter_email == "new@example.org"
+
+
+def test_the_purge_command_reports_how_many_reports_it_cleaned(runner, client):
+    body = post(client, email="gone@example.org").get_json()
+    r = db.session.get(Report, body["id"])
+    r.status, r.closed_at = "rejected", datetime.now(timezone.utc) - timedelta(days=200)
+    db.session.commit()
+    result = runner.invoke(args=["public", "purge-contacts", "--days", "90"])
+    assert result.exit_code == 0 and "contact data removed from 1 reports" in result.output
+    assert db.session.get(Report, body["id"]).reporter_email is None
