@@ -50,6 +50,8 @@ def _conninfo(url, dbname):
 
 def _seed(app, n, seed=7):
     """N reports inside the city: hotspots and spread, two years, loaded with COPY."""
+    from sqlalchemy import text
+
     from app.city import current_city
     from app.extensions import db
     from gis.projection import transformer
@@ -83,17 +85,17 @@ def _seed(app, n, seed=7):
     ages = rng.uniform(0, 730 * 86400, n)
     cats = np.array(["graffiti", "sticker", "scratching", "other"])[rng.choice(4, n, p=[0.7, 0.15, 0.1, 0.05])]
     retag = rng.random(n) < 0.1
+    district = np.full(n, None, dtype=object)
+    for did, raw in db.session.execute(text("SELECT id, ST_AsBinary(geom_m) FROM districts")).all():
+        district[shapely.contains_xy(shapely.from_wkb(bytes(raw)), x, y)] = did
     conn = db.session.connection().connection.dbapi_connection
     with conn.cursor() as cur:
-        with cur.copy("COPY reports (token, category, status, source, location, retagged, created_at, updated_at) "
-                      "FROM STDIN") as copy:
+        with cur.copy("COPY reports (token, category, status, source, location, retagged, district_id, created_at, "
+                      "updated_at) FROM STDIN") as copy:
             for i in range(n):
                 at = now - timedelta(seconds=float(ages[i]))
                 copy.write_row((uuid.uuid4().hex, str(cats[i]), "new", "import",
-                                f"SRID=4326;POINT({lon[i]:.7f} {lat[i]:.7f})", bool(retag[i]), at, at))
-    db.session.commit()
-    db.session.execute(__import__("sqlalchemy").text(
-        "UPDATE reports r SET district_id = d.id FROM districts d WHERE ST_Intersects(d.geom_m, r.location_m)"))
+                                f"SRID=4326;POINT({lon[i]:.7f} {lat[i]:.7f})", bool(retag[i]), district[i], at, at))
     db.session.commit()
 
 
