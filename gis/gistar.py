@@ -99,6 +99,18 @@ class Grid:
         lookup = {tuple(k): i for i, k in enumerate(self.keys.tolist())}
         return np.array([lookup.get(tuple(k), -1) for k in np.asarray(keys).tolist()], dtype=np.int64)
 
+    def count(self, keys: np.ndarray) -> np.ndarray:
+        """How many of the given cell keys fall in each cell of this grid (by counting integer codes)."""
+        keys = np.asarray(keys, dtype=np.int64).reshape(-1, 3)
+        lo = self.keys.min(axis=0)
+        span = self.keys.max(axis=0) - lo + 1
+        rel = keys - lo
+        ok = np.all((rel >= 0) & (rel < span), axis=1)
+        codes = (rel[ok, 0] * span[1] + rel[ok, 1]) * span[2] + rel[ok, 2]
+        own = ((self.keys[:, 0] - lo[0]) * span[1] + (self.keys[:, 1] - lo[1])) * span[2] + (self.keys[:, 2] - lo[2])
+        dense = np.bincount(codes, minlength=int(np.prod(span)))
+        return dense[own]
+
     def polygon(self, i: int) -> Polygon:
         """The polygon of cell i."""
         return cell_polygon(self.centres[i, 0], self.centres[i, 1], self.size, self.shape)

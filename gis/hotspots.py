@@ -167,6 +167,12 @@ def dbscan_cells(ix, iy, weights, radius: float, min_points: float) -> np.ndarra
     runs, around = grid.core_index(core)
     others = np.flatnonzero(~core)
     if len(others):
+        # Only cells with a core cell in the same run of some row offset can be border cells.
+        near = np.zeros(len(others), dtype=bool)
+        for d, h in zip(range(-r, r + 1), halves):
+            near |= runs(grid.rows[others] + d, grid.cols[others] - h, grid.cols[others] + h)[0]
+        others = others[near]
+    if len(others):
         rows, cols = grid.rows[others], grid.cols[others]
         best = np.full(len(others), np.inf)
         best_core = np.full(len(others), -1, dtype=np.int64)
@@ -217,13 +223,34 @@ def _core_components(grid: _Grid, core: np.ndarray, halves) -> np.ndarray:
     return comp
 
 
+def unique_cells(ix: np.ndarray, iy: np.ndarray):
+    """Distinct integer cells (m, 2), the cell of each point and the points per cell (counting, not sorting,
+    while the cells' bounding box stays small)."""
+    ix = np.asarray(ix, dtype=np.int64)
+    iy = np.asarray(iy, dtype=np.int64)
+    if len(ix) == 0:
+        return np.empty((0, 2), dtype=np.int64), np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+    x0, y0 = ix.min(), iy.min()
+    width = int(iy.max() - y0) + 1
+    size = (int(ix.max() - x0) + 1) * width
+    keys = (ix - x0) * width + (iy - y0)
+    if size <= 4 * DENSE_LIMIT:
+        counts = np.bincount(keys, minlength=size)
+        occupied = np.flatnonzero(counts)
+        index = np.full(size, -1, dtype=np.int64)
+        index[occupied] = np.arange(len(occupied))
+        cell_of, counts = index[keys], counts[occupied]
+    else:
+        occupied, cell_of, counts = np.unique(keys, return_inverse=True, return_counts=True)
+        cell_of = cell_of.ravel()
+    return np.column_stack((occupied // width + x0, occupied % width + y0)), cell_of, counts
+
+
 def dbscan_points(x, y, eps: float, min_points: int, grid: float) -> np.ndarray:
     """DBSCAN labels of metric points snapped to `grid` metres (one label per input point)."""
-    ix, iy = snap(x, grid), snap(y, grid)
-    cells, inverse, counts = np.unique(np.column_stack((ix, iy)), axis=0, return_inverse=True,
-                                       return_counts=True)
+    cells, cell_of, counts = unique_cells(snap(x, grid), snap(y, grid))
     labels = dbscan_cells(cells[:, 0], cells[:, 1], counts, eps / grid, min_points)
-    return labels[inverse.ravel()]
+    return labels[cell_of]
 
 
 @dataclass

@@ -85,3 +85,14 @@ def test_fdr_thresholds_and_classes():
     klass, thr = classify(z, p, fdr=True)
     assert thr == {0.90: 0.06, 0.95: 0.008, 0.99: 0.001}
     assert klass.tolist() == [3, -2, 1, 1, 1, 1, 0, 0, 0, 0]
+
+
+@pytest.mark.parametrize("shape", ["hex", "square"])
+def test_grid_count_equals_counting_by_lookup(shape):
+    grid = make_grid(AREA, 150, shape)
+    rng = np.random.default_rng(5)
+    x, y = rng.uniform(-300, 3300, 20000), rng.uniform(-300, 2700, 20000)  # some fall outside the grid
+    keys = cell_keys(x, y, 150, shape)
+    idx = grid.index_of(keys)
+    expected = np.bincount(idx[idx >= 0], minlength=len(grid))
+    assert np.array_equal(grid.count(keys), expected) and expected.sum() < 20000

@@ -86,3 +86,14 @@ def test_cluster_summary_counts_dates_and_retagged_buildings():
     assert c.retagged_share == 0.5
     assert c.hull.contains(c.hull.centroid) and c.hull.area > 50
     assert out[1].count == 2 and out[1].buildings == 0 and out[1].retagged_share is None
+
+
+def test_unique_cells_matches_numpy_unique():
+    from gis.hotspots import unique_cells
+
+    rng = np.random.default_rng(2)
+    ix, iy = rng.integers(-50, 50, 5000), rng.integers(1000, 1100, 5000)
+    cells, cell_of, counts = unique_cells(ix, iy)
+    ref, inv, ref_counts = np.unique(np.column_stack((ix, iy)), axis=0, return_inverse=True, return_counts=True)
+    assert np.array_equal(cells, ref) and np.array_equal(counts, ref_counts)
+    assert np.array_equal(cells[cell_of], np.column_stack((ix, iy)))

@@ -24,7 +24,7 @@ from app.extensions import db
 from app.models import CATEGORIES
 from gis import gistar as gi
 from gis.evaluation import evaluate
-from gis.hotspots import dbscan_cells, snap, summarise_clusters
+from gis.hotspots import dbscan_cells, snap, summarise_clusters, unique_cells
 from gis.kde import DEFAULT_BANDWIDTH, kde
 from gis.knox import DEFAULT_DAYS, DEFAULT_DISTANCES, TooManyPairs, knox_test
 from gis.projection import to_wgs84
@@ -223,29 +223,63 @@ class Points:
         return len(self.x)
 
 
-_XY = [("x", ">f8"), ("y", ">f8")]
-_ATTRS = [("t", ">f8"), ("b", ">i8"), ("r", "u1")]
+# One fixed-width binary record per report: the metric point as little-endian WKB (one geometry decode per
+# row), then optionally the time (float8, seconds) and building * 2 + re-tag flag (float8), big-endian.
+_WKB = [("order", "u1"), ("kind", "<u4"), ("x", "<f8"), ("y", "<f8")]
+_ATTRS = [("t", ">f8"), ("b", ">f8")]
 
 
 def fetch_points(f: Filters, attributes: bool = False) -> Points:
     """The filtered reports in one packed binary round trip."""
     where, params = where_clause(f)
-    expr = "float8send(ST_X(r.location_m)) || float8send(ST_Y(r.location_m))"
-    dtype = list(_XY)
+    expr = "ST_AsBinary(r.location_m, 'NDR')"
+    dtype = list(_WKB)
     if attributes:
-        expr += (" || float8send(extract(epoch FROM r.created_at)::float8)"
-                 " || int8send(coalesce(r.building_id, -1)::int8) || boolsend(r.retagged)")
+        # date_part gives float8 directly (extract() builds a numeric per row, several times slower).
+        expr += (" || float8send(date_part('epoch', r.created_at))"
+                 " || float8send(coalesce(r.building_id, -1) * 2 + r.retagged::int)")
         dtype += _ATTRS
-    db.session.execute(text("SET LOCAL jit = off"))  # compiling costs more than it saves on this query
-    blob = db.session.execute(text(f"SELECT string_agg({expr}, ''::bytea) FROM reports r WHERE {where}"),
-                              params).scalar()
+    blob = _aggregate_in_parallel(expr, where, params)
     rows = np.frombuffer(blob or b"", dtype=np.dtype(dtype))
+    if len(rows) and not (np.all(rows["order"] == 1) and np.all(rows["kind"] == 1)):
+        raise RuntimeError("unexpected WKB from the database: not little-endian 2D points")
     pts = Points(rows["x"].astype(float), rows["y"].astype(float))
     if attributes:
         pts.days = rows["t"].astype(float) / DAY_S
-        pts.building = rows["b"].astype(np.int64)
-        pts.retagged = rows["r"].astype(bool)
+        packed = rows["b"].astype(np.int64)
+        pts.building = np.floor_divide(packed, 2)  # -1 * 2 + flag floors back to -1
+        pts.retagged = (packed - 2 * pts.building).astype(bool)
     return pts
+
+
+PARALLEL_MIN_PAGES = 2000  # below this a single scan is quicker than starting workers
+
+
+def _aggregate_in_parallel(expr: str, where: str, params: dict) -> bytes | None:
+    """string_agg(expr) over the filtered reports, split into block ranges that PostgreSQL scans in parallel.
+
+    PostgreSQL 15 cannot split one string_agg over parallel workers, but it runs the branches of a UNION ALL
+    in parallel (Parallel Append); each branch aggregates one range of table blocks (a TID range scan), and
+    the branches' results are concatenated. Record order does not matter to the callers.
+    """
+    db.session.execute(text("SET LOCAL jit = off"))  # compiling costs more than it saves on these queries
+    pages, workers = db.session.execute(text(
+        "SELECT relpages, current_setting('max_parallel_workers_per_gather')::int FROM pg_class "
+        "WHERE oid = 'reports'::regclass")).one()
+    parts = min(workers + 1, 4) if pages >= PARALLEL_MIN_PAGES else 1
+    if parts == 1:
+        return db.session.execute(text(f"SELECT string_agg({expr}, ''::bytea) FROM reports r WHERE {where}"),
+                                  params).scalar()
+    db.session.execute(text("SET LOCAL parallel_setup_cost = 0"))
+    db.session.execute(text("SET LOCAL parallel_tuple_cost = 0"))
+    step = pages // parts + 1
+    branches = []
+    for k in range(parts):
+        lo = f"r.ctid >= '({k * step},0)'::tid"
+        hi = f" AND r.ctid < '({(k + 1) * step},0)'::tid" if k < parts - 1 else ""  # the last one is open
+        branches.append(f"SELECT string_agg({expr}, ''::bytea) AS part FROM reports r WHERE {lo}{hi} AND {where}")
+    sql = "SELECT string_agg(part, ''::bytea) FROM (" + " UNION ALL ".join(branches) + ") parts"
+    return db.session.execute(text(sql), params).scalar()
 
 
 def count_reports(f: Filters) -> int:
@@ -289,15 +323,12 @@ def dbscan(f: Filters, eps: float = 50.0, min_points: int = 10, grid: float | No
     if len(pts) == 0:
         return ClusterResult([], params, 0, 0)
     ix, iy = snap(pts.x, grid), snap(pts.y, grid)
-    x0, y0 = ix.min(), iy.min()
-    width = int(iy.max() - y0) + 1
-    keys = (ix - x0) * width + (iy - y0)
-    cells, cell_of, counts = np.unique(keys, return_inverse=True, return_counts=True)
-    cx, cy = cells // width + x0, cells % width + y0
+    cells, cell_of, counts = unique_cells(ix, iy)
+    cx, cy = cells[:, 0], cells[:, 1]
     labels = dbscan_cells(cx, cy, counts, eps / grid, min_points)
-    point_labels = labels[cell_of.ravel()]
+    point_labels = labels[cell_of]
     inside = point_labels >= 0
-    clusters = summarise_clusters(labels, cx * grid, cy * grid, cell_of.ravel()[inside], point_labels[inside],
+    clusters = summarise_clusters(labels, cx * grid, cy * grid, cell_of[inside], point_labels[inside],
                                   pts.days[inside], pts.building[inside], pts.retagged[inside], grid)
     return ClusterResult(clusters, params, len(pts), int(inside.sum()))
 
@@ -317,11 +348,7 @@ def counts_per_cell(grid: gi.Grid, pts: Points) -> np.ndarray:
     """Number of reports in each grid cell (reports outside the grid are ignored)."""
     if len(pts) == 0:
         return np.zeros(len(grid))
-    keys = gi.cell_keys(pts.x, pts.y, grid.size, grid.shape)
-    uniq, inverse, counts = np.unique(keys, axis=0, return_inverse=True, return_counts=True)
-    idx = grid.index_of(uniq)
-    ok = idx >= 0
-    return np.bincount(idx[ok], weights=counts[ok], minlength=len(grid))
+    return grid.count(gi.cell_keys(pts.x, pts.y, grid.size, grid.shape)).astype(float)
 
 
 @dataclass

@@ -52,16 +52,17 @@ def gistar_features(result: hs.GiResult, significant_only: bool = False) -> list
     """Gi* grid cells as polygon features with count, z-score, p-value and class."""
     grid, st = result.grid, result.stats
     idx = np.flatnonzero(st.klass != 0) if significant_only else np.arange(len(grid))
-    rings = _rings_lonlat(_ring_coords(grid, idx))
-    feats = []
-    for k, i in enumerate(idx.tolist()):
-        feats.append({"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [rings[k].tolist()]},
-                      "properties": {
-                          "cell": "_".join(map(str, grid.keys[i].tolist())), "reports": int(result.counts[i]),
-                          "gi": round(float(st.g[i]), 8), "z": round(float(st.z[i]), 6),
-                          "p": float(st.p[i]), "class": int(st.klass[i]),
-                          "class_label": CLASS_LABELS[int(st.klass[i])]}})
-    return feats
+    rings = _rings_lonlat(_ring_coords(grid, idx)).tolist()
+    keys = grid.keys[idx].tolist()
+    counts = result.counts[idx].astype(int).tolist()
+    g = np.round(st.g[idx], 8).tolist()
+    z = np.round(st.z[idx], 6).tolist()
+    p = st.p[idx].tolist()
+    klass = st.klass[idx].tolist()
+    return [{"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [rings[k]]},
+             "properties": {"cell": f"{keys[k][0]}_{keys[k][1]}_{keys[k][2]}", "reports": counts[k], "gi": g[k],
+                            "z": z[k], "p": p[k], "class": klass[k], "class_label": CLASS_LABELS[klass[k]]}}
+            for k in range(len(idx))]
 
 
 def _ring_coords(grid: gi.Grid, idx: np.ndarray) -> np.ndarray:
