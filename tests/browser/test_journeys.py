@@ -147,14 +147,17 @@ def test_police_hotspot_map_layers_and_geojson_export(desktop, live_server):
     assert "DBSCAN" in labels or "Cluster" in labels
     assert "Gi*" in labels
     frame.locator(".leaflet-control-layers").hover()
-    before = frame.locator("path.leaflet-interactive").count()
-    assert before > 0                                                # cells, hulls, routes are drawn
-    for i in range(toggles.count()):                                 # every layer can be switched off ...
-        if toggles.nth(i).is_checked():
-            toggles.nth(i).uncheck()
-    assert frame.locator("path.leaflet-interactive").count() < before
-    toggles.nth(0).check()                                           # ... and on again
-    assert toggles.nth(0).is_checked()
+    map_frame = next(f for f in page.frames if "/police/map" in f.url)
+    layers = "Object.values(window).filter(v => v instanceof L.Map).map(m => Object.keys(m._layers).length)[0]"
+    before = map_frame.evaluate(layers)
+    checked = [i for i in range(toggles.count()) if toggles.nth(i).is_checked()]
+    assert checked, "some overlay is on at first"
+    for i in checked:                                                # every shown layer can be switched off ...
+        toggles.nth(i).uncheck()
+    assert map_frame.evaluate(layers) < before
+    for i in checked:                                                # ... and on again
+        toggles.nth(i).check()
+    assert map_frame.evaluate(layers) == before
 
     with page.expect_download() as info:
         page.locator("li", has_text="Vorfälle").get_by_role("link", name="GeoJSON").click()
