@@ -10,3 +10,9 @@ def test_citizen_is_sent_to_login_for_staff_and_police_pages(phone, live_server,
     assert phone.inner_text("h1") == "Anmelden"
     assert "Angemeldet als" not in phone.inner_text("main")
 
+
+
+def test_citizen_api_calls_to_protected_data_are_refused(phone, live_server):
+    resp = phone.request.get(live_server.url + "/api/v1/hotspots?method=dbscan")
+    assert resp.status in (401, 403)
+    assert "errors" in resp.json()
