@@ -28,7 +28,7 @@ import statistics
 import sys
 import time
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -81,7 +81,7 @@ def _seed(app, n, seed=7):
         have += int(inside.sum())
     x, y = np.concatenate(xs)[:n], np.concatenate(ys)[:n]
     lon, lat = transformer(city.srid, 4326).transform(x, y)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     ages = rng.uniform(0, 730 * 86400, n)
     cats = np.array(["graffiti", "sticker", "scratching", "other"])[rng.choice(4, n, p=[0.7, 0.15, 0.1, 0.05])]
     retag = rng.random(n) < 0.1
@@ -167,10 +167,10 @@ def main():
     finally:
         if args.keep:
             print(f"scratch database kept: {url}")
-            return
-        with psycopg.connect(_conninfo(base, "postgres"), autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        print(f"scratch database {name} dropped")
+        else:
+            with psycopg.connect(_conninfo(base, "postgres"), autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            print(f"scratch database {name} dropped")
 
 
 def run(url, args):
@@ -212,7 +212,7 @@ def run(url, args):
     with app.app_context():
         resp = client.post("/login", data={"email": "bench-police@example.org", "password": PASSWORD})
         assert resp.status_code == 302
-    today = datetime.now(timezone.utc).date()
+    today = datetime.now(UTC).date()
     period = f"from={today - timedelta(days=1000)}&to={today}"  # the data spans two years
     results = {}
     for method, query in (("dbscan", f"method=dbscan&eps={eps:g}&min_points={minp}"),

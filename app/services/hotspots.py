@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -40,7 +41,7 @@ DAY_S = 86400.0
 
 def city_timezone() -> ZoneInfo:
     """The city's time zone for weekday/hour filters (CITY_TIMEZONE, default Europe/Berlin)."""
-    name = current_app.config.get("CITY_TIMEZONE", "Europe/Berlin")
+    name = current_app.config.get("CITY_TIMEZONE") or os.environ.get("CITY_TIMEZONE", "Europe/Berlin")
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
@@ -66,7 +67,7 @@ class Filters:
         """Length of the period in days."""
         return (self.end - self.start).total_seconds() / DAY_S
 
-    def shifted(self, periods: int) -> "Filters":
+    def shifted(self, periods: int) -> Filters:
         """The same filters for the period `periods` lengths earlier (-1) or later (+1)."""
         delta = self.end - self.start
         return Filters(self.start + periods * delta, self.end + periods * delta, self.categories, self.weekdays,
@@ -115,7 +116,7 @@ def _date(value: str, field_name: str, errors: list) -> date | None:
 def parse_filters(args, default_days: int = 365, today: date | None = None) -> Filters:
     """Filters from query arguments (from, to, category, weekday, hour, district); ValidationFailed if bad."""
     errors: list = []
-    today = today or datetime.now(timezone.utc).date()
+    today = today or datetime.now(UTC).date()
     end_day = _date(args["to"], "to", errors) if args.get("to") else today
     start_day = _date(args["from"], "from", errors) if args.get("from") else None
     if end_day and not start_day and not args.get("from"):
@@ -143,7 +144,7 @@ def parse_filters(args, default_days: int = 365, today: date | None = None) -> F
         if "-" in h and h.count("-") == 1 and all(p.isdigit() for p in h.split("-")):
             a, b = (int(p) for p in h.split("-"))
             if a <= 23 and b <= 23:
-                hours += list(range(a, b + 1)) if a <= b else list(range(a, 24)) + list(range(0, b + 1))
+                hours += list(range(a, b + 1)) if a <= b else list(range(a, 24)) + list(range(b + 1))
                 continue
         elif h.isdigit() and int(h) <= 23:
             hours.append(int(h))
@@ -427,8 +428,8 @@ def monthly_cells(f: Filters, size: float = 300.0, shape: str = "square"):
     # Month index in the city's time zone; numpy has no time zones, so go through the distinct days.
     day_idx = np.floor(stamps / DAY_S).astype(np.int64)
     uniq_days, day_inv = np.unique(day_idx, return_inverse=True)
-    month_of_day = np.array([
-        (lambda d: d.year * 12 + d.month - 1)(datetime.fromtimestamp(int(u) * DAY_S + 43200, tz)) for u in uniq_days])
+    local_days = [datetime.fromtimestamp(int(u) * DAY_S + 43200, tz) for u in uniq_days]
+    month_of_day = np.array([d.year * 12 + d.month - 1 for d in local_days])
     months = month_of_day[day_inv.ravel()]
     combo = np.column_stack((months, keys))
     uniq, counts = np.unique(combo, axis=0, return_counts=True)
@@ -463,7 +464,7 @@ def metric_to_wgs84(geom):
 
 def day_to_datetime(days: float) -> datetime:
     """Days since 1970 (UTC) to an aware datetime in the city's time zone."""
-    return datetime.fromtimestamp(days * DAY_S, timezone.utc).astimezone(city_timezone())
+    return datetime.fromtimestamp(days * DAY_S, UTC).astimezone(city_timezone())
 
 
 def isfinite_or_none(v):

@@ -74,7 +74,7 @@ def hotspot_map(f: hs.Filters, opts: dict, assets: mp.Assets, labels: dict, repo
     m = mp.base_map(city.center, city.zoom, city.attribution, assets, labels["tiles"])
     mp.add_boundary(m, _area_lonlat(f), labels["area"])
 
-    d, kde_params, n = hs.density(f, opts["bandwidth"])
+    d, _, n = hs.density(f, opts["bandwidth"])
     png, bounds = _heat_overlay(d, area_m)
     mp.add_heat(m, png, bounds, labels["kde_layer"].format(bw=int(d.bandwidth)), show=False)
 
