@@ -26,11 +26,13 @@ test: $(VENV)/.installed
 	export TEST_DATABASE_URL="$${TEST_DATABASE_URL:-$$(scripts/ensure-postgis.sh graffiti_test)}"; \
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
 
-## screenshots: browser screenshots of the main pages into test-output/screenshots/
+## screenshots: the citizen form on a phone, the staff planning map and the police hotspot map (and the last
+## page of every browser test) as PNG files in test-output/screenshots/
 screenshots: $(VENV)/.installed
 	@set -e; scripts/ensure-chromium.sh; \
 	export TEST_DATABASE_URL="$${TEST_DATABASE_URL:-$$(scripts/ensure-postgis.sh graffiti_test)}"; \
-	SCREENSHOTS=1 $(VENV)/bin/python -m pytest -m browser $(PYTEST_ARGS)
+	SCREENSHOTS=1 $(VENV)/bin/python -m pytest -m browser $(PYTEST_ARGS); \
+	ls -1 test-output/screenshots/
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check app gis tests bench
