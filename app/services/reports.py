@@ -279,11 +279,8 @@ def _insert_report(clean: dict, source: str, extra: dict, now: datetime) -> dict
         "prio_other": by_owner[None].priority, "due_other": by_owner[None].due_at,
         **{f: extra.get(f) for f in ("surface", "reporter_name", "reporter_phone", "media_url")},
     }
-    conn = _raw_connection()
-    with conn.pipeline():  # the implicit BEGIN travels with the statement: one round trip
-        cur = conn.cursor(row_factory=dict_row)
-        cur.execute(INSERT_SQL, params)
-    return cur.fetchone()
+    cur = _raw_connection().cursor(row_factory=dict_row)
+    return cur.execute(INSERT_SQL, params).fetchone()
 
 
 # -- the use case ------------------------------------------------------------------------------------------
