@@ -107,3 +107,26 @@ def test_the_public_map_shows_reports_on_a_phone(phone, live_server):
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
     text = phone.content()
     assert "@example" not in text
+
+
+def test_without_browser_location_the_photo_position_places_the_pin(browser, live_server, request):
+    ctx = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
+                              permissions=[], locale="de-DE")   # geolocation not allowed
+    page = ctx.new_page()
+    request.node._page = page
+    try:
+        page.goto(live_server.url + "/melden")
+        page.wait_for_function("document.getElementById('location-status').textContent.length > 0")
+        page.set_input_files("#photos", files=[{"name": "gps.jpg", "mimeType": "image/jpeg",
+                                                "buffer": _photo_with_gps()}])
+        page.wait_for_function("document.getElementById('location-status').textContent.includes('aus dem Foto')")
+        page.get_by_role("button", name="Meldung senden").click()
+        page.wait_for_selector("#done:not([hidden])")
+        token = page.get_attribute("#done-link", "href").rsplit("/", 1)[1]
+        with _db(live_server) as conn:
+            lat, lon = conn.execute("SELECT ST_Y(location), ST_X(location) FROM reports WHERE token = %s",
+                                    (token,)).fetchone()
+        # 49°8'30" N, 9°13'6" E from the photo's EXIF
+        assert abs(lat - (49 + 8 / 60 + 30 / 3600)) < 1e-5 and abs(lon - (9 + 13 / 60 + 6 / 3600)) < 1e-5
+    finally:
+        ctx.close()
