@@ -141,6 +141,18 @@ def login(page, server, role: str):
     page.wait_for_load_state("networkidle")
 
 
+def record_removal(page, crew: str, method: str, area: str, cost: str, photo_path) -> None:
+    """Fill and send the job page's removal form (with an after-photo) and wait for the stored photo."""
+    form = page.locator("#removal-form")
+    form.locator("input[name=crew]").fill(crew)
+    form.locator("select[name=method]").select_option(method)
+    form.locator("input[name=area_m2]").fill(area)
+    form.locator("input[name=cost_eur]").fill(cost)
+    form.locator("input[name=photo]").set_input_files(str(photo_path))
+    form.locator("button[type=submit]").click()
+    page.wait_for_selector("img.after-photo")
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     outcome = yield

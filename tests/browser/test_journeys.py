@@ -13,7 +13,7 @@ import pytest
 from PIL import Image
 from sqlalchemy.engine import make_url
 
-from tests.browser.conftest import login
+from tests.browser.conftest import login, record_removal
 
 
 def _photo(color=(40, 90, 160)) -> bytes:
@@ -113,14 +113,7 @@ def test_citizen_report_is_verified_planned_and_removed_by_staff(citizen, deskto
     assert page.inner_text(".job-status") == "eingeplant"
     photo = tmp_path / "after.jpg"
     photo.write_bytes(_photo((190, 190, 185)))
-    form = page.locator("#removal-form")
-    form.locator("input[name=crew]").fill("Team Journey")
-    form.locator("select[name=method]").select_option("paint_over")
-    form.locator("input[name=area_m2]").fill("3")
-    form.locator("input[name=cost_eur]").fill("95,50")
-    form.locator("input[name=photo]").set_input_files(str(photo))
-    form.locator("button[type=submit]").click()
-    page.wait_for_selector("img.after-photo")
+    record_removal(page, "Team Journey", "paint_over", "3", "95,50", photo)
     assert page.inner_text(".job-status") == "entfernt"
 
     # the citizen's status page shows the change (in the language the citizen chose)

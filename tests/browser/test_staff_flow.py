@@ -3,7 +3,7 @@ import io
 
 from PIL import Image
 
-from tests.browser.conftest import login
+from tests.browser.conftest import login, record_removal
 
 
 def test_staff_plans_a_day_and_records_a_removal(desktop, live_server, tmp_path):
@@ -48,14 +48,7 @@ def test_staff_plans_a_day_and_records_a_removal(desktop, live_server, tmp_path)
     buf = io.BytesIO()
     Image.new("RGB", (800, 600), (180, 180, 170)).save(buf, "JPEG")
     photo.write_bytes(buf.getvalue())
-    form = page.locator("#removal-form")
-    form.locator("input[name=crew]").fill("Team E2E")
-    form.locator("select[name=method]").select_option("pressure_washing")
-    form.locator("input[name=area_m2]").fill("2,5")
-    form.locator("input[name=cost_eur]").fill("120")
-    form.locator("input[name=photo]").set_input_files(str(photo))
-    form.locator("button[type=submit]").click()
-    page.wait_for_selector("img.after-photo")
+    record_removal(page, "Team E2E", "pressure_washing", "2,5", "120", photo)
     assert page.inner_text(".job-status") == "entfernt"
     assert page.evaluate("document.querySelector('img.after-photo').naturalWidth") > 0
     history = page.inner_text("table.history")
