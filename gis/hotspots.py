@@ -151,7 +151,8 @@ def dbscan_cells(ix, iy, weights, radius: float, min_points: float) -> np.ndarra
     core_idx = np.flatnonzero(core)
     if len(core_idx) == 0:
         return labels
-    comp = _core_components(grid, core, halves)
+    runs, around = grid.core_index(core)
+    comp = _core_components(grid, core, halves, runs)
     # Number clusters by falling weight (then position) so that cluster 0 is the biggest.
     ncomp = comp.max() + 1
     weight = np.bincount(comp, weights=w[core_idx], minlength=ncomp)
@@ -164,7 +165,6 @@ def dbscan_cells(ix, iy, weights, radius: float, min_points: float) -> np.ndarra
 
     # Border cells: not core, but within eps of a core cell -> the cluster of the nearest core cell
     # (ST_ClusterDBSCAN gives such a cell to any of the clusters it touches; nearest is deterministic).
-    runs, around = grid.core_index(core)
     others = np.flatnonzero(~core)
     if len(others):
         # Only cells with a core cell in the same run of some row offset can be border cells.
@@ -191,7 +191,7 @@ def dbscan_cells(ix, iy, weights, radius: float, min_points: float) -> np.ndarra
     return labels
 
 
-def _core_components(grid: _Grid, core: np.ndarray, halves) -> np.ndarray:
+def _core_components(grid: _Grid, core: np.ndarray, halves, runs) -> np.ndarray:
     """Connected components of core cells, linked when within the disk stencil.
 
     Exact with few edges: within one row, cores closer than R are linked to their row neighbour; across
@@ -204,7 +204,6 @@ def _core_components(grid: _Grid, core: np.ndarray, halves) -> np.ndarray:
     m = len(core_idx)
     r = len(halves) // 2
     rows, cols = grid.rows[core_idx], grid.cols[core_idx]
-    runs, _ = grid.core_index(core)
     src, dst = [], []
     order = np.lexsort((cols, rows))
     same_row = (rows[order][1:] == rows[order][:-1]) & (np.diff(cols[order]) <= halves[r])

@@ -1,5 +1,5 @@
 """GET /api/v1/hotspots: role checks, bad parameters, GeoJSON with the parameters echoed back."""
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pytest
@@ -7,14 +7,15 @@ from sqlalchemy import text
 
 from app.extensions import db
 
-TODAY = datetime.now(timezone.utc).date()
+TODAY = datetime.now(UTC).date()
 
 
 def seed_reports(points, days_ago=10, category="graffiti"):
     """Insert reports at metric offsets (dx, dy) from the city centre; returns their ids."""
-    from app.city import current_city
-    from gis.projection import to_wgs84, to_metric
     from shapely.geometry import Point
+
+    from app.city import current_city
+    from gis.projection import to_metric, to_wgs84
 
     city = current_city()
     lat, lon = city.center
@@ -22,7 +23,7 @@ def seed_reports(points, days_ago=10, category="graffiti"):
     ids = []
     for k, (dx, dy) in enumerate(points):
         p = to_wgs84(Point(c.x + dx, c.y + dy), city.srid)
-        created = datetime.now(timezone.utc) - timedelta(days=days_ago, hours=k % 5)
+        created = datetime.now(UTC) - timedelta(days=days_ago, hours=k % 5)
         ids.append(db.session.execute(text(
             "INSERT INTO reports (token, category, location, created_at, updated_at, status) VALUES "
             "(:t, :c, ST_SetSRID(ST_MakePoint(:lon, :lat), 4326), :at, :at, 'new') RETURNING id"),
@@ -104,3 +105,22 @@ def test_filters_select_reports(police_client, planted):
     assert body["parameters"]["category"] == ["sticker"]
     old = police_client.get(f"/api/v1/hotspots?method=dbscan&to={TODAY - timedelta(days=60)}").get_json()
     assert old["summary"]["reports"] == 0 and old["features"] == []
+
+
+def test_cluster_figures_dates_buildings_and_retag_share(police_client):
+    ids = seed_reports([(k * 2.0, 0.0) for k in range(12)], days_ago=20)
+    b1, b2 = (db.session.execute(text(
+        "INSERT INTO buildings (footprint, owner_type) VALUES (ST_Multi(ST_Buffer(ST_SetSRID(ST_MakePoint(9.2, "
+        "49.14), 4326), 0.0001)), 'private') RETURNING id")).scalar() for _ in range(2))
+    db.session.execute(text("UPDATE reports SET building_id = :b WHERE id = ANY(:ids)"), {"b": b1, "ids": ids[:6]})
+    db.session.execute(text("UPDATE reports SET building_id = :b, retagged = true WHERE id = ANY(:ids)"),
+                       {"b": b2, "ids": ids[6:8]})
+    db.session.execute(text("UPDATE reports SET created_at = created_at - interval '10 days' WHERE id = :id"),
+                       {"id": ids[3]})
+    db.session.commit()
+    body = police_client.get("/api/v1/hotspots?method=dbscan&eps=20&min_points=5").get_json()
+    (cluster,) = body["features"]
+    p = cluster["properties"]
+    assert (p["reports"], p["buildings"], p["retagged_buildings"], p["retagged_share"]) == (12, 2, 1, 0.5)
+    assert p["first"] == str(TODAY - timedelta(days=30)) or p["first"] == str(TODAY - timedelta(days=31))
+    assert p["last"] in (str(TODAY - timedelta(days=20)), str(TODAY - timedelta(days=21)))
