@@ -16,10 +16,10 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+import shapely
 from scipy import stats
 from scipy.sparse import csr_matrix, identity
 from scipy.spatial import cKDTree
-import shapely
 from shapely.geometry import Polygon, box
 
 SHAPES = ("hex", "square")

@@ -4,7 +4,14 @@ import pytest
 from shapely.geometry import box
 
 from gis.gistar import (
-    analyse, bh_threshold, binary_weights, cell_keys, cell_centres, classify, default_neighbour_distance, gi_star,
+    analyse,
+    bh_threshold,
+    binary_weights,
+    cell_centres,
+    cell_keys,
+    classify,
+    default_neighbour_distance,
+    gi_star,
     make_grid,
 )
 

@@ -4,11 +4,10 @@ import io
 import json
 import re
 
-import pytest
 from sqlalchemy import func, select, text
 
 from app.extensions import db
-from app.models import ContactAccess, Removal, Report, ReportTag, Tag
+from app.models import ContactAccess, Removal, ReportTag, Tag
 from app.services.tags import normalise
 from tests.test_police_api import seed_reports
 

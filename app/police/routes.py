@@ -49,7 +49,7 @@ def class_labels() -> dict:
 
 
 def _assets() -> Assets:
-    s = lambda p: url_for("static", filename=p)  # noqa: E731
+    s = lambda p: url_for("static", filename=p)
     return Assets(s("vendor/leaflet/leaflet.js"), s("vendor/leaflet/leaflet.css"),
                   s("vendor/markercluster/leaflet.markercluster.js"),
                   [s("vendor/markercluster/MarkerCluster.css"), s("vendor/markercluster/MarkerCluster.Default.css")],
