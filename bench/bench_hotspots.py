@@ -89,13 +89,12 @@ def _seed(app, n, seed=7):
     for did, raw in db.session.execute(text("SELECT id, ST_AsBinary(geom_m) FROM districts")).all():
         district[shapely.contains_xy(shapely.from_wkb(bytes(raw)), x, y)] = did
     conn = db.session.connection().connection.dbapi_connection
-    with conn.cursor() as cur:
-        with cur.copy("COPY reports (token, category, status, source, location, retagged, district_id, created_at, "
-                      "updated_at) FROM STDIN") as copy:
-            for i in range(n):
-                at = now - timedelta(seconds=float(ages[i]))
-                copy.write_row((uuid.uuid4().hex, str(cats[i]), "new", "import",
-                                f"SRID=4326;POINT({lon[i]:.7f} {lat[i]:.7f})", bool(retag[i]), district[i], at, at))
+    with conn.cursor() as cur, cur.copy("COPY reports (token, category, status, source, location, retagged, "
+                                        "district_id, created_at, updated_at) FROM STDIN") as copy:
+        for i in range(n):
+            at = now - timedelta(seconds=float(ages[i]))
+            copy.write_row((uuid.uuid4().hex, str(cats[i]), "new", "import",
+                            f"SRID=4326;POINT({lon[i]:.7f} {lat[i]:.7f})", bool(retag[i]), district[i], at, at))
     db.session.commit()
 
 

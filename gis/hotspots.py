@@ -33,7 +33,7 @@ def snap(values: np.ndarray, grid: float) -> np.ndarray:
 
 def _half_widths(radius: float) -> np.ndarray:
     """For row offsets d = -R..R, the largest column offset h with d^2 + h^2 <= radius^2."""
-    r = int(math.floor(radius + 1e-9))
+    r = math.floor(radius + 1e-9)
     d = np.arange(-r, r + 1)
     return np.floor(np.sqrt(np.maximum(radius * radius - d * d, 0.0)) + 1e-9).astype(np.int64)
 

@@ -55,13 +55,13 @@ def kde(x, y, bounds, bandwidth: float = DEFAULT_BANDWIDTH, resolution: float | 
     minx, miny, maxx, maxy = bounds
     pad = 4 * bandwidth
     x0, y0 = math.floor((minx - pad) / res) * res, math.floor((miny - pad) / res) * res
-    ncols = int(math.ceil((maxx + pad - x0) / res)) + 1
-    nrows = int(math.ceil((maxy + pad - y0) / res)) + 1
+    ncols = math.ceil((maxx + pad - x0) / res) + 1
+    nrows = math.ceil((maxy + pad - y0) / res) + 1
     while nrows * ncols > max_cells:  # keep the raster bounded for very large areas
         res *= 1.5
         x0, y0 = math.floor((minx - pad) / res) * res, math.floor((miny - pad) / res) * res
-        ncols = int(math.ceil((maxx + pad - x0) / res)) + 1
-        nrows = int(math.ceil((maxy + pad - y0) / res)) + 1
+        ncols = math.ceil((maxx + pad - x0) / res) + 1
+        nrows = math.ceil((maxy + pad - y0) / res) + 1
     x = np.asarray(x, dtype=float)
     y = np.asarray(y, dtype=float)
     cols = np.floor((x - x0) / res).astype(np.int64)

@@ -4,6 +4,7 @@ Every route requires the police role (admins pass); the contact access log is fo
 """
 import json
 import logging
+from itertools import pairwise
 from urllib.parse import urlencode
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
@@ -173,7 +174,7 @@ def _bands(name, default, errors):
         values = [float(v) for v in raw.split(",") if v.strip()]
     except ValueError:
         values = []
-    if len(values) < 2 or any(b <= a for a, b in zip(values, values[1:])) or values[0] < 0 or len(values) > 12:
+    if len(values) < 2 or any(b <= a for a, b in pairwise(values)) or values[0] < 0 or len(values) > 12:
         errors.append((name, _("Bitte 2 bis 12 aufsteigende Zahlen ab 0, durch Kommas getrennt.")))
         return list(default)
     return values

@@ -417,8 +417,8 @@ def near_repeat(f: Filters, distances=DEFAULT_DISTANCES, days=DEFAULT_DAYS, perm
     """Knox test over the filtered reports; ValidationFailed when there are too many to permute."""
     pts = fetch_points(f, attributes=True)
     if len(pts) > MAX_KNOX_REPORTS:
-        raise ValidationFailed([("from", f"{len(pts)} reports are too many for the near-repeat test "
-                                         f"(at most {MAX_KNOX_REPORTS}); choose a shorter period or a district.")])
+        raise ValidationFailed([("from", (f"{len(pts)} reports are too many for the near-repeat test "
+                                          f"(at most {MAX_KNOX_REPORTS}); choose a shorter period or a district."))])
     try:
         return knox_test(pts.x, pts.y, pts.days, distances, days, permutations, seed=0)
     except TooManyPairs as exc:
