@@ -63,28 +63,33 @@ class FreshContextClient(FlaskClient):
             return super().open(*args, **kwargs)
 
 
-@pytest.fixture(scope="session")
-def app(tmp_path_factory, scratch_database):
-    """The app on a fresh database of this session, migrated from scratch, with the configured city synced.
-
-    A database per test session keeps concurrent runs apart and always matches the migration files.
-    """
-    var = tmp_path_factory.mktemp("var")
+def migrated_app(database_url: str, var, **config):
+    """An app on `database_url`, migrated to the newest revision, with the configured city synced."""
     application = create_app({
         "TESTING": True,
-        "SQLALCHEMY_DATABASE_URI": scratch_database(),
-        "WTF_CSRF_ENABLED": False,
+        "SQLALCHEMY_DATABASE_URI": database_url,
         "UPLOAD_DIR": str(var / "uploads"),
         "MAIL_OUTBOX_DIR": str(var / "outbox"),
-        "SERVER_NAME": "localhost",
+        **config,
     })
-    application.test_client_class = FreshContextClient
     with application.app_context():
         upgrade()
         from app.services.city_setup import sync_city_and_districts
 
         sync_city_and_districts()
         db.session.commit()
+    return application
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory, scratch_database):
+    """The app on a fresh database of this session, migrated from scratch, with the configured city synced.
+
+    A database per test session keeps concurrent runs apart and always matches the migration files.
+    """
+    application = migrated_app(scratch_database(), tmp_path_factory.mktemp("var"),
+                               WTF_CSRF_ENABLED=False, SERVER_NAME="localhost")
+    application.test_client_class = FreshContextClient
     yield application
     with application.app_context():
         db.engine.dispose()

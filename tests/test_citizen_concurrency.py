@@ -2,27 +2,18 @@
 import threading
 
 import pytest
-from flask_migrate import upgrade
 from sqlalchemy import func, select
 
-from app import create_app
 from app.extensions import db
 from app.models import Report
+from tests.conftest import migrated_app
 
 
 @pytest.fixture(scope="module")
 def own_app(scratch_database, tmp_path_factory):
     """An app on its own migrated database, committing for real (several connections at once)."""
-    var = tmp_path_factory.mktemp("concurrency")
-    application = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": scratch_database(),
-                              "UPLOAD_DIR": str(var / "uploads"), "MAIL_OUTBOX_DIR": str(var / "outbox"),
-                              "SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": 10}})
-    with application.app_context():
-        upgrade()
-        from app.services.city_setup import sync_city_and_districts
-
-        sync_city_and_districts()
-        db.session.commit()
+    application = migrated_app(scratch_database(), tmp_path_factory.mktemp("concurrency"),
+                               SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 10})
     yield application
     with application.app_context():
         db.engine.dispose()
