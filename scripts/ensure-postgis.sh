@@ -48,6 +48,7 @@ if ! have_postgis || ! have_server_binaries || ! command -v psql >/dev/null; the
   as_root_or_explain apt-get install -y -q "postgresql-$PG_MAJOR" "postgresql-$PG_MAJOR-postgis-3" postgresql-client
 fi
 
+export PGOPTIONS="${PGOPTIONS:-} -c client_min_messages=warning"
 PSQL=(psql -X -q -v ON_ERROR_STOP=1 -h "$HOST" -p "$PORT" -U "$USER_")
 
 server_answers() { "${PSQL[@]}" -d postgres -tAc 'select 1' >/dev/null 2>&1; }
