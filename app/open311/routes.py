@@ -74,7 +74,8 @@ def _media_url(photo) -> str:
 
 def _as_requests(reports):
     agency = current_app.config.get("OPEN311_AGENCY", f"Stadt {current_city().name}")
-    return [svc.as_service_request(r, _media_url, agency) for r in reports]
+    names = svc.service_names()
+    return [svc.as_service_request(r, _media_url, agency, names) for r in reports]
 
 
 @bp.route("/requests.<fmt>", methods=["GET"])

@@ -84,8 +84,13 @@ def status_notes(report: Report) -> str:
     return notes.get(report.status, report.status)
 
 
-def as_service_request(report: Report, media_url_for, default_agency: str) -> dict:
-    """A report in the spec's field names and types; never any personal data."""
+def service_names() -> dict[str, str]:
+    """service_code -> service_name in the current language."""
+    return {s["service_code"]: s["service_name"] for s in services()}
+
+
+def as_service_request(report: Report, media_url_for, default_agency: str, names: dict[str, str]) -> dict:
+    """A report in the spec's field names and types (`names` from service_names()); never personal data."""
     point = to_shape(report.location)
     building = report.building
     photo = report.photos[0] if report.photos else None
@@ -93,7 +98,7 @@ def as_service_request(report: Report, media_url_for, default_agency: str) -> di
         "service_request_id": str(report.id),
         "status": spec_status(report.status),
         "status_notes": status_notes(report),
-        "service_name": dict((s["service_code"], s["service_name"]) for s in services())[report.category],
+        "service_name": names[report.category],
         "service_code": report.category,
         "description": report.description or "",
         "agency_responsible": (building.department if building and building.department else default_agency),
