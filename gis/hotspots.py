@@ -1,17 +1,27 @@
-"""Density clusters: exact DBSCAN over weighted cells of a metric grid, and cluster summaries.
+"""Density clusters: exact DBSCAN on metric points (what PostGIS ST_ClusterDBSCAN computes), cluster summaries.
 
-Reports are snapped to a grid of `grid` metres (x -> round(x / grid), as PostGIS ST_SnapToGrid does) and
-each occupied cell carries its number of reports as a weight. DBSCAN over these weighted cells is then
-*exactly* DBSCAN over the snapped points (what ST_ClusterDBSCAN(ST_SnapToGrid(geom, grid), eps, minpoints)
-computes): a cell is a core cell when the weight within `eps` (itself included) reaches `min_points`,
-core cells within `eps` of each other join one cluster, other cells within `eps` of a core cell join the
-cluster of their nearest core cell, the rest is noise.
+The definition is ST_ClusterDBSCAN's: a point is a *core* point when at least `min_points` points, itself
+included, lie within distance <= eps of it; core points within eps of each other are in one cluster; a point
+that is not core but lies within eps of a core point is a *border* point and joins the cluster of one of the
+core points it touches (here: of the nearest); every other point is noise. Distances are computed as PostGIS
+computes them for two points, sqrt(dx * dx + dy * dy) <= eps, on the coordinates exactly as given.
 
-The neighbourhood of a cell is a disk of radius R = eps / grid cells, decomposed into one run of columns
-per row offset. Neighbour weights are differences of per-row prefix sums (2 (2R + 1) look-ups a cell
-instead of pi R^2), and connectivity only needs, per row offset, the first and the last core cell of the
-run (see `_core_components`), so the work grows with the number of occupied cells times R, not with the
-number of point pairs.
+A square grid of side g = eps / CELLS_PER_EPS serves as an index, never as an approximation. Two stencils of
+cell offsets (a, b) are exact bounds: *inner* offsets, whose cells lie within eps everywhere (largest distance
+<= eps), and *outer* offsets, whose cells may hold points within eps (smallest distance <= eps). Both are one
+run of columns per row offset, so a stencil count is a sum of per-row prefix-sum differences. Then
+
+- core points: a cell whose inner count reaches min_points holds only core points, a cell whose outer count
+  stays below holds none; only the points of the cells in between are counted exactly (k-d tree);
+- clusters: two cells with core points at an inner offset are joined for sure (with few edges, see
+  `_core_components`); cells at an outer but not inner offset whose cores are still in different components
+  are joined when the closest pair of their core points is within eps (computed exactly);
+- border points: a non-core point whose cell has a core cell at an inner offset joins that cluster; one with
+  core cells only at outer offsets gets an exact nearest-core look-up; the rest is noise.
+
+Cells come from floor((x - x0) / g); every bound is widened by a rounding margin `delta` (far above the
+rounding error of the cell computation), so the grid decides only pairs that are clearly nearer or farther
+than eps, and the exact formula decides the others, down to distances of exactly eps.
 """
 from __future__ import annotations
 
@@ -19,65 +29,95 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+import shapely
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
-from shapely.geometry import MultiPoint, Polygon
+from shapely.geometry import Polygon
 
 NOISE = -1
-
-
-def snap(values: np.ndarray, grid: float) -> np.ndarray:
-    """Integer grid coordinates of metric coordinates (round half to even, like ST_SnapToGrid)."""
-    return np.rint(np.asarray(values, dtype=float) / grid).astype(np.int64)
-
-
-def _half_widths(radius: float) -> np.ndarray:
-    """For row offsets d = -R..R, the largest column offset h with d^2 + h^2 <= radius^2."""
-    r = math.floor(radius + 1e-9)
-    d = np.arange(-r, r + 1)
-    return np.floor(np.sqrt(np.maximum(radius * radius - d * d, 0.0)) + 1e-9).astype(np.int64)
-
-
+CELLS_PER_EPS = 5  # grid side eps / 5: finer grids decide more by bounds but cost more look-ups per cell
 DENSE_LIMIT = 12_000_000  # raster cells up to which look-ups use dense arrays instead of binary search
+PAIR_BUDGET = 4_000_000  # point pairs tested at once when joining components exactly
+FINE_COLUMNS = 4  # columns of the counting raster: a quarter cell wide (its rows are a cell high)
+ROW_CLASSES, COLUMN_CLASSES = 16, 4  # positions inside a fine cell, quantised for the per-point bound tables
+FINE_LIMIT = 16_000_000  # fine raster cells up to which prefix counts are a dense array (else binary search)
+CHUNK = 32_768  # points per step of the per-point bounds
+
+
+def _within(x1, y1, x2, y2, eps: float) -> np.ndarray:
+    """PostGIS' point distance test: sqrt(dx * dx + dy * dy) <= eps (no fused multiply-add, as numpy)."""
+    dx = x2 - x1
+    dy = y2 - y1
+    return np.sqrt(dx * dx + dy * dy) <= eps
+
+
+def _stencil(eps: float, g: float, delta: float, inner: bool) -> np.ndarray:
+    """Half widths h(a), a = -A..A, of the offsets (a, b), |b| <= h(a), of cells (side g, widened by delta)
+    that lie within eps of every point of a cell (inner) / that may hold a point within eps (outer)."""
+    k = math.ceil((eps + delta) / g) + 2
+    a = np.arange(k + 1, dtype=float)
+    if inner:
+        span = (a + 1) * g + 2 * delta
+        ok = span[:, None] ** 2 + span[None, :] ** 2 <= (eps - delta) ** 2
+    else:
+        gap = np.maximum((a - 1) * g - 2 * delta, 0.0)
+        ok = gap[:, None] ** 2 + gap[None, :] ** 2 <= (eps + delta) ** 2
+    h = ok.sum(axis=1) - 1  # ok falls with b (and with a): its count of True is the largest b plus one
+    h = h[h >= 0].astype(np.int64)
+    return np.r_[h[:0:-1], h]
 
 
 class _Grid:
     """Occupied cells on a raster (dense arrays when small enough, else sorted keys and binary search)."""
 
-    def __init__(self, ix: np.ndarray, iy: np.ndarray, weights: np.ndarray, span: int):
+    def __init__(self, ix: np.ndarray, iy: np.ndarray, span: int):
         self.x0, self.y0 = int(ix.min()) - span - 1, int(iy.min()) - span - 1
         self.nrows = int(ix.max()) - self.x0 + span + 2
         self.width = int(iy.max()) - self.y0 + span + 2
         self.rows, self.cols = ix - self.x0, iy - self.y0
         self.keys = self.rows * self.width + self.cols
         self.dense = self.nrows * self.width <= DENSE_LIMIT
-        if self.dense:
-            raster = np.bincount(self.keys, weights=weights, minlength=self.nrows * self.width)
-            raster = raster.reshape(self.nrows, self.width)
-            self.cum = np.zeros((self.nrows, self.width + 1))
-            np.cumsum(raster, axis=1, out=self.cum[:, 1:])
-            self.cum = self.cum.ravel()
-        else:
+        if not self.dense:
             self.order = np.argsort(self.keys, kind="stable")
             self.sorted_keys = self.keys[self.order]
             if np.any(np.diff(self.sorted_keys) == 0):
                 raise ValueError("cells must be unique")
-            self.cum = np.concatenate(([0.0], np.cumsum(weights[self.order])))
+        elif np.bincount(self.keys).max() > 1:
+            raise ValueError("cells must be unique")
 
-    def run_weight(self, rows, lo, hi) -> np.ndarray:
+    def prefix(self, weights) -> np.ndarray:
+        """Per-row prefix sums of cell weights, for `run_sum`."""
+        weights = np.asarray(weights, dtype=float)
+        if not self.dense:
+            return np.concatenate(([0.0], np.cumsum(weights[self.order])))
+        raster = np.bincount(self.keys, weights=weights, minlength=self.nrows * self.width)
+        cum = np.zeros((self.nrows, self.width + 1))
+        np.cumsum(raster.reshape(self.nrows, self.width), axis=1, out=cum[:, 1:])
+        return cum.ravel()
+
+    def run_sum(self, cum, rows, lo, hi) -> np.ndarray:
         """Total weight of the cells in `rows` between columns lo and hi (inclusive)."""
         if self.dense:
             base = rows * (self.width + 1)
-            return self.cum[base + hi + 1] - self.cum[base + lo]
+            return cum[base + hi + 1] - cum[base + lo]
         a = np.searchsorted(self.sorted_keys, rows * self.width + lo, side="left")
         b = np.searchsorted(self.sorted_keys, rows * self.width + hi, side="right")
-        return self.cum[b] - self.cum[a]
+        return cum[b] - cum[a]
+
+    def stencil_sum(self, cum, halves: np.ndarray, cells: np.ndarray) -> np.ndarray:
+        """Per cell of `cells`: total weight of the cells at the stencil's offsets."""
+        r = len(halves) // 2
+        rows, cols = self.rows[cells], self.cols[cells]
+        total = np.zeros(len(cells))
+        for d, h in zip(range(-r, r + 1), halves):
+            total += self.run_sum(cum, rows + d, cols - h, cols + h)
+        return total
 
     def core_index(self, core: np.ndarray):
-        """Look-ups over the core cells: `runs(rows, lo, hi)` and `around(rows, cols)`.
+        """Look-ups over the core cells: `runs(rows, lo, hi)` and `at(rows, cols)`.
 
-        runs -> (found, first, last): the first and last core cell between columns lo and hi of each row;
-        around -> (prev, next): the nearest core cell at or left of / at or right of a column (-1: none).
+        runs -> (found, first, last): the first and last core cell between columns lo and hi of each row
+        (first and last only where found); at -> the core cell at a row and column (-1: none).
         Results are positions in the array of core cells.
         """
         core_idx = np.flatnonzero(core)
@@ -97,12 +137,9 @@ class _Grid:
                 last = prv[base + hi]
                 return found, where[base[found] + first[found]], where[base[found] + last[found]]
 
-            def around(rows, cols):
-                base = rows * self.width
-                p, q = prv[base + cols], nxt[base + cols]
-                return (np.where(p >= 0, where[base + np.maximum(p, 0)], -1),
-                        np.where(q < self.width, where[base + np.minimum(q, self.width - 1)], -1))
-            return runs, around
+            def at(rows, cols):
+                return where[rows * self.width + cols]
+            return runs, at
         ckeys = self.keys[core_idx]
         order = np.argsort(ckeys, kind="stable")
         skeys = ckeys[order]
@@ -113,92 +150,21 @@ class _Grid:
             found = b > a
             return found, order[a[found]], order[b[found] - 1]
 
-        def around(rows, cols):
+        def at(rows, cols):
             k = rows * self.width + cols
-            b = np.searchsorted(skeys, k, side="right")  # first core key > k
-            a = b - 1
-            prev_ok = (a >= 0) & (skeys[np.maximum(a, 0)] // self.width == rows)
-            q = np.searchsorted(skeys, k, side="left")
-            next_ok = (q < len(skeys)) & (skeys[np.minimum(q, len(skeys) - 1)] // self.width == rows)
-            return (np.where(prev_ok, order[np.maximum(a, 0)], -1),
-                    np.where(next_ok, order[np.minimum(q, len(skeys) - 1)], -1))
-        return runs, around
-
-
-def dbscan_cells(ix, iy, weights, radius: float, min_points: float) -> np.ndarray:
-    """DBSCAN labels (0.., or NOISE) of unique weighted cells; `radius` is eps in cell units."""
-    ix = np.asarray(ix, dtype=np.int64)
-    iy = np.asarray(iy, dtype=np.int64)
-    w = np.asarray(weights, dtype=float)
-    n = len(ix)
-    if n == 0:
-        return np.empty(0, dtype=np.int64)
-    if radius < 0:
-        raise ValueError("radius must not be negative")
-    halves = _half_widths(radius)
-    r = len(halves) // 2
-    grid = _Grid(ix, iy, w, r)
-    if grid.dense and np.bincount(grid.keys).max() > 1:
-        raise ValueError("cells must be unique")
-
-    # Weight within eps of every cell: per row offset, a run of columns summed by prefix differences.
-    total = np.zeros(n)
-    for d, h in zip(range(-r, r + 1), halves):
-        total += grid.run_weight(grid.rows + d, grid.cols - h, grid.cols + h)
-    core = total >= min_points - 1e-9
-
-    labels = np.full(n, NOISE, dtype=np.int64)
-    core_idx = np.flatnonzero(core)
-    if len(core_idx) == 0:
-        return labels
-    runs, around = grid.core_index(core)
-    comp = _core_components(grid, core, halves, runs)
-    # Number clusters by falling weight (then position) so that cluster 0 is the biggest.
-    ncomp = comp.max() + 1
-    weight = np.bincount(comp, weights=w[core_idx], minlength=ncomp)
-    by_comp = np.lexsort((grid.keys[core_idx], comp))
-    starts = np.flatnonzero(np.r_[True, np.diff(comp[by_comp]) != 0])
-    first = grid.keys[core_idx][by_comp[starts]]
-    rank = np.empty(ncomp, dtype=np.int64)
-    rank[np.lexsort((first, -weight))] = np.arange(ncomp)
-    labels[core_idx] = rank[comp]
-
-    # Border cells: not core, but within eps of a core cell -> the cluster of the nearest core cell
-    # (ST_ClusterDBSCAN gives such a cell to any of the clusters it touches; nearest is deterministic).
-    others = np.flatnonzero(~core)
-    if len(others):
-        # Only cells with a core cell in the same run of some row offset can be border cells.
-        near = np.zeros(len(others), dtype=bool)
-        for d, h in zip(range(-r, r + 1), halves):
-            near |= runs(grid.rows[others] + d, grid.cols[others] - h, grid.cols[others] + h)[0]
-        others = others[near]
-    if len(others):
-        rows, cols = grid.rows[others], grid.cols[others]
-        best = np.full(len(others), np.inf)
-        best_core = np.full(len(others), -1, dtype=np.int64)
-        crow, ccol = grid.rows[core_idx], grid.cols[core_idx]
-        for d in range(-r, r + 1):
-            for cand in around(rows + d, cols):
-                ok = cand >= 0
-                dist = np.full(len(others), np.inf)
-                c = cand[ok]
-                dist[ok] = (crow[c] - rows[ok]) ** 2 + (ccol[c] - cols[ok]) ** 2
-                better = dist < best
-                best[better] = dist[better]
-                best_core[better] = cand[better]
-        hit = best <= radius * radius + 1e-9
-        labels[others[hit]] = labels[core_idx[best_core[hit]]]
-    return labels
+            a = np.minimum(np.searchsorted(skeys, k, side="left"), len(skeys) - 1)
+            return np.where(skeys[a] == k, order[a], -1)
+        return runs, at
 
 
 def _core_components(grid: _Grid, core: np.ndarray, halves, runs) -> np.ndarray:
-    """Connected components of core cells, linked when within the disk stencil.
+    """Connected components of core cells, linked when at an offset of the (symmetric, convex) stencil.
 
-    Exact with few edges: within one row, cores closer than R are linked to their row neighbour; across
-    a row offset d > 0, a core links to the first and the last core of its run [y - h(d), y + h(d)]. The
-    cores of such a run form at most two row-linked segments (a gap wider than R fits at most once into
-    a run no wider than 2R), the first and the last core lie one in each, so every stencil pair is
-    joined by a path and every edge added is a stencil pair.
+    Exact with few edges: within one row, consecutive cores at most h(0) apart are linked; across a row
+    offset d > 0, a core links to the first and the last core of its run [y - h(d), y + h(d)]. The cores of
+    such a run form at most two row-linked segments (a gap wider than h(0) >= h(d) fits at most once into a
+    run 2 h(d) wide), the first and the last core lie one in each, so every stencil pair is joined by a path
+    and every edge added is a stencil pair.
     """
     core_idx = np.flatnonzero(core)
     m = len(core_idx)
@@ -245,11 +211,290 @@ def unique_cells(ix: np.ndarray, iy: np.ndarray):
     return np.column_stack((occupied // width + x0, occupied % width + y0)), cell_of, counts
 
 
-def dbscan_points(x, y, eps: float, min_points: int, grid: float) -> np.ndarray:
-    """DBSCAN labels of metric points snapped to `grid` metres (one label per input point)."""
-    cells, cell_of, counts = unique_cells(snap(x, grid), snap(y, grid))
-    labels = dbscan_cells(cells[:, 0], cells[:, 1], counts, eps / grid, min_points)
-    return labels[cell_of]
+def _spans(starts: np.ndarray, ends: np.ndarray):
+    """Concatenated ranges [starts[i], ends[i]): per element the index i of its range, and the element."""
+    lens = np.maximum(ends - starts, 0)
+    owner = np.repeat(np.arange(len(lens)), lens)
+    offsets = np.arange(len(owner)) - np.repeat(np.cumsum(lens) - lens, lens)
+    return owner, np.repeat(starts, lens) + offsets
+
+
+class _Frame:
+    """The points sorted by the cells of a fine raster: rows g high, columns g / FINE_COLUMNS wide.
+
+    `before(k)` is the number of points whose fine key (row * width + column) is below k, so the points of a
+    run of cells in one row are the positions [before(first key), before(last key + 1)) of the sorted arrays.
+    The raster has `pad` cells of side g to spare on every side.
+    """
+
+    def __init__(self, x: np.ndarray, y: np.ndarray, g: float, pad: int):
+        self.hr, self.f = g, FINE_COLUMNS
+        self.hc = g / self.f
+        bx0, by0 = float(x.min()) - pad * g, float(y.min()) - pad * g
+        row = np.floor((x - bx0) / self.hr).astype(np.int64)
+        col = np.floor((y - by0) / self.hc).astype(np.int64)
+        self.nrows = int(row.max()) + pad + 1
+        self.width = (int(col.max()) // self.f + pad + 1) * self.f
+        keys = row * self.width + col
+        self.order = np.argsort(keys)  # any order within a cell will do
+        self.keys = keys[self.order]
+        self.x, self.y = x[self.order], y[self.order]
+        self.fx = (self.x - bx0) - (self.keys // self.width) * self.hr  # position inside the row (metres)
+        self.fy = (self.y - by0) - (self.keys % self.width) * self.hc  # position inside the column (metres)
+        size = self.nrows * self.width
+        self.dense = size <= FINE_LIMIT
+        if self.dense:
+            self.prefix = np.zeros(size + 1, dtype=np.int32 if len(x) < 2**31 else np.int64)
+            np.cumsum(np.bincount(self.keys, minlength=size), dtype=self.prefix.dtype, out=self.prefix[1:])
+
+    def before(self, k: np.ndarray) -> np.ndarray:
+        if self.dense:
+            return self.prefix[k].astype(np.int64)
+        return np.searchsorted(self.keys, k)
+
+    def cells(self):
+        """Occupied cells of side g: rows, columns, first sorted position, points; and each point's cell."""
+        ckey = (self.keys // self.width) * (self.width // self.f) + (self.keys % self.width) // self.f
+        first = np.flatnonzero(np.r_[True, ckey[1:] != ckey[:-1]])
+        counts = np.diff(np.r_[first, len(ckey)])
+        k = self.keys[first]
+        return k // self.width, (k % self.width) // self.f, first, counts, np.repeat(np.arange(len(first)), counts)
+
+    def run_span(self, rows, lo, hi):
+        """Sorted positions [start, end) of the points in `rows` between cell columns lo and hi (inclusive)."""
+        base = rows * self.width
+        return self.before(base + lo * self.f), self.before(base + (hi + 1) * self.f)
+
+    def stencil_count(self, rows, cols, halves: np.ndarray) -> np.ndarray:
+        """Per cell (rows, cols): points in the cells at the stencil's offsets."""
+        r = len(halves) // 2
+        total = np.zeros(len(rows), dtype=np.int64)
+        for d, h in zip(range(-r, r + 1), halves):
+            start, end = self.run_span(rows + d, cols - h, cols + h)
+            total += end - start
+        return total
+
+
+def _bound_table(eps: float, delta: float, hr: float, hc: float, reach: int) -> np.ndarray:
+    """Column offsets e0 <= e1 <= e2 <= e3 (from a point's own fine column) per class of position inside the
+    fine cell and per row offset d = -reach..reach: the fine cells [e1, e2) lie within eps of every point
+    of the class, and no cell outside [e0, e3) holds a point within eps of one."""
+    d = np.arange(-reach, reach + 1, dtype=float)[None, :]
+    a = np.arange(ROW_CLASSES, dtype=float)[:, None]
+    fx_lo, fx_hi = a * hr / ROW_CLASSES, (a + 1) * hr / ROW_CLASSES
+    lo = d * hr - fx_hi - 2 * delta  # least and greatest x offset of a point at row offset d
+    hi = (d + 1) * hr - fx_lo + 2 * delta
+    dx_max = np.maximum(np.abs(lo), np.abs(hi))
+    dx_min = np.maximum(np.maximum(lo, -hi), 0.0)
+    ws2 = (eps - delta) ** 2 - dx_max ** 2  # half chord within eps for sure
+    wm2 = (eps + delta) ** 2 - dx_min ** 2  # half chord beyond which nothing is within eps
+    ws = np.sqrt(np.maximum(ws2, 0.0))[:, None, :]
+    wm = np.sqrt(np.maximum(wm2, 0.0))[:, None, :]
+    b = np.arange(COLUMN_CLASSES, dtype=float)[None, :, None]
+    fy_lo, fy_hi = b * hc / COLUMN_CLASSES, (b + 1) * hc / COLUMN_CLASSES
+    e0 = np.ceil((fy_lo - 2 * delta - wm) / hc) - 1
+    e1 = np.ceil((fy_hi + 2 * delta - ws) / hc)
+    e2 = np.floor((fy_lo - 2 * delta + ws) / hc)
+    e3 = np.floor((fy_hi + 2 * delta + wm) / hc) + 1
+    no_sure = (ws2 < 0)[:, None, :] | (e2 < e1)
+    e1 = np.where(no_sure, e0, e1)
+    e2 = np.where(no_sure, e0, e2)
+    none = np.broadcast_to((wm2 < 0)[:, None, :], e0.shape)
+    e0, e1, e2, e3 = (np.where(none, 0.0, e) for e in (e0, e1, e2, e3))
+    e1 = np.clip(e1, e0, e3)
+    e2 = np.clip(e2, e1, e3)
+    table = np.stack((e0, e1, e2, e3), axis=-1).astype(np.int64)  # (row class, column class, d, 4)
+    return table.reshape(ROW_CLASSES * COLUMN_CLASSES, 2 * reach + 1, 4)
+
+
+def _exact_core(fr: _Frame, queries: np.ndarray, eps: float, delta: float, min_points: int) -> np.ndarray:
+    """Core flags of the points at sorted positions `queries`: per-point bounds from the fine raster (one
+    table per class of position), exact distances only to the points of the cells in between."""
+    reach = math.floor((eps + 3 * delta) / fr.hr) + 1
+    table = _bound_table(eps, delta, fr.hr, fr.hc, reach)
+    d = np.arange(-reach, reach + 1) * fr.width
+    core = np.zeros(len(queries), dtype=bool)
+    todo, lows, spans = [], [], []
+    for s in range(0, len(queries), CHUNK):
+        q = queries[s:s + CHUNK]
+        cls = (np.minimum((fr.fx[q] * (ROW_CLASSES / fr.hr)).astype(np.int64), ROW_CLASSES - 1) * COLUMN_CLASSES
+               + np.minimum((fr.fy[q] * (COLUMN_CLASSES / fr.hc)).astype(np.int64), COLUMN_CLASSES - 1))
+        v = fr.before((fr.keys[q][:, None] + d)[:, :, None] + table[cls])
+        lower = (v[..., 2] - v[..., 1]).sum(axis=1)
+        upper = (v[..., 3] - v[..., 0]).sum(axis=1)
+        core[s:s + CHUNK] = lower >= min_points
+        left = np.flatnonzero((lower < min_points) & (upper >= min_points))
+        todo.append(s + left)
+        lows.append(lower[left])
+        spans.append(v[left].reshape(-1, 4))
+    todo = np.concatenate(todo)
+    if len(todo):
+        v = np.concatenate(spans)
+        row_owner = np.repeat(np.arange(len(todo)), len(d))
+        owner_a, pos_a = _spans(v[:, 0], v[:, 1])
+        owner_b, pos_b = _spans(v[:, 2], v[:, 3])
+        owner = row_owner[np.r_[owner_a, owner_b]]
+        pos = np.r_[pos_a, pos_b]
+        q = queries[todo][owner]
+        hit = _within(fr.x[q], fr.y[q], fr.x[pos], fr.y[pos], eps)
+        core[todo] = np.concatenate(lows) + np.bincount(owner[hit], minlength=len(todo)) >= min_points
+    return core
+
+
+def _join_ring(fr: _Frame, grid: _Grid, core_cells, core_pos, core_first, core_count, comp, inner, outer, at,
+               eps: float) -> np.ndarray:
+    """Components after joining core cells at outer-only offsets whose closest pair of core points is within
+    eps. Per core cell, its core points are core_pos[core_first : core_first + core_count]."""
+    ri, ro = len(inner) // 2, len(outer) // 2
+    rows, cols = grid.rows[core_cells], grid.cols[core_cells]
+    everyone = np.arange(len(core_cells))
+    src, dst = [np.empty(0, dtype=np.int64)], [np.empty(0, dtype=np.int64)]
+    for a in range(ro + 1):  # each unordered pair once: offsets (a > 0, any b) or (0, b > 0)
+        hi = outer[ro + a]
+        hin = inner[ri + a] if a <= ri else -1
+        for b in range(-hi if a else 1, hi + 1):
+            if abs(b) <= hin:
+                continue
+            j = at(rows + a, cols + b)
+            ok = j >= 0
+            ok[ok] = comp[j[ok]] != comp[everyone[ok]]
+            src.append(everyone[ok])
+            dst.append(j[ok])
+    pi, pj = np.concatenate(src), np.concatenate(dst)
+    cost = core_count[pi] * core_count[pj]
+    order = np.argsort(cost, kind="stable")
+    pi, pj, cost = pi[order], pj[order], cost[order]
+    while len(pi):  # cheapest pairs first; pairs whose components got joined meanwhile are dropped
+        alive = comp[pi] != comp[pj]
+        pi, pj, cost = pi[alive], pj[alive], cost[alive]
+        if not len(pi):
+            break
+        end = max(1, int(np.searchsorted(np.cumsum(cost), PAIR_BUDGET, side="right")))
+        ci, cj, cc = pi[:end], pj[:end], cost[:end]
+        pi, pj, cost = pi[end:], pj[end:], cost[end:]
+        owner = np.repeat(np.arange(len(ci)), cc)
+        k = np.arange(len(owner)) - np.repeat(np.cumsum(cc) - cc, cc)
+        nb = core_count[cj][owner]
+        a = core_pos[core_first[ci][owner] + k // nb]
+        b = core_pos[core_first[cj][owner] + k % nb]
+        hit = np.zeros(len(ci), dtype=bool)
+        hit[owner[_within(fr.x[a], fr.y[a], fr.x[b], fr.y[b], eps)]] = True
+        if hit.any():
+            ncomp = int(comp.max()) + 1
+            graph = coo_matrix((np.ones(int(hit.sum()), dtype=np.int8), (comp[ci[hit]], comp[cj[hit]])),
+                               shape=(ncomp, ncomp))
+            _, merged = connected_components(graph, directed=False)
+            comp = merged[comp]
+    return comp
+
+
+def _border(fr: _Frame, grid: _Grid, core, cell_of, per_cell, core_pos, label_of_cell, inner, outer, runs,
+            eps: float) -> np.ndarray:
+    """Labels of the non-core points (sorted positions): the cluster of a core cell at an inner offset of
+    their cell, else of a core point within eps in the cells at outer offsets, else NOISE.
+    `label_of_cell`: per core cell (position in the core cells) its cluster."""
+    labels = np.full(len(core), NOISE, dtype=np.int64)
+    others = np.flatnonzero(~core)
+    cells = np.flatnonzero(np.bincount(cell_of[others], minlength=len(per_cell)))
+    if not len(cells):
+        return labels
+    rows, cols = grid.rows[cells], grid.cols[cells]
+    label = np.full(len(cells), NOISE, dtype=np.int64)
+    r = len(inner) // 2
+    for d, h in zip(range(-r, r + 1), inner):
+        todo = np.flatnonzero(label == NOISE)
+        found, first, _ = runs(rows[todo] + d, cols[todo] - h, cols[todo] + h)
+        label[todo[found]] = label_of_cell[first]
+    by_cell = np.full(len(per_cell), NOISE, dtype=np.int64)
+    by_cell[cells] = label
+    labels[others] = by_cell[cell_of[others]]
+    todo = np.flatnonzero(label == NOISE)
+    ring = np.zeros(len(todo), dtype=bool)
+    r = len(outer) // 2
+    for d, h in zip(range(-r, r + 1), outer):
+        ring |= runs(rows[todo] + d, cols[todo] - h, cols[todo] + h)[0]
+    marked = np.zeros(len(per_cell), dtype=bool)
+    marked[cells[todo[ring]]] = True
+    queries = others[marked[cell_of[others]]]
+    if not len(queries):
+        return labels
+    # Core points of the cells at outer offsets (those at inner offsets hold none): exact distances.
+    qrow, qcol = grid.rows[cell_of[queries]], grid.cols[cell_of[queries]]
+    starts, ends = [], []
+    for d, h in zip(range(-r, r + 1), outer):
+        s, e = fr.run_span(qrow + grid.x0 + d, qcol + grid.y0 - h, qcol + grid.y0 + h)
+        starts.append(np.searchsorted(core_pos, s))
+        ends.append(np.searchsorted(core_pos, e))
+    owner, k = _spans(np.concatenate(starts), np.concatenate(ends))
+    owner %= len(queries)
+    cand = core_pos[k]
+    q = queries[owner]
+    hit = np.flatnonzero(_within(fr.x[q], fr.y[q], fr.x[cand], fr.y[cand], eps))
+    who, first = np.unique(owner[hit], return_index=True)
+    core_cell_pos = np.cumsum(per_cell > 0) - 1
+    labels[queries[who]] = label_of_cell[core_cell_pos[cell_of[cand[hit[first]]]]]
+    return labels
+
+
+def dbscan_points(x, y, eps: float, min_points: int, cells_per_eps: int = CELLS_PER_EPS) -> np.ndarray:
+    """DBSCAN labels (0.. by falling number of core points, or NOISE) of metric points, as ST_ClusterDBSCAN."""
+    x = np.asarray(x, dtype=float)
+    y = np.asarray(y, dtype=float)
+    n = len(x)
+    if n == 0:
+        return np.empty(0, dtype=np.int64)
+    if not eps > 0:
+        raise ValueError("eps must be positive")
+    if cells_per_eps < 2:
+        raise ValueError("cells_per_eps must be at least 2 (a cell's diagonal must be shorter than eps)")
+    scale = max(float(np.abs(x).max()), float(np.abs(y).max()))
+    if not np.isfinite(scale):
+        raise ValueError("coordinates must be finite")
+    delta = 1e-12 * (2 * scale + eps) + 1e-7 * eps  # far above rounding errors of cell and chord arithmetic
+    if eps < 1000 * delta:
+        raise ValueError("eps is too small for the magnitude of the coordinates")
+    g = eps / cells_per_eps
+    inner, outer = _stencil(eps, g, delta, True), _stencil(eps, g, delta, False)
+    fr = _Frame(x, y, g, len(outer) // 2 + 3)
+    rows, cols, first, counts, cell_of = fr.cells()
+    m = len(first)
+
+    # Core points: bounds per cell, then per point, exact distances only where the bounds straddle min_points.
+    maybe = np.flatnonzero(fr.stencil_count(rows, cols, outer) >= min_points)
+    sure = fr.stencil_count(rows[maybe], cols[maybe], inner) >= min_points
+    core_cell = np.zeros(m, dtype=bool)
+    core_cell[maybe[sure]] = True
+    core = np.repeat(core_cell, counts)
+    open_cell = np.zeros(m, dtype=bool)
+    open_cell[maybe[~sure]] = True
+    queries = np.flatnonzero(np.repeat(open_cell, counts))
+    if len(queries):
+        core[queries] = _exact_core(fr, queries, eps, delta, min_points)
+    per_cell = np.bincount(cell_of[core], minlength=m)
+    core_cells = np.flatnonzero(per_cell)
+    labels = np.full(n, NOISE, dtype=np.int64)
+    if not len(core_cells):
+        return labels
+
+    # Clusters of core points: components of the core cells, joined for sure at inner offsets and by exact
+    # closest pairs at outer ones.
+    grid = _Grid(rows, cols, len(outer) // 2 + 1)
+    runs, at = grid.core_index(per_cell > 0)
+    comp = _core_components(grid, per_cell > 0, inner, runs)
+    core_pos = np.flatnonzero(core)
+    core_first = np.searchsorted(core_pos, first[core_cells])
+    comp = _join_ring(fr, grid, core_cells, core_pos, core_first, per_cell[core_cells], comp, inner, outer, at, eps)
+    # Number clusters by falling count of core points, ties by their first cell (cluster 0 is the biggest).
+    _, head, comp = np.unique(comp, return_index=True, return_inverse=True)
+    comp = comp.ravel()
+    size = np.bincount(comp, weights=per_cell[core_cells])
+    rank = np.empty(len(size), dtype=np.int64)
+    rank[np.lexsort((head, -size))] = np.arange(len(size))
+    label_of_cell = rank[comp]
+    sorted_labels = _border(fr, grid, core, cell_of, per_cell, core_pos, label_of_cell, inner, outer, runs, eps)
+    sorted_labels[core] = label_of_cell[(np.cumsum(per_cell > 0) - 1)[cell_of[core]]]
+    labels[fr.order] = sorted_labels
+    return labels
 
 
 @dataclass
@@ -270,30 +515,47 @@ class Cluster:
         return self.retagged_buildings / self.buildings if self.buildings else None
 
 
-def summarise_clusters(cell_labels, cell_x, cell_y, point_cell, point_label, days, building, retagged,
-                       grid: float) -> list[Cluster]:
-    """Per cluster: hull of its cells (grown by half a cell), report count, first/last date, buildings.
+DEGENERATE_HULL_M = 1.0  # a cluster on one position or one line is shown grown by this much
 
-    Cells: `cell_labels` with metric centres `cell_x`, `cell_y`. Reports (those in clusters): their cell,
-    their cluster, their date, their building id (-1 for none) and whether they were a re-tag.
+
+def _hull(x: np.ndarray, y: np.ndarray) -> Polygon:
+    """Convex hull of points; a point or line hull grown by DEGENERATE_HULL_M so that it is a polygon.
+
+    Points strictly inside the quadrilateral of the four axis-extreme points cannot be hull vertices and
+    are dropped first (keeps the hull cheap for clusters of many reports).
     """
-    cell_labels = np.asarray(cell_labels)
-    point_label = np.asarray(point_label)
-    days, building, retagged = np.asarray(days), np.asarray(building), np.asarray(retagged, dtype=bool)
-    corder = np.argsort(cell_labels, kind="stable")
-    cl = cell_labels[corder]
-    porder = np.argsort(point_label, kind="stable")
-    pl = point_label[porder]
+    corners = np.array([np.argmin(x), np.argmin(y), np.argmax(x), np.argmax(y)])
+    cx, cy = x[corners], y[corners]
+    keep = np.zeros(len(x), dtype=bool)
+    for k in range(4):  # outside or on an edge of the (counter-clockwise) quadrilateral
+        ax, ay, bx, by = cx[k], cy[k], cx[(k + 1) % 4], cy[(k + 1) % 4]
+        keep |= (bx - ax) * (y - ay) - (by - ay) * (x - ax) <= 0
+    keep[corners] = True
+    hull = shapely.convex_hull(shapely.multipoints(np.column_stack((x[keep], y[keep]))))
+    if not isinstance(hull, Polygon):
+        hull = hull.buffer(DEGENERATE_HULL_M, quad_segs=4)
+    return hull
+
+
+def summarise_clusters(labels, x, y, days, building, retagged) -> list[Cluster]:
+    """Per cluster (label >= 0): hull of its reports, report count, first/last date, buildings.
+
+    Per report: its cluster label (NOISE for none), metric position, date (days), building id (-1 for none)
+    and whether it was a re-tag. Clusters are listed by falling report count.
+    """
+    labels = np.asarray(labels)
+    inside = np.flatnonzero(labels >= 0)
+    order = inside[np.argsort(labels[inside], kind="stable")]
+    lab = labels[order]
+    x, y = np.asarray(x, dtype=float)[order], np.asarray(y, dtype=float)[order]
+    days, building = np.asarray(days)[order], np.asarray(building)[order]
+    retagged = np.asarray(retagged, dtype=bool)[order]
+    starts = np.flatnonzero(np.r_[True, lab[1:] != lab[:-1]]) if len(lab) else np.empty(0, dtype=np.int64)
     out = []
-    for lab in np.unique(cl[cl >= 0]):
-        cs = corder[np.searchsorted(cl, lab, "left"):np.searchsorted(cl, lab, "right")]
-        ps = porder[np.searchsorted(pl, lab, "left"):np.searchsorted(pl, lab, "right")]
-        pts = np.column_stack((np.asarray(cell_x)[cs], np.asarray(cell_y)[cs]))
-        hull = MultiPoint(pts).convex_hull.buffer(grid / 2, join_style="mitre")
-        b, rt = building[ps], retagged[ps]
+    for s, e in zip(starts, np.r_[starts[1:], len(lab)]):
+        b, rt = building[s:e], retagged[s:e]
         known = b >= 0
-        out.append(Cluster(int(lab), hull, len(ps), float(days[ps].min()) if len(ps) else None,
-                           float(days[ps].max()) if len(ps) else None,
-                           len(np.unique(b[known])), len(np.unique(b[known & rt]))))
+        out.append(Cluster(int(lab[s]), _hull(x[s:e], y[s:e]), int(e - s), float(days[s:e].min()),
+                           float(days[s:e].max()), len(np.unique(b[known])), len(np.unique(b[known & rt]))))
     out.sort(key=lambda c: (-c.count, c.label))
     return out

@@ -53,7 +53,7 @@ def test_anonymous_gets_401_json_and_staff_403(client, staff_client):
     ("method=gistar&shape=triangle", "shape"), ("method=dbscan&from=2025-13-01", "from"),
     ("method=dbscan&from=2025-05-01&to=2025-04-01", "from"), ("method=dbscan&category=paint", "category"),
     ("method=dbscan&weekday=9", "weekday"), ("method=dbscan&hour=25", "hour"),
-    ("method=dbscan&district=Atlantis", "district"), ("method=dbscan&eps=20&grid=15", "grid"),
+    ("method=dbscan&district=Atlantis", "district"),
     ("method=gistar&fdr=maybe", "fdr"), ("method=kde&bandwidth=0", "bandwidth"),
 ])
 def test_bad_parameters_get_400_with_errors(police_client, query, field):
@@ -69,13 +69,26 @@ def test_dbscan_finds_the_planted_cluster_and_echoes_parameters(police_client, p
     body = resp.get_json()
     assert body["type"] == "FeatureCollection"
     p = body["parameters"]
-    assert (p["method"], p["eps_m"], p["min_points"], p["grid_m"], p["srid"]) == ("dbscan", 40, 8, 8, 25832)
+    assert (p["method"], p["eps_m"], p["min_points"], p["srid"]) == ("dbscan", 40, 8, 25832)
+    assert "grid_m" not in p  # clustered on the exact positions, no snapping grid
     assert p["from"] == str(TODAY - timedelta(days=30)) and p["to"] == str(TODAY)
     clusters = body["features"]
     assert len(clusters) == 1 and clusters[0]["geometry"]["type"] == "Polygon"
     assert 55 <= clusters[0]["properties"]["reports"] <= 62
     lon, lat = clusters[0]["geometry"]["coordinates"][0][0]
     assert 9.0 < lon < 9.5 and 49.0 < lat < 49.3  # lon/lat order, WGS84
+
+
+def test_dbscan_clusters_the_reports_as_st_clusterdbscan_does(police_client, planted):
+    seed_reports([(600 + 7.0 * k, -400 + (k % 3) * 6.0) for k in range(40)])  # a chain next to the blob
+    body = police_client.get(f"/api/v1/hotspots?method=dbscan&eps=12&min_points=4&from={TODAY - timedelta(days=30)}")
+    body = body.get_json()
+    rows = db.session.execute(text(
+        "SELECT ST_ClusterDBSCAN(location_m, eps := 12, minpoints := 4) OVER () AS cid FROM reports "
+        "WHERE location_m IS NOT NULL")).scalars().all()
+    sizes = sorted((sum(1 for c in rows if c == cid) for cid in {c for c in rows if c is not None}), reverse=True)
+    assert [f["properties"]["reports"] for f in body["features"]] == sizes
+    assert body["summary"]["clustered_reports"] == sum(c is not None for c in rows) == sum(sizes)
 
 
 def test_gistar_marks_the_planted_cells_hot(police_client, planted):

@@ -43,7 +43,6 @@ def method_options(args, errors: list) -> dict:
     opts = {
         "eps": eps,
         "min_points": number(args, "min_points", 10, 2, 100000, errors, integer=True),
-        "grid": number(args, "grid", None, 0.5, 100, errors),
         "cell": number(args, "cell", 150.0, 25, 2000, errors),
         "shape": args.get("shape") or "hex",
         "fdr": flag(args, "fdr", True, errors),
@@ -51,8 +50,6 @@ def method_options(args, errors: list) -> dict:
     }
     if opts["shape"] not in ("hex", "square"):
         errors.append(("shape", "'shape' must be hex or square."))
-    if opts["grid"] is not None and opts["grid"] > eps / 2:
-        errors.append(("grid", "'grid' must be at most half of 'eps'."))
     return opts
 
 
@@ -73,7 +70,7 @@ def hotspots():
     if errors:
         raise ValidationFailed(errors)
     if method == "dbscan":
-        res = hs.dbscan(filters, opts["eps"], opts["min_points"], opts["grid"])
+        res = hs.dbscan(filters, opts["eps"], opts["min_points"])
         body = ex.feature_collection(ex.cluster_features(res), res.parameters,
                                      summary={"reports": res.reports, "clustered_reports": res.clustered,
                                               "clusters": len(res.clusters)})
@@ -103,8 +100,6 @@ _Q = [
     ("eps", {"type": "number", "minimum": 5, "maximum": 1000}, "DBSCAN distance in metres (default 50).", False),
     ("min_points", {"type": "integer", "minimum": 2, "maximum": 100000}, "DBSCAN minimum count (default 10).",
      False),
-    ("grid", {"type": "number", "minimum": 0.5, "maximum": 100},
-     "DBSCAN snapping grid in metres (default eps/5, at most 10 m; at most eps/2).", False),
     ("cell", {"type": "number", "minimum": 25, "maximum": 2000}, "Gi* cell size in metres (default 150).", False),
     ("shape", {"type": "string", "enum": ["hex", "square"]}, "Gi* grid shape (default hex).", False),
     ("fdr", {"type": "boolean"}, "Gi*: control the false discovery rate (default true).", False),
@@ -118,7 +113,8 @@ OPENAPI = {"/hotspots": {"get": {
     "tags": ["police"], "operationId": "getHotspots", "security": [{"session": []}],
     "description": "GeoJSON FeatureCollection in WGS84 with `parameters` (every parameter used, defaults "
                    "included) and `summary`. Computed in the city's metric CRS; rejected and duplicate reports "
-                   "are left out. DBSCAN: cluster hulls with reports, first/last date, buildings and the share "
+                   "are left out. DBSCAN: on the reports' exact positions (the clusters of PostGIS "
+                   "ST_ClusterDBSCAN), cluster hulls with reports, first/last date, buildings and the share "
                    "of re-tagged buildings. Gi*: cells with count, z, p and class (-3..3 = cold/hot at "
                    "90/95/99 %, false discovery rate controlled). KDE: cells above 5 % of the peak density "
                    "(reports per km²).",

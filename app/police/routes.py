@@ -148,7 +148,7 @@ def export(kind, fmt):
         abort(404)
     f, opts = _filters_and_options()
     if kind == "clusters":
-        res = hs.dbscan(f, opts["eps"], opts["min_points"], opts["grid"])
+        res = hs.dbscan(f, opts["eps"], opts["min_points"])
         feats, params = ex.cluster_features(res), res.parameters
     elif kind == "gistar":
         res = hs.gistar(f, opts["cell"], opts["shape"], opts["fdr"])

@@ -25,7 +25,7 @@ from app.extensions import db
 from app.models import CATEGORIES
 from gis import gistar as gi
 from gis.evaluation import evaluate
-from gis.hotspots import dbscan_cells, snap, summarise_clusters, unique_cells
+from gis.hotspots import dbscan_points, summarise_clusters
 from gis.kde import DEFAULT_BANDWIDTH, kde
 from gis.knox import DEFAULT_DAYS, DEFAULT_DISTANCES, TooManyPairs, knox_test
 from gis.projection import to_wgs84
@@ -319,28 +319,16 @@ class ClusterResult:
     clustered: int
 
 
-def default_grid(eps: float) -> float:
-    """Snapping grid for DBSCAN: a fifth of eps, between 0.5 and 10 m."""
-    return min(max(eps / 5.0, 0.5), 10.0)
-
-
-def dbscan(f: Filters, eps: float = 50.0, min_points: int = 10, grid: float | None = None) -> ClusterResult:
-    """Density clusters of the filtered reports: DBSCAN (eps metres, min_points) over grid-snapped reports."""
-    grid = float(grid or default_grid(eps))
+def dbscan(f: Filters, eps: float = 50.0, min_points: int = 10) -> ClusterResult:
+    """Density clusters of the filtered reports: DBSCAN (eps metres, min_points) on their exact metric
+    positions, the clustering ST_ClusterDBSCAN(location_m, eps, min_points) gives (see gis.hotspots)."""
     pts = fetch_points(f, attributes=True)
-    params = {"method": "dbscan", "eps_m": eps, "min_points": min_points, "grid_m": grid,
-              "srid": current_city().srid, **f.echo()}
+    params = {"method": "dbscan", "eps_m": eps, "min_points": min_points, "srid": current_city().srid, **f.echo()}
     if len(pts) == 0:
         return ClusterResult([], params, 0, 0)
-    ix, iy = snap(pts.x, grid), snap(pts.y, grid)
-    cells, cell_of, counts = unique_cells(ix, iy)
-    cx, cy = cells[:, 0], cells[:, 1]
-    labels = dbscan_cells(cx, cy, counts, eps / grid, min_points)
-    point_labels = labels[cell_of]
-    inside = point_labels >= 0
-    clusters = summarise_clusters(labels, cx * grid, cy * grid, cell_of[inside], point_labels[inside],
-                                  pts.days[inside], pts.building[inside], pts.retagged[inside], grid)
-    return ClusterResult(clusters, params, len(pts), int(inside.sum()))
+    labels = dbscan_points(pts.x, pts.y, eps, min_points)
+    clusters = summarise_clusters(labels, pts.x, pts.y, pts.days, pts.building, pts.retagged)
+    return ClusterResult(clusters, params, len(pts), int(np.count_nonzero(labels >= 0)))
 
 
 # ---------------------------------------------------------------- Gi*

@@ -81,7 +81,7 @@ def hotspot_map(f: hs.Filters, opts: dict, assets: mp.Assets, labels: dict, repo
     gres = hs.gistar(f, opts["cell"], opts["shape"], opts["fdr"])
     mp.add_gistar(m, ex.gistar_features(gres, significant_only=True), labels["gi_layer"], show=True)
 
-    cres = hs.dbscan(f, opts["eps"], opts["min_points"], opts["grid"])
+    cres = hs.dbscan(f, opts["eps"], opts["min_points"])
     mp.add_clusters(m, ex.cluster_features(cres), labels["cluster_layer"], labels["cluster_popup"])
 
     mp.add_monthly(m, hs.monthly_cells(f, size=300.0), labels["monthly_layer"],
@@ -126,7 +126,7 @@ def tag_map(tag_id: int, name: str, assets: mp.Assets, labels: dict, report_url)
 
 def figures(f: hs.Filters, opts: dict) -> dict:
     """The figures shown next to the map and on the print page."""
-    cres = hs.dbscan(f, opts["eps"], opts["min_points"], opts["grid"])
+    cres = hs.dbscan(f, opts["eps"], opts["min_points"])
     gres = hs.gistar(f, opts["cell"], opts["shape"], opts["fdr"])
     ev, before = hs.evaluation(f, opts["cell"], opts["shape"], 0.95, opts["fdr"])
     k = gres.stats.klass
@@ -141,7 +141,7 @@ def print_png(f: hs.Filters, opts: dict, title: str, legend_labels: dict) -> byt
     area_m = hs.study_area(f)
     d, _, _ = hs.density(f, opts["bandwidth"])
     gres = hs.gistar(f, opts["cell"], opts["shape"], opts["fdr"])
-    cres = hs.dbscan(f, opts["eps"], opts["min_points"], opts["grid"])
+    cres = hs.dbscan(f, opts["eps"], opts["min_points"])
     idx = np.flatnonzero(gres.stats.klass != 0)
     cells = [(gres.grid.polygon(i), int(gres.stats.klass[i])) for i in idx]
     legend = [(mp.GI_COLOURS[k], legend_labels[k]) for k in (3, 2, 1, -1, -2, -3)]
