@@ -26,6 +26,8 @@ than eps, and the exact formula decides the others, down to distances of exactly
 from __future__ import annotations
 
 import math
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -37,11 +39,28 @@ from shapely.geometry import Polygon
 NOISE = -1
 CELLS_PER_EPS = 5  # grid side eps / 5: finer grids decide more by bounds but cost more look-ups per cell
 DENSE_LIMIT = 12_000_000  # raster cells up to which look-ups use dense arrays instead of binary search
-PAIR_BUDGET = 4_000_000  # point pairs tested at once when joining components exactly
+PAIR_BUDGET = 1_000_000  # point pairs tested at once when joining components exactly
 FINE_COLUMNS = 4  # columns of the counting raster: a quarter cell wide (its rows are a cell high)
 ROW_CLASSES, COLUMN_CLASSES = 16, 4  # positions inside a fine cell, quantised for the per-point bound tables
 FINE_LIMIT = 16_000_000  # fine raster cells up to which prefix counts are a dense array (else binary search)
 CHUNK = 32_768  # points per step of the per-point bounds
+THREADS = min(os.cpu_count() or 1, 4)  # numpy releases the GIL: chunks of a step run on this many threads
+_pool: ThreadPoolExecutor | None = None
+
+
+def _each_chunk(fn, n: int, size: int) -> None:
+    """fn(start, stop) for the consecutive chunks of range(n), on THREADS threads (chunks must not overlap
+    in what they write)."""
+    global _pool
+    bounds = [(s, min(s + size, n)) for s in range(0, n, size)]
+    if THREADS <= 1 or len(bounds) <= 1:
+        for a, b in bounds:
+            fn(a, b)
+        return
+    if _pool is None:
+        _pool = ThreadPoolExecutor(THREADS, thread_name_prefix="dbscan")
+    for _ in _pool.map(lambda ab: fn(*ab), bounds):
+        pass
 
 
 def _within(x1, y1, x2, y2, eps: float) -> np.ndarray:
@@ -230,26 +249,41 @@ class _Frame:
     def __init__(self, x: np.ndarray, y: np.ndarray, g: float, pad: int):
         self.hr, self.f = g, FINE_COLUMNS
         self.hc = g / self.f
-        bx0, by0 = float(x.min()) - pad * g, float(y.min()) - pad * g
-        row = np.floor((x - bx0) / self.hr).astype(np.int64)
-        col = np.floor((y - by0) / self.hc).astype(np.int64)
-        self.nrows = int(row.max()) + pad + 1
-        self.width = (int(col.max()) // self.f + pad + 1) * self.f
-        keys = row * self.width + col
+        self.bx0, self.by0 = float(x.min()) - pad * g, float(y.min()) - pad * g
+        self.nrows = int((float(x.max()) - self.bx0) // self.hr) + pad + 1
+        self.width = (int((float(y.max()) - self.by0) // g) + pad + 1) * self.f
+        keys = self._floor(x, self.bx0, self.hr)
+        keys *= self.width
+        keys += self._floor(y, self.by0, self.hc)
         self.order = np.argsort(keys)  # any order within a cell will do
         self.keys = keys[self.order]
+        del keys
         self.x, self.y = x[self.order], y[self.order]
-        self.fx = (self.x - bx0) - (self.keys // self.width) * self.hr  # position inside the row (metres)
-        self.fy = (self.y - by0) - (self.keys % self.width) * self.hc  # position inside the column (metres)
         size = self.nrows * self.width
         self.dense = size <= FINE_LIMIT
-        if self.dense:
+        if self.dense:  # prefix[k]: points with a key below k
             self.prefix = np.zeros(size + 1, dtype=np.int32 if len(x) < 2**31 else np.int64)
-            np.cumsum(np.bincount(self.keys, minlength=size), dtype=self.prefix.dtype, out=self.prefix[1:])
+            ends = np.flatnonzero(self.keys[1:] != self.keys[:-1]) + 1
+            self.prefix[self.keys[ends - 1] + 1] = ends
+            self.prefix[self.keys[-1] + 1:] = len(self.keys)
+            np.maximum.accumulate(self.prefix, out=self.prefix)
+
+    @staticmethod
+    def _floor(v: np.ndarray, origin: float, step: float) -> np.ndarray:
+        t = np.subtract(v, origin)
+        t /= step
+        np.floor(t, out=t)
+        return t.astype(np.int64)
+
+    def inside(self, q: np.ndarray):
+        """Positions (metres) of the sorted points q inside their fine row and column."""
+        k = self.keys[q]
+        return ((self.x[q] - self.bx0) - (k // self.width) * self.hr,
+                (self.y[q] - self.by0) - (k % self.width) * self.hc)
 
     def before(self, k: np.ndarray) -> np.ndarray:
         if self.dense:
-            return self.prefix[k].astype(np.int64)
+            return self.prefix[k]
         return np.searchsorted(self.keys, k)
 
     def cells(self):
@@ -258,7 +292,8 @@ class _Frame:
         first = np.flatnonzero(np.r_[True, ckey[1:] != ckey[:-1]])
         counts = np.diff(np.r_[first, len(ckey)])
         k = self.keys[first]
-        return k // self.width, (k % self.width) // self.f, first, counts, np.repeat(np.arange(len(first)), counts)
+        return (k // self.width, (k % self.width) // self.f, first, counts,
+                np.repeat(np.arange(len(first), dtype=np.int32), counts))
 
     def run_span(self, rows, lo, hi):
         """Sorted positions [start, end) of the points in `rows` between cell columns lo and hi (inclusive)."""
@@ -269,9 +304,13 @@ class _Frame:
         """Per cell (rows, cols): points in the cells at the stencil's offsets."""
         r = len(halves) // 2
         total = np.zeros(len(rows), dtype=np.int64)
-        for d, h in zip(range(-r, r + 1), halves):
-            start, end = self.run_span(rows + d, cols - h, cols + h)
-            total += end - start
+
+        def chunk(s, e):
+            for d, h in zip(range(-r, r + 1), halves):
+                start, end = self.run_span(rows[s:e] + d, cols[s:e] - h, cols[s:e] + h)
+                total[s:e] += end - start
+
+        _each_chunk(chunk, len(rows), 4 * CHUNK)
         return total
 
 
@@ -312,32 +351,31 @@ def _exact_core(fr: _Frame, queries: np.ndarray, eps: float, delta: float, min_p
     table per class of position), exact distances only to the points of the cells in between."""
     reach = math.floor((eps + 3 * delta) / fr.hr) + 1
     table = _bound_table(eps, delta, fr.hr, fr.hc, reach)
-    d = np.arange(-reach, reach + 1) * fr.width
+    table += (np.arange(-reach, reach + 1) * fr.width)[None, :, None]  # as key offsets
     core = np.zeros(len(queries), dtype=bool)
-    todo, lows, spans = [], [], []
-    for s in range(0, len(queries), CHUNK):
-        q = queries[s:s + CHUNK]
-        cls = (np.minimum((fr.fx[q] * (ROW_CLASSES / fr.hr)).astype(np.int64), ROW_CLASSES - 1) * COLUMN_CLASSES
-               + np.minimum((fr.fy[q] * (COLUMN_CLASSES / fr.hc)).astype(np.int64), COLUMN_CLASSES - 1))
-        v = fr.before((fr.keys[q][:, None] + d)[:, :, None] + table[cls])
-        lower = (v[..., 2] - v[..., 1]).sum(axis=1)
-        upper = (v[..., 3] - v[..., 0]).sum(axis=1)
-        core[s:s + CHUNK] = lower >= min_points
+
+    def chunk(s, e):
+        q = queries[s:e]
+        fx, fy = fr.inside(q)
+        cls = (np.minimum((fx * (ROW_CLASSES / fr.hr)).astype(np.int64), ROW_CLASSES - 1) * COLUMN_CLASSES
+               + np.minimum((fy * (COLUMN_CLASSES / fr.hc)).astype(np.int64), COLUMN_CLASSES - 1))
+        v = fr.before(table[cls] + fr.keys[q][:, None, None])
+        lower = v[..., 2].sum(axis=1, dtype=np.int64) - v[..., 1].sum(axis=1, dtype=np.int64)
+        upper = v[..., 3].sum(axis=1, dtype=np.int64) - v[..., 0].sum(axis=1, dtype=np.int64)
+        core[s:e] = lower >= min_points
         left = np.flatnonzero((lower < min_points) & (upper >= min_points))
-        todo.append(s + left)
-        lows.append(lower[left])
-        spans.append(v[left].reshape(-1, 4))
-    todo = np.concatenate(todo)
-    if len(todo):
-        v = np.concatenate(spans)
-        row_owner = np.repeat(np.arange(len(todo)), len(d))
+        if not len(left):
+            return
+        v = v[left].reshape(-1, 4).astype(np.int64)
+        row_owner = np.repeat(left, table.shape[1])
         owner_a, pos_a = _spans(v[:, 0], v[:, 1])
         owner_b, pos_b = _spans(v[:, 2], v[:, 3])
         owner = row_owner[np.r_[owner_a, owner_b]]
         pos = np.r_[pos_a, pos_b]
-        q = queries[todo][owner]
-        hit = _within(fr.x[q], fr.y[q], fr.x[pos], fr.y[pos], eps)
-        core[todo] = np.concatenate(lows) + np.bincount(owner[hit], minlength=len(todo)) >= min_points
+        hit = _within(fr.x[q[owner]], fr.y[q[owner]], fr.x[pos], fr.y[pos], eps)
+        core[s + left] = lower[left] + np.bincount(owner[hit], minlength=len(q))[left] >= min_points
+
+    _each_chunk(chunk, len(queries), CHUNK)
     return core
 
 
@@ -388,6 +426,26 @@ def _join_ring(fr: _Frame, grid: _Grid, core_cells, core_pos, core_first, core_c
     return comp
 
 
+def _covered(grid: _Grid, core_cells: np.ndarray, halves: np.ndarray, cells: np.ndarray, runs) -> np.ndarray:
+    """Per cell of `cells`: does a core cell lie at one of the stencil's offsets? (On a dense raster: runs
+    of coverage counted from the core cells, usually far fewer than the cells asked about.)"""
+    r = len(halves) // 2
+    if not grid.dense:
+        found = np.zeros(len(cells), dtype=bool)
+        for d, h in zip(range(-r, r + 1), halves):
+            found |= runs(grid.rows[cells] + d, grid.cols[cells] - h, grid.cols[cells] + h)[0]
+        return found
+    w = grid.width + 1
+    rows, cols = grid.rows[core_cells], grid.cols[core_cells]
+    starts = np.concatenate([(rows + d) * w + cols - h for d, h in zip(range(-r, r + 1), halves)])
+    ends = np.concatenate([(rows + d) * w + cols + h + 1 for d, h in zip(range(-r, r + 1), halves)])
+    diff = np.zeros(grid.nrows * w, dtype=np.int64)
+    np.add.at(diff, starts, 1)
+    np.add.at(diff, ends, -1)
+    cover = np.cumsum(diff.reshape(grid.nrows, w), axis=1).ravel()
+    return cover[grid.rows[cells] * w + grid.cols[cells]] > 0
+
+
 def _border(fr: _Frame, grid: _Grid, core, cell_of, per_cell, core_pos, label_of_cell, inner, outer, runs,
             eps: float) -> np.ndarray:
     """Labels of the non-core points (sorted positions): the cluster of a core cell at an inner offset of
@@ -396,8 +454,7 @@ def _border(fr: _Frame, grid: _Grid, core, cell_of, per_cell, core_pos, label_of
     labels = np.full(len(core), NOISE, dtype=np.int64)
     others = np.flatnonzero(~core)
     cells = np.flatnonzero(np.bincount(cell_of[others], minlength=len(per_cell)))
-    if not len(cells):
-        return labels
+    cells = cells[_covered(grid, np.flatnonzero(per_cell), outer, cells, runs)]  # the rest is noise
     rows, cols = grid.rows[cells], grid.cols[cells]
     label = np.full(len(cells), NOISE, dtype=np.int64)
     r = len(inner) // 2
@@ -408,31 +465,33 @@ def _border(fr: _Frame, grid: _Grid, core, cell_of, per_cell, core_pos, label_of
     by_cell = np.full(len(per_cell), NOISE, dtype=np.int64)
     by_cell[cells] = label
     labels[others] = by_cell[cell_of[others]]
-    todo = np.flatnonzero(label == NOISE)
-    ring = np.zeros(len(todo), dtype=bool)
-    r = len(outer) // 2
-    for d, h in zip(range(-r, r + 1), outer):
-        ring |= runs(rows[todo] + d, cols[todo] - h, cols[todo] + h)[0]
     marked = np.zeros(len(per_cell), dtype=bool)
-    marked[cells[todo[ring]]] = True
+    marked[cells[label == NOISE]] = True
     queries = others[marked[cell_of[others]]]
     if not len(queries):
         return labels
+    r = len(outer) // 2
     # Core points of the cells at outer offsets (those at inner offsets hold none): exact distances.
-    qrow, qcol = grid.rows[cell_of[queries]], grid.cols[cell_of[queries]]
-    starts, ends = [], []
-    for d, h in zip(range(-r, r + 1), outer):
-        s, e = fr.run_span(qrow + grid.x0 + d, qcol + grid.y0 - h, qcol + grid.y0 + h)
-        starts.append(np.searchsorted(core_pos, s))
-        ends.append(np.searchsorted(core_pos, e))
-    owner, k = _spans(np.concatenate(starts), np.concatenate(ends))
-    owner %= len(queries)
-    cand = core_pos[k]
-    q = queries[owner]
-    hit = np.flatnonzero(_within(fr.x[q], fr.y[q], fr.x[cand], fr.y[cand], eps))
-    who, first = np.unique(owner[hit], return_index=True)
     core_cell_pos = np.cumsum(per_cell > 0) - 1
-    labels[queries[who]] = label_of_cell[core_cell_pos[cell_of[cand[hit[first]]]]]
+    core_before = np.r_[0, np.cumsum(core)]  # core points before a sorted position: their index in core_pos
+
+    def chunk(s, e):
+        qs = queries[s:e]
+        qrow, qcol = grid.rows[cell_of[qs]] + grid.x0, grid.cols[cell_of[qs]] + grid.y0
+        starts, ends = [], []
+        for d, h in zip(range(-r, r + 1), outer):
+            a, b = fr.run_span(qrow + d, qcol - h, qcol + h)
+            starts.append(core_before[a])
+            ends.append(core_before[b])
+        owner, k = _spans(np.concatenate(starts), np.concatenate(ends))
+        owner %= len(qs)
+        cand = core_pos[k]
+        q = qs[owner]
+        hit = np.flatnonzero(_within(fr.x[q], fr.y[q], fr.x[cand], fr.y[cand], eps))
+        who, first = np.unique(owner[hit], return_index=True)
+        labels[qs[who]] = label_of_cell[core_cell_pos[cell_of[cand[hit[first]]]]]
+
+    _each_chunk(chunk, len(queries), CHUNK // 4)
     return labels
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import math
 import os
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
@@ -278,8 +279,7 @@ def _aggregate_in_parallel(expr: str, where: str, params: dict) -> bytes | None:
         "WHERE oid = 'reports'::regclass")).one()
     parts = min(workers + 1, 4) if pages >= PARALLEL_MIN_PAGES else 1
     if parts == 1:
-        return db.session.execute(text(f"SELECT string_agg({expr}, ''::bytea) FROM reports r WHERE {where}"),
-                                  params).scalar()
+        return _bytea(f"SELECT string_agg({expr}, ''::bytea) FROM reports r WHERE {where}", params)
     db.session.execute(text("SET LOCAL parallel_setup_cost = 0"))
     db.session.execute(text("SET LOCAL parallel_tuple_cost = 0"))
     step = pages // parts + 1
@@ -289,7 +289,20 @@ def _aggregate_in_parallel(expr: str, where: str, params: dict) -> bytes | None:
         hi = f" AND r.ctid < '({(k + 1) * step},0)'::tid" if k < parts - 1 else ""  # the last one is open
         branches.append(f"SELECT string_agg({expr}, ''::bytea) AS part FROM reports r WHERE {lo}{hi} AND {where}")
     sql = "SELECT string_agg(part, ''::bytea) FROM (" + " UNION ALL ".join(branches) + ") parts"
-    return db.session.execute(text(sql), params).scalar()
+    return _bytea(sql, params)
+
+
+def _bytea(sql: str, params: dict) -> bytes | None:
+    """One bytea value, transferred in binary (the text format would send and decode twice as many bytes).
+
+    Runs on the session's own connection (same transaction); `:name` parameters become psycopg's %(name)s.
+    """
+    raw = db.session.connection().connection.dbapi_connection
+    sql = re.sub(r"(?<![:\w]):(\w+)", r"%(\1)s", sql.replace("%", "%%"))
+    with raw.cursor() as cur:
+        cur.execute(sql, params, binary=True)
+        value = cur.fetchone()[0]
+    return bytes(value) if value is not None else None
 
 
 def count_reports(f: Filters) -> int:
