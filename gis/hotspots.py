@@ -34,6 +34,7 @@ import numpy as np
 import shapely
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
+from scipy.spatial import ConvexHull, QhullError
 from shapely.geometry import Polygon
 
 NOISE = -1
@@ -352,6 +353,7 @@ def _exact_core(fr: _Frame, queries: np.ndarray, eps: float, delta: float, min_p
     reach = math.floor((eps + 3 * delta) / fr.hr) + 1
     table = _bound_table(eps, delta, fr.hr, fr.hc, reach)
     table += (np.arange(-reach, reach + 1) * fr.width)[None, :, None]  # as key offsets
+    sure_part, maybe_part = np.ascontiguousarray(table[..., 1:3]), np.ascontiguousarray(table[..., [0, 3]])
     core = np.zeros(len(queries), dtype=bool)
 
     def chunk(s, e):
@@ -359,21 +361,26 @@ def _exact_core(fr: _Frame, queries: np.ndarray, eps: float, delta: float, min_p
         fx, fy = fr.inside(q)
         cls = (np.minimum((fx * (ROW_CLASSES / fr.hr)).astype(np.int64), ROW_CLASSES - 1) * COLUMN_CLASSES
                + np.minimum((fy * (COLUMN_CLASSES / fr.hc)).astype(np.int64), COLUMN_CLASSES - 1))
-        v = fr.before(table[cls] + fr.keys[q][:, None, None])
-        lower = v[..., 2].sum(axis=1, dtype=np.int64) - v[..., 1].sum(axis=1, dtype=np.int64)
-        upper = v[..., 3].sum(axis=1, dtype=np.int64) - v[..., 0].sum(axis=1, dtype=np.int64)
+        key = fr.keys[q][:, None, None]
+        v = fr.before(sure_part[cls] + key)  # cells within eps for sure: the lower bound decides most cores
+        lower = v[..., 1].sum(axis=1, dtype=np.int64) - v[..., 0].sum(axis=1, dtype=np.int64)
         core[s:e] = lower >= min_points
-        left = np.flatnonzero((lower < min_points) & (upper >= min_points))
+        rest = np.flatnonzero(lower < min_points)
+        w = fr.before(maybe_part[cls[rest]] + key[rest])  # cells that may hold points within eps
+        upper = w[..., 1].sum(axis=1, dtype=np.int64) - w[..., 0].sum(axis=1, dtype=np.int64)
+        open_ = upper >= min_points
+        left = rest[open_]
         if not len(left):
             return
-        v = v[left].reshape(-1, 4).astype(np.int64)
-        row_owner = np.repeat(left, table.shape[1])
-        owner_a, pos_a = _spans(v[:, 0], v[:, 1])
-        owner_b, pos_b = _spans(v[:, 2], v[:, 3])
-        owner = row_owner[np.r_[owner_a, owner_b]]
-        pos = np.r_[pos_a, pos_b]
-        hit = _within(fr.x[q[owner]], fr.y[q[owner]], fr.x[pos], fr.y[pos], eps)
-        core[s + left] = lower[left] + np.bincount(owner[hit], minlength=len(q))[left] >= min_points
+        # Exact distances to the points of the cells between the two bounds, both ends of every row's run.
+        starts = np.stack((w[open_, :, 0], v[left, :, 1]), axis=-1).ravel().astype(np.int64)
+        ends = np.stack((v[left, :, 0], w[open_, :, 1]), axis=-1).ravel().astype(np.int64)
+        lens = ends - starts
+        total = int(lens.sum())
+        pos = np.arange(total) + np.repeat(starts - (np.cumsum(lens) - lens), lens)
+        owner = np.repeat(np.repeat(np.arange(len(left)), 2 * table.shape[1]), lens)
+        hit = _within(fr.x[q[left]][owner], fr.y[q[left]][owner], fr.x[pos], fr.y[pos], eps)
+        core[s + left] = lower[left] + np.bincount(owner[hit], minlength=len(left)) >= min_points
 
     _each_chunk(chunk, len(queries), CHUNK)
     return core
@@ -580,20 +587,25 @@ DEGENERATE_HULL_M = 1.0  # a cluster on one position or one line is shown grown 
 def _hull(x: np.ndarray, y: np.ndarray) -> Polygon:
     """Convex hull of points; a point or line hull grown by DEGENERATE_HULL_M so that it is a polygon.
 
-    Points strictly inside the quadrilateral of the four axis-extreme points cannot be hull vertices and
-    are dropped first (keeps the hull cheap for clusters of many reports).
+    Points strictly inside the octagon of the extreme points in eight directions cannot be hull vertices;
+    they are dropped first, which keeps the hull cheap for clusters of many reports.
     """
-    corners = np.array([np.argmin(x), np.argmin(y), np.argmax(x), np.argmax(y)])
-    cx, cy = x[corners], y[corners]
-    keep = np.zeros(len(x), dtype=bool)
-    for k in range(4):  # outside or on an edge of the (counter-clockwise) quadrilateral
-        ax, ay, bx, by = cx[k], cy[k], cx[(k + 1) % 4], cy[(k + 1) % 4]
-        keep |= (bx - ax) * (y - ay) - (by - ay) * (x - ax) <= 0
-    keep[corners] = True
-    hull = shapely.convex_hull(shapely.multipoints(np.column_stack((x[keep], y[keep]))))
-    if not isinstance(hull, Polygon):
-        hull = hull.buffer(DEGENERATE_HULL_M, quad_segs=4)
-    return hull
+    extremes = np.array([np.argmin(x), np.argmin(x + y), np.argmin(y), np.argmax(x - y), np.argmax(x),
+                         np.argmax(x + y), np.argmax(y), np.argmax(y - x)])  # counter-clockwise
+    ex, ey = x[extremes], y[extremes]
+    inside = np.arange(len(x))
+    for k in range(8):  # strictly left of every edge of the octagon: strictly inside it
+        ax, ay, bx, by = ex[k], ey[k], ex[(k + 1) % 8], ey[(k + 1) % 8]
+        inside = inside[(bx - ax) * (y[inside] - ay) - (by - ay) * (x[inside] - ax) > 0]
+    keep = np.ones(len(x), dtype=bool)
+    keep[inside] = False
+    pts = np.column_stack((x[keep], y[keep]))
+    if len(pts) >= 3:
+        try:
+            return Polygon(pts[ConvexHull(pts).vertices])  # counter-clockwise
+        except QhullError:  # all on one line (or one position)
+            pass
+    return shapely.convex_hull(shapely.multipoints(pts)).buffer(DEGENERATE_HULL_M, quad_segs=4)
 
 
 def summarise_clusters(labels, x, y, days, building, retagged) -> list[Cluster]:
@@ -604,7 +616,9 @@ def summarise_clusters(labels, x, y, days, building, retagged) -> list[Cluster]:
     """
     labels = np.asarray(labels)
     inside = np.flatnonzero(labels >= 0)
-    order = inside[np.argsort(labels[inside], kind="stable")]
+    lab = labels[inside]
+    small = len(lab) == 0 or lab.max() < 2**16  # then a radix sort of 16-bit labels
+    order = inside[np.argsort(lab.astype(np.uint16) if small else lab, kind="stable")]
     lab = labels[order]
     x, y = np.asarray(x, dtype=float)[order], np.asarray(y, dtype=float)[order]
     days, building = np.asarray(days)[order], np.asarray(building)[order]
