@@ -142,12 +142,12 @@ class _Grid:
         """
         core_idx = np.flatnonzero(core)
         if self.dense:
-            where = np.full((self.nrows, self.width), -1, dtype=np.int64)
+            where = np.full((self.nrows, self.width), -1, dtype=np.int32)
             where.ravel()[self.keys[core_idx]] = np.arange(len(core_idx))
-            cols = np.arange(self.width)
-            nxt = np.where(where >= 0, cols, self.width)
+            cols = np.arange(self.width, dtype=np.int32)
+            nxt = np.where(where >= 0, cols, np.int32(self.width))
             nxt = np.minimum.accumulate(nxt[:, ::-1], axis=1)[:, ::-1].ravel()
-            prv = np.maximum.accumulate(np.where(where >= 0, cols, -1), axis=1).ravel()
+            prv = np.maximum.accumulate(np.where(where >= 0, cols, np.int32(-1)), axis=1).ravel()
             where = where.ravel()
 
             def runs(rows, lo, hi):
@@ -248,11 +248,13 @@ class _Frame:
     """
 
     def __init__(self, x: np.ndarray, y: np.ndarray, g: float, pad: int):
-        self.hr, self.f = g, FINE_COLUMNS
-        self.hc = g / self.f
         self.bx0, self.by0 = float(x.min()) - pad * g, float(y.min()) - pad * g
-        self.nrows = int((float(x.max()) - self.bx0) // self.hr) + pad + 1
-        self.width = (int((float(y.max()) - self.by0) // g) + pad + 1) * self.f
+        self.nrows = int((float(x.max()) - self.bx0) // g) + pad + 1
+        cells = int((float(y.max()) - self.by0) // g) + pad + 1  # per row, of side g
+        self.f = FINE_COLUMNS  # columns as narrow as the dense raster's size allows
+        while self.f > 1 and self.nrows * cells * self.f > FINE_LIMIT:
+            self.f //= 2
+        self.hr, self.hc, self.width = g, g / self.f, cells * self.f
         keys = self._floor(x, self.bx0, self.hr)
         keys *= self.width
         keys += self._floor(y, self.by0, self.hc)

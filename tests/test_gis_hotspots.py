@@ -87,6 +87,22 @@ def test_every_path_agrees_with_brute_force(seed, monkeypatch):
         assert_same_dbscan(dbscan_points(x, y, eps, min_points), x, y, eps, min_points)
 
 
+@pytest.mark.parametrize("limit", [60_000, 120_000])
+def test_coarser_counting_raster_when_the_area_is_large(limit, monkeypatch):
+    """A raster over the limit gets wider columns (fewer per cell), not a different answer."""
+    monkeypatch.setattr(hotspots, "FINE_LIMIT", limit)
+    frames, frame = [], hotspots._Frame
+
+    def spy(*args):
+        frames.append(frame(*args))
+        return frames[-1]
+    monkeypatch.setattr(hotspots, "_Frame", spy)
+    rng = np.random.default_rng(77)
+    x, y = data("blobs", rng, 400)
+    assert_same_dbscan(dbscan_points(x, y, 10.0, 6), x, y, 10.0, 6)
+    assert frames[0].dense and frames[0].f < hotspots.FINE_COLUMNS
+
+
 def test_the_paths_are_used(monkeypatch):
     """The data of these tests reach the exact steps, not only the bounds."""
     calls = set()
