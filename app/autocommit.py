@@ -23,7 +23,7 @@ from contextlib import contextmanager
 
 from flask import current_app
 from sqlalchemy import create_engine
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from app.extensions import db
 
@@ -32,9 +32,14 @@ APPLICATION_NAME = "graffiti-autocommit"  # shows in pg_stat_activity
 
 
 def available() -> bool:
-    """Whether a statement may commit on its own: the session has no transaction and is bound to an engine."""
-    session = db.session()
-    return not session.in_transaction() and isinstance(session.get_bind(), Engine)
+    """Whether a statement may commit on its own: no session transaction, and sessions are bound to an engine.
+
+    (Answered without creating a session when none exists yet for this request.)
+    """
+    scoped = db.session
+    if isinstance(scoped.session_factory.kw.get("bind"), Connection):
+        return False  # the caller owns the transaction the session is bound to
+    return not (scoped.registry.has() and scoped().in_transaction())
 
 
 def _engine() -> Engine:

@@ -505,15 +505,26 @@ def map_features(bbox: tuple[float, float, float, float]) -> dict:
     Open reports, and finished ones of the last 90 days; no duplicates or rejected reports, no text, no
     personal data.
     """
+    # Reports lie inside the city: the box is clipped to the city's extent (nothing to ask for outside it),
+    # looked up on the metric GiST index (the box in metres, widened by 50 m because a transformed box is not
+    # exactly a box) and then checked exactly in WGS84.
+    city = current_city()
+    cminlon, cminlat, cmaxlon, cmaxlat = city.boundary.bounds
+    clip = (max(bbox[0], cminlon), max(bbox[1], cminlat), min(bbox[2], cmaxlon), min(bbox[3], cmaxlat))
+    if clip[0] >= clip[2] or clip[1] >= clip[3]:
+        return {"type": "FeatureCollection", "features": [], "truncated": False}
     rows = db.session.execute(text(f"""
         SELECT r.id, r.category, r.status, r.created_at,
                ST_X(q.g) AS lon, ST_Y(q.g) AS lat
         FROM reports r
         CROSS JOIN LATERAL (SELECT ST_Transform(ST_SnapToGrid(r.location_m, :grid), 4326) AS g) q
-        WHERE r.location && ST_MakeEnvelope(:minlon, :minlat, :maxlon, :maxlat, 4326)
+        WHERE r.location_m && ST_Expand(ST_Transform(ST_MakeEnvelope(:cminlon, :cminlat, :cmaxlon, :cmaxlat, 4326),
+                                                     :srid), 50)
+          AND r.location && ST_MakeEnvelope(:minlon, :minlat, :maxlon, :maxlat, 4326)
           AND (r.status IN ({OPEN_SQL}) OR (r.status IN ('removed', 'closed') AND r.updated_at >= :recent))
         ORDER BY r.created_at DESC LIMIT :limit"""),
         {"grid": MAP_GRID_METRES, "minlon": bbox[0], "minlat": bbox[1], "maxlon": bbox[2], "maxlat": bbox[3],
+         "cminlon": clip[0], "cminlat": clip[1], "cmaxlon": clip[2], "cmaxlat": clip[3], "srid": city.srid,
          "recent": datetime.now(timezone.utc) - MAP_RECENT, "limit": MAP_LIMIT + 1}).all()
     features = [{
         "type": "Feature", "id": r.id,

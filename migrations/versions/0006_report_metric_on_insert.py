@@ -1,9 +1,12 @@
-"""reports: a writer may store location_m itself; the trigger fills it only when it is missing
+"""reports: cheaper inserts: a writer may store location_m itself, no GiST index on the WGS84 location
 
 The citizen report statement computes the metric position anyway (for snapping and duplicates) and now
 stores it, so the trigger function is not called for those rows: the insert trigger only fires WHEN
 location_m IS NULL. Every other writer (importers, Open311, seeding, bulk SQL) still gets it filled, and a
 changed location is always transformed again.
+
+Spatial look-ups of reports all go through location_m (the public map too), so the GiST index on the
+WGS84 column, maintained on every insert, is dropped.
 
 Revision ID: 0006
 Revises: 0005
@@ -24,9 +27,11 @@ def upgrade():
     op.execute("""
         CREATE TRIGGER reports_fill_metric_on_insert BEFORE INSERT ON reports
         FOR EACH ROW WHEN (NEW.location_m IS NULL) EXECUTE FUNCTION reports_fill_metric()""")
+    op.drop_index("idx_reports_location", table_name="reports")
 
 
 def downgrade():
+    op.create_index("idx_reports_location", "reports", ["location"], postgresql_using="gist")
     op.execute("DROP TRIGGER reports_fill_metric_on_insert ON reports")
     op.execute("DROP TRIGGER reports_fill_metric ON reports")
     op.execute("""
