@@ -155,6 +155,10 @@ class Report(db.Model):
         Index("ix_reports_created_at", "created_at"),
         Index("ix_reports_open_building", "building_id", "created_at",
               postgresql_where=text("status IN ('new', 'verified', 'scheduled', 'notify_owner')")),
+        # open reports near a point (duplicates, "is it one of these?"): stays small however many closed
+        # reports and duplicates pile up at a much-sprayed wall
+        Index("ix_reports_open_location_m", "location_m", postgresql_using="gist",
+              postgresql_where=text("status IN ('new', 'verified', 'scheduled', 'notify_owner')")),
     )
 
 

@@ -205,8 +205,9 @@ def _store_answer(key: str, endpoint: str, status_code: int, body: dict) -> None
 
 # One statement per report (it is benchmarked): the point and its position in the city's metric CRS (stored as
 # location_m, so the table's trigger has nothing left to do on insert); the building whose footprint contains
-# it or the nearest within 30 m (GiST on footprint_m); the district (ST_Intersects on geom_m); an open report
-# of the last 30 days on that building or within 15 m (duplicate_of); whether the building was cleaned within
+# it or the nearest within 30 m (GiST on footprint_m); the district (ST_Intersects on geom_m); the oldest open
+# report of the last 30 days on that building, else the nearest within 15 m (duplicate_of; partial indexes on
+# open reports); whether the building was cleaned within
 # workflow.RETAG_WINDOW (what workflow.is_retag answers; driven by the building's reports, so it reads a few
 # index entries instead of every recent removal); then the report row with the SLA target of its owner type
 # (sla.removal_target, computed in Python for each owner type), the first audit-trail event (what
@@ -223,13 +224,13 @@ b AS (
 ctx AS (
   SELECT b.id AS building_id, b.address, b.name, b.owner_type,
     (SELECT d.id FROM districts d, p WHERE ST_Intersects(d.geom_m, p.g) ORDER BY d.id LIMIT 1) AS district_id,
-    (SELECT c.id FROM (
-       SELECT r.id, 0 AS rank, 0.0 AS dist, r.created_at FROM reports r
+    COALESCE(
+      (SELECT r.id FROM reports r
        WHERE r.building_id = b.id AND r.status IN ({OPEN_SQL}) AND r.created_at >= %(since)s
-       UNION ALL
-       SELECT r.id, 1, ST_Distance(r.location_m, p.g), r.created_at FROM reports r, p
+       ORDER BY r.created_at, r.id LIMIT 1),
+      (SELECT r.id FROM reports r, p
        WHERE ST_DWithin(r.location_m, p.g, %(dup)s) AND r.status IN ({OPEN_SQL}) AND r.created_at >= %(since)s
-     ) c ORDER BY c.rank, c.dist, c.created_at, c.id LIMIT 1) AS duplicate_of,
+       ORDER BY ST_Distance(r.location_m, p.g), r.created_at, r.id LIMIT 1)) AS duplicate_of,
     (b.id IS NOT NULL AND EXISTS (
        SELECT 1 FROM reports rr
        WHERE rr.building_id = b.id AND (SELECT true FROM removals rm WHERE rm.report_id = rr.id
@@ -360,7 +361,7 @@ def submit_report(data: dict, photos: list, source: str = "web", idempotency_key
         db.session.rollback()
         _remove(created_files)
         raise
-    log.info("report %s stored (building %s, duplicate of %s, %d photos)", answer["id"], row["building_id"],
+    log.debug("report %s stored (building %s, duplicate of %s, %d photos)", answer["id"], row["building_id"],
              row["duplicate_of"], len(processed))
     return answer
 
