@@ -3,9 +3,9 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from shapely.geometry import MultiPolygon, Point, Polygon, shape
+import shapely
+from shapely.geometry import MultiPolygon, Polygon, shape
 from shapely.geometry.base import BaseGeometry
-from shapely.prepared import prep
 
 from gis.projection import to_metric
 
@@ -73,7 +73,9 @@ class City:
         return to_metric(self.boundary, self.srid)
 
     def contains(self, lon: float, lat: float) -> bool:
-        """Whether a WGS84 position lies inside the city boundary."""
+        """Whether a WGS84 position lies inside the city boundary (or on it)."""
         if self._prepared is None:
-            object.__setattr__(self, "_prepared", prep(self.boundary))
-        return self._prepared.covers(Point(lon, lat))
+            prepared = shapely.from_wkb(self.boundary.wkb)  # a prepared copy (asked on every report)
+            shapely.prepare(prepared)
+            object.__setattr__(self, "_prepared", prepared)
+        return bool(shapely.intersects_xy(self._prepared, lon, lat))

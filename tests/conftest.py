@@ -9,7 +9,7 @@ from flask_migrate import upgrade
 from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy.engine import make_url
 
-from app import create_app
+from app import autocommit, create_app
 from app.extensions import db
 from app.services.accounts import create_user
 
@@ -92,6 +92,17 @@ def app(tmp_path_factory, scratch_database):
     application.test_client_class = FreshContextClient
     yield application
     with application.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def committing_app(scratch_database, tmp_path_factory):
+    """An app on its own migrated database that commits for real (no test transaction around it)."""
+    application = migrated_app(scratch_database(), tmp_path_factory.mktemp("committing"),
+                               SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 10})
+    yield application
+    with application.app_context():
+        autocommit.dispose(application)
         db.engine.dispose()
 
 

@@ -390,3 +390,27 @@ def test_address_search_finds_buildings(client):
     assert results and results[0]["label"] == "Kaiserstraße 12, Heilbronn"
     assert abs(results[0]["lat"] - MARKT[0]) < 0.0002 and abs(results[0]["lon"] - MARKT[1]) < 0.0002
     assert client.get("/api/v1/addresses?q=%25%25").get_json()["results"] == []
+
+
+def test_the_map_layer_selects_exactly_the_reports_in_the_box(client):
+    # The look-up goes through the metric index (box clipped to the city, transformed, widened) and must
+    # still select exactly what a plain WGS84 box test selects: here points 1 m inside and outside box edges.
+    lat0, lon0 = MARKT
+    box = (lon0 - 0.01, lat0 - 0.005, lon0 + 0.01, lat0 + 0.005)
+    inside = [(lat0, lon0), (lat0 - 0.0049, lon0 - 0.0099), (lat0 + 0.0049, lon0 + 0.0099)]
+    outside = [(lat0 + 0.005 + 9e-6, lon0), (lat0 - 0.005 - 9e-6, lon0),        # ~1 m beyond each edge
+               (lat0, lon0 + 0.01 + 1.4e-5), (lat0, lon0 - 0.01 - 1.4e-5)]
+    spots = inside + outside
+    ids = {}
+    for i, (lat, lon) in enumerate(spots):
+        ids[post(client, lat=f"{lat:.7f}", lon=f"{lon:.7f}", category="other",
+                 description=f"spot {i}").get_json()["id"]] = (lat, lon)
+    assert len(ids) == len(spots)
+    boxes = [box, (9.0, 49.0, lon0, lat0 + 0.001), (9.25, 49.1, 9.35, 49.16), (0.0, 0.0, 1.0, 1.0),
+             (-180.0, -90.0, 180.0, 90.0)]
+    for b in boxes:
+        fc = client.get("/api/v1/reports?bbox=" + ",".join(map(str, b))).get_json()
+        shown = {f["id"] for f in fc["features"]} & set(ids)
+        expected = {i for i, (lat, lon) in ids.items() if b[0] <= lon <= b[2] and b[1] <= lat <= b[3]}
+        assert shown == expected, b
+    assert len({i for i, (lat, lon) in ids.items() if box[0] <= lon <= box[2] and box[1] <= lat <= box[3]}) == 3

@@ -6,17 +6,12 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Report
-from tests.conftest import migrated_app
 
 
-@pytest.fixture(scope="module")
-def own_app(scratch_database, tmp_path_factory):
+@pytest.fixture
+def own_app(committing_app):
     """An app on its own migrated database, committing for real (several connections at once)."""
-    application = migrated_app(scratch_database(), tmp_path_factory.mktemp("concurrency"),
-                               SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 10})
-    yield application
-    with application.app_context():
-        db.engine.dispose()
+    return committing_app
 
 
 def test_concurrent_retries_with_one_key_create_one_report(own_app):

@@ -145,12 +145,14 @@ def test_an_oversized_body_is_413_json(app, client, monkeypatch):
 
 
 def test_a_failure_after_the_insert_leaves_no_rows_and_no_files(app, client, monkeypatch):
+    # In a transaction (here the test's own), a failure between the insert and the commit undoes both.
+    # (Reports committed by their single statement: tests/test_citizen_autocommit.py.)
     from app.services import reports
 
-    def broken(report):
+    def broken(clean, row):
         raise RuntimeError("mail queue exploded")
 
-    monkeypatch.setattr(reports, "_queue_received_mail", broken)
+    monkeypatch.setattr(reports, "_received_mail", broken)
     before = uploads(app)
     resp = post(client, email="a@example.org", photos=[jpeg_bytes(color=(9, 9, 9))])
     assert resp.status_code == 500

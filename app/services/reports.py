@@ -18,11 +18,12 @@ from flask_babel import gettext as _
 from psycopg.rows import dict_row
 from sqlalchemy import func, select, text
 
+from app import autocommit
 from app.city import current_city
 from app.errors import ValidationFailed
 from app.extensions import db
 from app.models import CATEGORIES, OPEN_STATUSES, Confirmation, Report
-from app.services.mail import queue_mail
+from app.services.mail import queue_mail, send_mail
 from app.services.photos import PhotoError, photo_gps, process_photo, write_photo
 from app.services.sla import removal_target, targets_from_config
 from app.services.workflow import RETAG_WINDOW, status_changed
@@ -200,16 +201,20 @@ def _store_answer(key: str, endpoint: str, status_code: int, body: dict) -> None
         {"s": status_code, "b": json.dumps(body), "k": key, "e": endpoint})
 
 
-# -- storing: snapping, district, duplicate, re-tag, SLA target, report and audit trail in one statement ------
+# -- storing: snapping, district, duplicate, re-tag, SLA target, report, audit trail, photos in one statement ---
 
-# One round trip per report (it is benchmarked): the point in the city's metric CRS; the building whose
-# footprint contains it or the nearest within 30 m (GiST on footprint_m); the district (ST_Intersects on
-# geom_m); an open report of the last 30 days on that building or within 15 m (duplicate_of); whether the
-# building was cleaned within workflow.RETAG_WINDOW (what workflow.is_retag answers); then the report row
-# with the SLA target of its owner type (sla.removal_target, computed in Python for each owner type) and the
-# first audit-trail event (what workflow.record_creation writes: from nothing to the initial status).
-INSERT_SQL = f"""
-WITH p AS (SELECT ST_Transform(ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326), %(srid)s) AS g),
+# One statement per report (it is benchmarked): the point and its position in the city's metric CRS (stored as
+# location_m, so the table's trigger has nothing left to do on insert); the building whose footprint contains
+# it or the nearest within 30 m (GiST on footprint_m); the district (ST_Intersects on geom_m); the oldest open
+# report of the last 30 days on that building, else the nearest within 15 m (duplicate_of; partial indexes on
+# open reports); whether the building was cleaned within
+# workflow.RETAG_WINDOW (what workflow.is_retag answers; driven by the building's reports, so it reads a few
+# index entries instead of every recent removal); then the report row with the SLA target of its owner type
+# (sla.removal_target, computed in Python for each owner type), the first audit-trail event (what
+# workflow.record_creation writes: from nothing to the initial status) and, when there are photos, their rows.
+_INSERT_TEMPLATE = f"""
+WITH p AS (SELECT w, ST_Transform(w, %(srid)s) AS g
+           FROM (SELECT ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326) AS w) q),
 b AS (
   SELECT b.id, b.address, b.name, b.owner_type
   FROM buildings b, p
@@ -219,24 +224,25 @@ b AS (
 ctx AS (
   SELECT b.id AS building_id, b.address, b.name, b.owner_type,
     (SELECT d.id FROM districts d, p WHERE ST_Intersects(d.geom_m, p.g) ORDER BY d.id LIMIT 1) AS district_id,
-    (SELECT c.id FROM (
-       SELECT r.id, 0 AS rank, 0.0 AS dist, r.created_at FROM reports r
+    COALESCE(
+      (SELECT r.id FROM reports r
        WHERE r.building_id = b.id AND r.status IN ({OPEN_SQL}) AND r.created_at >= %(since)s
-       UNION ALL
-       SELECT r.id, 1, ST_Distance(r.location_m, p.g), r.created_at FROM reports r, p
+       ORDER BY r.created_at, r.id LIMIT 1),
+      (SELECT r.id FROM reports r, p
        WHERE ST_DWithin(r.location_m, p.g, %(dup)s) AND r.status IN ({OPEN_SQL}) AND r.created_at >= %(since)s
-     ) c ORDER BY c.rank, c.dist, c.created_at, c.id LIMIT 1) AS duplicate_of,
+       ORDER BY ST_Distance(r.location_m, p.g), r.created_at, r.id LIMIT 1)) AS duplicate_of,
     (b.id IS NOT NULL AND EXISTS (
-       SELECT 1 FROM removals rm JOIN reports rr ON rr.id = rm.report_id
-       WHERE rr.building_id = b.id AND rm.removed_on >= %(retag_from)s AND rm.removed_on <= %(today)s)) AS retagged
+       SELECT 1 FROM reports rr
+       WHERE rr.building_id = b.id AND (SELECT true FROM removals rm WHERE rm.report_id = rr.id
+         AND rm.removed_on >= %(retag_from)s AND rm.removed_on <= %(today)s LIMIT 1))) AS retagged
   FROM p LEFT JOIN b ON true),
 ins AS (
   INSERT INTO reports (token, category, description, offensive, status, source, reporter_email, reporter_locale,
-                       location, building_id, district_id, duplicate_of_id, address, retagged, priority, due_at,
-                       created_at, updated_at, closed_at, surface, reporter_name, reporter_phone, media_url)
+                       location, location_m, building_id, district_id, duplicate_of_id, address, retagged, priority,
+                       due_at, created_at, updated_at, closed_at, surface, reporter_name, reporter_phone, media_url)
   SELECT %(token)s, %(category)s, %(description)s, %(offensive)s,
          CASE WHEN ctx.duplicate_of IS NULL THEN 'new' ELSE 'duplicate' END, %(source)s, %(email)s, %(locale)s,
-         ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326), ctx.building_id, ctx.district_id, ctx.duplicate_of,
+         p.w, p.g, ctx.building_id, ctx.district_id, ctx.duplicate_of,
          COALESCE(ctx.address, %(address)s), ctx.retagged,
          CASE ctx.owner_type WHEN 'municipal' THEN %(prio_municipal)s WHEN 'private' THEN %(prio_private)s
               ELSE %(prio_other)s END,
@@ -244,17 +250,25 @@ ins AS (
               ELSE %(due_other)s END,
          %(now)s, %(now)s, CASE WHEN ctx.duplicate_of IS NULL THEN NULL ELSE %(now)s END,
          %(surface)s, %(reporter_name)s, %(reporter_phone)s, %(media_url)s
-  FROM ctx
+  FROM ctx, p
   RETURNING id, token, status, duplicate_of_id, reporter_locale),
 ev AS (
   INSERT INTO status_events (report_id, from_status, to_status, note, created_at)
   SELECT id, NULL, status, CASE WHEN duplicate_of_id IS NULL THEN NULL ELSE 'duplicate of #' || duplicate_of_id END,
          %(now)s
-  FROM ins)
+  FROM ins){{photos}}
 SELECT ins.id, ins.token, ins.status, ins.duplicate_of_id AS duplicate_of, ins.reporter_locale,
        ctx.building_id, ctx.address AS b_address, ctx.name AS b_name, ctx.owner_type
 FROM ins, ctx
 """
+PHOTOS_CTE = """,
+ph AS (
+  INSERT INTO photos (report_id, kind, sha256, filename, thumb_filename, width, height)
+  SELECT ins.id, 'report', u.sha256, u.filename, u.thumb, u.width, u.height
+  FROM ins, unnest(%(photo_sha256)s::text[], %(photo_file)s::text[], %(photo_thumb)s::text[], %(photo_width)s::int[],
+                   %(photo_height)s::int[]) AS u(sha256, filename, thumb, width, height))"""
+INSERT_WITHOUT_PHOTOS_SQL = _INSERT_TEMPLATE.replace("{photos}", "")
+INSERT_WITH_PHOTOS_SQL = _INSERT_TEMPLATE.replace("{photos}", PHOTOS_CTE)
 
 
 def _raw_connection():
@@ -262,8 +276,8 @@ def _raw_connection():
     return db.session.connection().connection.driver_connection
 
 
-def _insert_report(clean: dict, source: str, extra: dict, now: datetime) -> dict:
-    """Snap, de-duplicate and insert one report with its first audit-trail event; returns the stored facts."""
+def _insert_params(clean: dict, source: str, extra: dict, now: datetime, processed: list) -> dict:
+    """The statement's parameters: the report's values, its SLA target per owner type, its photos."""
     targets = targets_from_config(current_app.config)
     by_owner = {owner: removal_target(now, clean["offensive"], owner, targets)
                 for owner in ("municipal", "private", None)}
@@ -279,8 +293,17 @@ def _insert_report(clean: dict, source: str, extra: dict, now: datetime) -> dict
         "prio_other": by_owner[None].priority, "due_other": by_owner[None].due_at,
         **{f: extra.get(f) for f in ("surface", "reporter_name", "reporter_phone", "media_url")},
     }
-    cur = _raw_connection().cursor(row_factory=dict_row)
-    return cur.execute(INSERT_SQL, params).fetchone()
+    if processed:
+        params.update(photo_sha256=[p.sha256 for p in processed], photo_file=[p.filename for p in processed],
+                      photo_thumb=[p.thumb_filename for p in processed], photo_width=[p.width for p in processed],
+                      photo_height=[p.height for p in processed])
+    return params
+
+
+def _insert_report(conn, params: dict) -> dict:
+    """Snap, de-duplicate and insert one report with its first audit-trail event and photo rows."""
+    sql = INSERT_WITH_PHOTOS_SQL if "photo_sha256" in params else INSERT_WITHOUT_PHOTOS_SQL
+    return conn.cursor(row_factory=dict_row).execute(sql, params).fetchone()
 
 
 # -- the use case ------------------------------------------------------------------------------------------
@@ -297,53 +320,67 @@ def submit_report(data: dict, photos: list, source: str = "web", idempotency_key
     `idempotency_key`, a repeated call returns the first answer and stores nothing new. `extra`: further
     already validated report fields from other channels (Open311: surface, reporter name and phone,
     the address string given, a media URL), stored in the same transaction.
+
+    The photo files are written first (content-addressed names) and removed again when storing fails. A
+    report without a key is then stored by one statement committing on its own (app.autocommit); with a
+    key, or inside a caller's transaction, the key, the statement and the answer share the session's
+    transaction. The confirmation e-mail goes out once the report is committed.
     """
     extra = {k: v for k, v in (extra or {}).items() if v is not None}
     if set(extra) - set(EXTRA_FIELDS):
         raise ValueError(f"unknown extra report fields: {sorted(set(extra) - set(EXTRA_FIELDS))}")
     key = _check_key(idempotency_key)
     clean, processed = validate_report(data, photos)
+    now = datetime.now(timezone.utc)
+    params = _insert_params(clean, source, extra, now, processed)
     created_files: list[Path] = []
     try:
-        if key:
-            replay = _claim_key(key, SUBMIT_ENDPOINT, _request_hash(clean, processed))
-            if replay is not None:
-                db.session.rollback()
-                return replay[1]
-        now = datetime.now(timezone.utc)
-        row = _insert_report(clean, source, extra, now)
-        report_id = row["id"]
-        if processed:
-            _raw_connection().cursor().executemany(
-                "INSERT INTO photos (report_id, kind, sha256, filename, thumb_filename, width, height) "
-                "VALUES (%s, 'report', %s, %s, %s, %s, %s)",
-                [(report_id, p.sha256, p.filename, p.thumb_filename, p.width, p.height) for p in processed])
-        answer = {
-            "id": report_id, "token": row["token"], "status": row["status"],
-            "building": None if row["building_id"] is None else {
-                "id": row["building_id"], "address": row["b_address"], "name": row["b_name"],
-                "owner_type": row["owner_type"]},
-            "duplicate_of": row["duplicate_of"], "location": {"lat": clean["lat"], "lon": clean["lon"]},
-            "location_source": clean["location_source"], "photos": len(processed),
-            "created_at": now.isoformat(), "status_url": f"/r/{row['token']}",
-        }
-        if key:
-            _store_answer(key, SUBMIT_ENDPOINT, 201, answer)
         upload_dir = current_app.config["UPLOAD_DIR"]
         for p in processed:
             created_files.extend(write_photo(p, upload_dir)[1])
-        if clean["email"]:
-            _queue_received_mail(clean["email"], row["reporter_locale"], clean["category"], row["status"],
-                                 row["token"])
-        db.session.commit()
+        if key is None and autocommit.available():
+            with autocommit.connection() as conn:
+                row = _insert_report(conn, params)
+            answer = _answer(row, clean, processed, now)
+            _send_received_mail(clean, row)
+        else:
+            if key:
+                replay = _claim_key(key, SUBMIT_ENDPOINT, _request_hash(clean, processed))
+                if replay is not None:
+                    db.session.rollback()
+                    _remove(created_files)
+                    return replay[1]
+            row = _insert_report(_raw_connection(), params)
+            answer = _answer(row, clean, processed, now)
+            if key:
+                _store_answer(key, SUBMIT_ENDPOINT, 201, answer)
+            if clean["email"]:
+                queue_mail(db.session, clean["email"], *_received_mail(clean, row))
+            db.session.commit()
     except BaseException:
         db.session.rollback()
-        for path in created_files:
-            path.unlink(missing_ok=True)
+        _remove(created_files)
         raise
-    log.info("report %s stored (building %s, duplicate of %s, %d photos)", report_id, row["building_id"],
+    log.debug("report %s stored (building %s, duplicate of %s, %d photos)", answer["id"], row["building_id"],
              row["duplicate_of"], len(processed))
     return answer
+
+
+def _remove(paths: list[Path]) -> None:
+    for path in paths:
+        path.unlink(missing_ok=True)
+
+
+def _answer(row: dict, clean: dict, processed: list, now: datetime) -> dict:
+    return {
+        "id": row["id"], "token": row["token"], "status": row["status"],
+        "building": None if row["building_id"] is None else {
+            "id": row["building_id"], "address": row["b_address"], "name": row["b_name"],
+            "owner_type": row["owner_type"]},
+        "duplicate_of": row["duplicate_of"], "location": {"lat": clean["lat"], "lon": clean["lon"]},
+        "location_source": clean["location_source"], "photos": len(processed),
+        "created_at": now.isoformat(), "status_url": f"/r/{row['token']}",
+    }
 
 
 # -- confirmations, nearby, public views ------------------------------------------------------------------
@@ -469,15 +506,26 @@ def map_features(bbox: tuple[float, float, float, float]) -> dict:
     Open reports, and finished ones of the last 90 days; no duplicates or rejected reports, no text, no
     personal data.
     """
+    # Reports lie inside the city: the box is clipped to the city's extent (nothing to ask for outside it),
+    # looked up on the metric GiST index (the box in metres, widened by 50 m because a transformed box is not
+    # exactly a box) and then checked exactly in WGS84.
+    city = current_city()
+    cminlon, cminlat, cmaxlon, cmaxlat = city.boundary.bounds
+    clip = (max(bbox[0], cminlon), max(bbox[1], cminlat), min(bbox[2], cmaxlon), min(bbox[3], cmaxlat))
+    if clip[0] >= clip[2] or clip[1] >= clip[3]:
+        return {"type": "FeatureCollection", "features": [], "truncated": False}
     rows = db.session.execute(text(f"""
         SELECT r.id, r.category, r.status, r.created_at,
                ST_X(q.g) AS lon, ST_Y(q.g) AS lat
         FROM reports r
         CROSS JOIN LATERAL (SELECT ST_Transform(ST_SnapToGrid(r.location_m, :grid), 4326) AS g) q
-        WHERE r.location && ST_MakeEnvelope(:minlon, :minlat, :maxlon, :maxlat, 4326)
+        WHERE r.location_m && ST_Expand(ST_Transform(ST_MakeEnvelope(:cminlon, :cminlat, :cmaxlon, :cmaxlat, 4326),
+                                                     :srid), 50)
+          AND r.location && ST_MakeEnvelope(:minlon, :minlat, :maxlon, :maxlat, 4326)
           AND (r.status IN ({OPEN_SQL}) OR (r.status IN ('removed', 'closed') AND r.updated_at >= :recent))
         ORDER BY r.created_at DESC LIMIT :limit"""),
         {"grid": MAP_GRID_METRES, "minlon": bbox[0], "minlat": bbox[1], "maxlon": bbox[2], "maxlat": bbox[3],
+         "cminlon": clip[0], "cminlat": clip[1], "cmaxlon": clip[2], "cmaxlat": clip[3], "srid": city.srid,
          "recent": datetime.now(timezone.utc) - MAP_RECENT, "limit": MAP_LIMIT + 1}).all()
     features = [{
         "type": "Feature", "id": r.id,
@@ -531,13 +579,24 @@ def category_label(category: str) -> str:
     }.get(category, category)
 
 
-def _queue_received_mail(email: str, locale: str | None, category: str, status: str, token: str) -> None:
-    with force_locale(locale or "de"):
-        subject = _("Ihre Meldung ist eingegangen (%(category)s)", category=category_label(category))
+def _received_mail(clean: dict, row: dict) -> tuple[str, str]:
+    """Subject and body of the "we have received your report" message, in the reporter's language."""
+    with force_locale(row["reporter_locale"] or "de"):
+        subject = _("Ihre Meldung ist eingegangen (%(category)s)", category=category_label(clean["category"]))
         body = _("Vielen Dank für Ihre Meldung an %(city)s.\n\nStatus: %(status)s\nHier verfolgen Sie, was "
                  "passiert: %(link)s\n\nSie erhalten eine kurze Nachricht, wenn sich der Status ändert.",
-                 city=current_city().name, status=status_label(status), link=status_link(token))
-    queue_mail(db.session, email, subject, body)
+                 city=current_city().name, status=status_label(row["status"]), link=status_link(row["token"]))
+    return subject, body
+
+
+def _send_received_mail(clean: dict, row: dict) -> None:
+    """Send the confirmation of a committed report; a mail problem never undoes or hides the stored report."""
+    if not clean["email"]:
+        return
+    try:
+        send_mail(clean["email"], *_received_mail(clean, row))
+    except Exception:  # noqa: BLE001 - the report is stored; the reporter still has the status link
+        log.exception("could not send the confirmation of report %s", row["id"])
 
 
 def notify_status_change(sender, report: Report, event, **_kw) -> None:

@@ -34,13 +34,19 @@ def is_working_day(day: date) -> bool:
     return day.weekday() < 5 and day not in public_holidays(day.year)
 
 
-def add_working_days(start: datetime, n: int) -> datetime:
-    """The same local time of day `n` working days after `start` (aware datetimes, local calendar)."""
-    local = start.astimezone(LOCAL_TZ)
-    day = local.date()
+@lru_cache(maxsize=1024)
+def working_days_after(day: date, n: int) -> date:
+    """The `n`-th working day after `day` (cached: every report of a day asks the same question)."""
     added = 0
     while added < n:
         day += timedelta(days=1)
         if is_working_day(day):
             added += 1
+    return day
+
+
+def add_working_days(start: datetime, n: int) -> datetime:
+    """The same local time of day `n` working days after `start` (aware datetimes, local calendar)."""
+    local = start.astimezone(LOCAL_TZ)
+    day = working_days_after(local.date(), n)
     return datetime.combine(day, local.timetz().replace(tzinfo=None), tzinfo=LOCAL_TZ).astimezone(start.tzinfo)
