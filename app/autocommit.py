@@ -57,8 +57,9 @@ def _closed_by_server(conn) -> bool:
     """True when an idle connection has input waiting: the server closed it or sent a termination notice."""
     if conn.closed or conn.broken:
         return True
-    readable, _, _ = select.select([conn.fileno()], [], [], 0)
-    return bool(readable)
+    poller = select.poll()  # not select.select: it fails for descriptors above 1023
+    poller.register(conn.fileno(), select.POLLIN)
+    return bool(poller.poll(0))
 
 
 @contextmanager
