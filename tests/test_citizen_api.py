@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Building, Confirmation, IdempotencyKey, Photo, Report, StatusEvent
+from app.services.workdays import local_today
 from gis.projection import to_metric, to_wgs84
 
 SRID = 25832
@@ -174,7 +175,7 @@ def test_a_report_on_a_recently_cleaned_building_is_marked_retagged(client, staf
     first = post(client).get_json()
     report = db.session.get(Report, first["id"])
     report.status = "removed"
-    db.session.add(Removal(report_id=report.id, removed_on=datetime.now(timezone.utc).date(), method="chemical",
+    db.session.add(Removal(report_id=report.id, removed_on=local_today(), method="chemical",
                            area_m2=2, cost_eur=100))
     db.session.commit()
     body = post(client).get_json()

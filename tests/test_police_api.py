@@ -1,5 +1,6 @@
 """GET /api/v1/hotspots: role checks, bad parameters, GeoJSON with the parameters echoed back."""
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pytest
@@ -7,7 +8,7 @@ from sqlalchemy import text
 
 from app.extensions import db
 
-TODAY = datetime.now(UTC).date()
+TODAY = datetime.now(ZoneInfo("Europe/Berlin")).date()  # the city's calendar day, as the service counts
 
 
 def seed_reports(points, days_ago=10, category="graffiti"):

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Photo, Removal, Report
+from app.services.workdays import local_today
 from tests.staff_factories import make_building, make_report
 
 
@@ -20,7 +21,7 @@ def test_removal_with_after_photo(staff_client, app):
     report = make_report(make_building(), status="scheduled")
     db.session.commit()
     resp = staff_client.post(f"/staff/jobs/{report.id}/removal", data={
-        "removed_on": date.today().isoformat(), "crew": "Team Nord", "method": "pressure_washing",
+        "removed_on": local_today().isoformat(), "crew": "Team Nord", "method": "pressure_washing",
         "area_m2": "3,5", "cost_eur": "145.50", "photo": (io.BytesIO(_jpeg()), "after.jpg")},
         content_type="multipart/form-data")
     assert resp.status_code == 302, resp.get_data(as_text=True)[:500]
@@ -42,7 +43,7 @@ def test_bad_removal_input_is_400_with_every_problem_and_stores_nothing(staff_cl
     report = make_report(make_building(), status="scheduled")
     db.session.commit()
     resp = staff_client.post(f"/staff/jobs/{report.id}/removal", data={
-        "removed_on": (date.today() + timedelta(days=3)).isoformat(), "method": "magic", "area_m2": "-1",
+        "removed_on": (local_today() + timedelta(days=3)).isoformat(), "method": "magic", "area_m2": "-1",
         "cost_eur": "viel"}, headers={"Accept": "application/json"})
     assert resp.status_code == 400
     fields = {e["field"] for e in resp.get_json()["errors"]}
@@ -68,3 +69,22 @@ def test_only_scheduled_jobs_can_be_recorded(staff_client):
     resp = staff_client.post(f"/staff/jobs/{report.id}/removal", data={
         "method": "paint_over", "area_m2": "1", "cost_eur": "50"})
     assert resp.status_code == 409 and "Schedule it first" in resp.get_data(as_text=True)
+
+
+def test_the_default_removal_day_is_the_citys_day_not_the_servers(staff_client, monkeypatch):
+    """At 23:30 UTC it is already the next day in Heilbronn; the form offers that day and accepts it."""
+    from datetime import UTC, datetime
+
+    from app.services import workdays
+
+    class Clock(datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return datetime(2026, 11, 26, 23, 30, tzinfo=UTC).astimezone(tz)
+
+    monkeypatch.setattr(workdays, "datetime", Clock)
+    assert workdays.local_today() == date(2026, 11, 27)
+    report = make_report(make_building(), status="scheduled")
+    db.session.commit()
+    page = staff_client.get(f"/staff/jobs/{report.id}").get_data(as_text=True)
+    assert 'name="removed_on" value="2026-11-27"' in page

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import STATUSES, Removal, Report, StatusEvent
 from app.services import triage
+from app.services.workdays import local_today
 from app.services.workflow import TRANSITIONS
 from tests.staff_factories import make_building, make_report
 
@@ -160,14 +161,14 @@ def test_queue_filters(staff_client):
 def test_new_report_on_a_recently_cleaned_building_is_retagged(app):
     building = make_building()
     old = make_report(building, status="removed", created_at=datetime.now(UTC) - timedelta(days=40))
-    db.session.add(Removal(report_id=old.id, removed_on=date.today() - timedelta(days=30), method="paint_over",
+    db.session.add(Removal(report_id=old.id, removed_on=local_today() - timedelta(days=30), method="paint_over",
                            area_m2=2, cost_eur=80))
     db.session.flush()
     again = make_report(building)
     assert again.retagged is True
     long_ago = make_building(lat=49.15, lon=9.23)
     old2 = make_report(long_ago, status="removed", created_at=datetime.now(UTC) - timedelta(days=200))
-    db.session.add(Removal(report_id=old2.id, removed_on=date.today() - timedelta(days=120), method="paint_over",
+    db.session.add(Removal(report_id=old2.id, removed_on=local_today() - timedelta(days=120), method="paint_over",
                            area_m2=2, cost_eur=80))
     db.session.flush()
     assert make_report(long_ago).retagged is False

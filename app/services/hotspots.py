@@ -117,7 +117,7 @@ def _date(value: str, field_name: str, errors: list) -> date | None:
 def parse_filters(args, default_days: int = 365, today: date | None = None) -> Filters:
     """Filters from query arguments (from, to, category, weekday, hour, district); ValidationFailed if bad."""
     errors: list = []
-    today = today or datetime.now(UTC).date()
+    today = today or datetime.now(city_timezone()).date()
     end_day = _date(args["to"], "to", errors) if args.get("to") else today
     start_day = _date(args["from"], "from", errors) if args.get("from") else None
     if end_day and not start_day and not args.get("from"):

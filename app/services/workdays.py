@@ -45,6 +45,11 @@ def working_days_after(day: date, n: int) -> date:
     return day
 
 
+def local_today() -> date:
+    """Today's date in the city (the server's clock may run on UTC: 00:30 in Heilbronn is still yesterday there)."""
+    return datetime.now(LOCAL_TZ).date()
+
+
 def add_working_days(start: datetime, n: int) -> datetime:
     """The same local time of day `n` working days after `start` (aware datetimes, local calendar)."""
     local = start.astimezone(LOCAL_TZ)

@@ -21,6 +21,7 @@ from app.errors import ValidationFailed
 from app.extensions import db
 from app.models import CATEGORIES, OWNER_TYPES, REMOVAL_METHODS, STATUSES
 from app.services import planning, removals, statistics, triage
+from app.services.workdays import local_today
 from app.services.workflow import TRANSITIONS, WorkflowError
 from app.staff import bp
 from gis.maps_staff import plan_map
@@ -56,7 +57,7 @@ def _job_page(report, error=None, status=200):
         "staff/job.html", report=report, target=triage.target_of(report), linked=triage.linked_reports(report),
         history=triage.history(report), removals=removal_rows,
         photos=removals.after_photos([r.id for r in removal_rows]), allowed=sorted(TRANSITIONS[report.status]),
-        methods=REMOVAL_METHODS, error=error, now=datetime.now(UTC), today=date.today().isoformat(),
+        methods=REMOVAL_METHODS, error=error, now=datetime.now(UTC), today=local_today().isoformat(),
     ), status
 
 
@@ -156,7 +157,7 @@ def new_plan():
         chosen = {j.id for j in preview.jobs}
     return render_template("staff/plan_new.html", candidates=planning.candidates(), proposal=proposal or preview,
                            chosen=chosen, settings=s, shift=shift,
-                           today=request.form.get("day") or date.today().isoformat(),
+                           today=request.form.get("day") or local_today().isoformat(),
                            crew=request.form.get("crew", ""))
 
 
