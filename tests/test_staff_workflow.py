@@ -1,5 +1,5 @@
 """The staff workflow over HTTP: every legal and illegal transition, the audit trail, duplicates, re-tagging."""
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
