@@ -7,6 +7,8 @@ from flask_babel import get_locale
 from app import config as config_module
 from app import i18n
 from app.extensions import babel, csrf, db, login_manager, migrate
+from app.formparser import AppRequest
+from app.sessions import SessionInterface
 
 
 def select_locale():
@@ -24,6 +26,8 @@ def select_locale():
 def create_app(config: dict | None = None) -> Flask:
     """Create the app: configuration from the environment, overridden by `config`."""
     app = Flask(__name__)
+    app.request_class = AppRequest
+    app.session_interface = SessionInterface()
     app.config.update(config_module.from_env())
     if config:
         app.config.update(config)

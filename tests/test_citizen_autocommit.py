@@ -30,7 +30,7 @@ def _files(app) -> set[str]:
 
 
 def _autocommit_pool(app):
-    return app.extensions[autocommit._EXTENSION].pool
+    return app.extensions[autocommit._EXTENSION]
 
 
 def test_a_report_with_photos_and_email_is_one_statement_on_the_autocommit_pool(own):
@@ -41,7 +41,7 @@ def test_a_report_with_photos_and_email_is_one_statement_on_the_autocommit_pool(
     assert resp.status_code == 201, resp.get_data(as_text=True)
     body = resp.get_json()
     assert body["photos"] == 2 and body["status"] == "new"
-    assert _autocommit_pool(own).checkedin() >= 1          # it went through the autocommit pool
+    assert _autocommit_pool(own).idle() >= 1               # it went through the autocommit pool
     rid = body["id"]
     assert _scalar(own, "SELECT count(*) FROM photos WHERE report_id = :r AND kind = 'report'", r=rid) == 2
     assert _scalar(own, "SELECT to_status FROM status_events WHERE report_id = :r", r=rid) == "new"
@@ -93,6 +93,7 @@ def test_a_failing_statement_stores_nothing_and_removes_the_new_photo_files(own,
     assert _scalar(own, "SELECT count(*) FROM reports") == reports_before
     assert _scalar(own, "SELECT count(*) FROM status_events") == events_before
     assert _files(own) == files_before
+    assert _autocommit_pool(own).discarded >= 1            # the connection the statement failed on is gone
     monkeypatch.undo()
     assert post(own.test_client()).status_code == 201          # the pool is fine afterwards
 
@@ -106,5 +107,7 @@ def test_a_connection_the_server_closed_is_replaced_without_an_error(own):
                                (autocommit.APPLICATION_NAME,)).fetchone()[0]
     assert killed >= 1
     time.sleep(0.2)  # the server's goodbye reaches the idle sockets
+    discarded = _autocommit_pool(own).discarded
     for _ in range(3):
         assert post(own.test_client()).status_code == 201
+    assert _autocommit_pool(own).discarded == discarded + killed   # each closed one was noticed and dropped
