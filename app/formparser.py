@@ -27,8 +27,8 @@ from flask import Request
 from werkzeug.formparser import FormDataParser
 
 FAST_LIMIT = 16 * 1024
-_DISPOSITION = re.compile(rb'content-disposition:[ \t]*form-data;[ \t]*name="([\x20\x21\x23\x24\x26-\x29\x2b-\x5b\x5d-\x7e]*)"',
-                          re.IGNORECASE)  # printable ASCII names without quote, backslash, percent, asterisk
+_NAME = rb"[\x20\x21\x23\x24\x26-\x29\x2b-\x5b\x5d-\x7e]*"  # printable ASCII but quote, backslash, %, *
+_DISPOSITION = re.compile(rb'content-disposition:[ \t]*form-data;[ \t]*name="(' + _NAME + rb')"', re.I)
 _TEXT_TYPE = re.compile(rb"content-type:[ \t]*text/plain(?:;[ \t]*charset=\"?utf-8\"?)?", re.IGNORECASE)
 
 
@@ -43,7 +43,7 @@ def split_text_form(body: bytes, boundary: bytes) -> list[tuple[str, str]] | Non
         return None
     parts = body[len(opening):end].split(b"\r\n--" + boundary + b"\r\n")
     if body.count(b"--" + boundary) != len(parts) + 1:
-        return None  # the delimiter also occurs elsewhere (malformed, or a part Werkzeug would read differently)
+        return None  # the delimiter occurs elsewhere too (malformed, or read differently by Werkzeug)
     items = []
     for part in parts:
         head, sep, value = part.partition(b"\r\n\r\n")

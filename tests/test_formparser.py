@@ -22,7 +22,8 @@ def body_of(fields, boundary=BOUNDARY, content_type=False, epilogue=b""):
 
 
 def parse(parser, body, boundary=BOUNDARY):
-    _stream, form, files = parser.parse(io.BytesIO(body), "multipart/form-data", len(body), {"boundary": boundary})
+    _stream, form, files = parser.parse(io.BytesIO(body), "multipart/form-data", len(body),
+                                        {"boundary": boundary})
     stored = []
     for name, f in files.items(multi=True):
         stored.append((name, f.filename, f.content_type, f.read()))
@@ -61,7 +62,8 @@ def test_the_report_form_with_umlauts_crlf_and_empty_values():
 def test_bodies_the_fast_path_leaves_to_werkzeug():
     text = body_of([("lat", "49.1")])
     with_file = (f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="photos"; filename="a.jpg"\r\n'
-                 f"Content-Type: image/jpeg\r\n\r\n").encode() + b"\xff\xd8\xff\r\n" + f"--{BOUNDARY}--\r\n".encode()
+                 f"Content-Type: image/jpeg\r\n\r\n").encode() + b"\xff\xd8\xff\r\n" \
+        + f"--{BOUNDARY}--\r\n".encode()
     odd = [
         with_file,                                                        # a file part
         b"preamble\r\n" + text,                                           # a preamble
