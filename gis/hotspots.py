@@ -644,14 +644,26 @@ def summarise_clusters(labels, x, y, days, building, retagged) -> list[Cluster]:
     order = inside[np.argsort(lab.astype(np.uint16) if small else lab, kind="stable")]
     lab = labels[order]
     x, y = np.asarray(x, dtype=float)[order], np.asarray(y, dtype=float)[order]
-    days, building = np.asarray(days)[order], np.asarray(building)[order]
-    retagged = np.asarray(retagged, dtype=bool)[order]
-    starts = np.flatnonzero(np.r_[True, lab[1:] != lab[:-1]]) if len(lab) else np.empty(0, dtype=np.int64)
+    if not len(lab):
+        return []
+    days, building = np.asarray(days)[order], np.asarray(building, dtype=np.int64)[order]
+    known = building >= 0
+    starts = np.flatnonzero(np.r_[True, lab[1:] != lab[:-1]])
+    first, last = np.minimum.reduceat(days, starts), np.maximum.reduceat(days, starts)
+    buildings = _distinct_per_label(lab, building, known)
+    retagged_buildings = _distinct_per_label(lab, building, known & np.asarray(retagged, dtype=bool)[order])
     out = []
-    for s, e in zip(starts, np.r_[starts[1:], len(lab)]):
-        b, rt = building[s:e], retagged[s:e]
-        known = b >= 0
-        out.append(Cluster(int(lab[s]), _hull(x[s:e], y[s:e]), int(e - s), float(days[s:e].min()),
-                           float(days[s:e].max()), len(np.unique(b[known])), len(np.unique(b[known & rt]))))
+    for i, (s, e) in enumerate(zip(starts, np.r_[starts[1:], len(lab)])):
+        out.append(Cluster(int(lab[s]), _hull(x[s:e], y[s:e]), int(e - s), float(first[i]), float(last[i]),
+                           int(buildings[lab[s]]), int(retagged_buildings[lab[s]])))
     out.sort(key=lambda c: (-c.count, c.label))
     return out
+
+
+def _distinct_per_label(lab: np.ndarray, values: np.ndarray, use: np.ndarray) -> np.ndarray:
+    """Per label 0..lab.max(): the number of distinct non-negative values among the elements marked `use`
+    (one sort of label-value pairs instead of one unique per label)."""
+    span = int(values[use].max()) + 1 if use.any() else 1
+    pairs = np.sort(lab[use] * span + values[use])
+    distinct = pairs[np.r_[True, pairs[1:] != pairs[:-1]]] if len(pairs) else pairs
+    return np.bincount(distinct // span, minlength=int(lab.max()) + 1)
