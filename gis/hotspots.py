@@ -66,9 +66,12 @@ def _each_chunk(fn, n: int, size: int) -> None:
 
 def _within(x1, y1, x2, y2, eps: float) -> np.ndarray:
     """PostGIS' point distance test: sqrt(dx * dx + dy * dy) <= eps (no fused multiply-add, as numpy)."""
-    dx = x2 - x1
-    dy = y2 - y1
-    return np.sqrt(dx * dx + dy * dy) <= eps
+    dx = np.subtract(x2, x1)
+    dx *= dx
+    dy = np.subtract(y2, y1)
+    dy *= dy
+    dx += dy
+    return np.sqrt(dx, out=dx) <= eps
 
 
 def _stencil(eps: float, g: float, delta: float, inner: bool) -> np.ndarray:
@@ -239,6 +242,24 @@ def _spans(starts: np.ndarray, ends: np.ndarray):
     return owner, np.repeat(starts, lens) + offsets
 
 
+def _sort_keys(keys: np.ndarray, size: int):
+    """(order, keys[order]) for non-negative int64 keys below `size`; destroys `keys`.
+
+    Keys and positions packed into one int64 and sorted as values: numpy sorts plain integers many times
+    faster than it argsorts them (and the positions make the order stable).
+    """
+    bits = max(len(keys) - 1, 1).bit_length()
+    if max(size - 1, 1).bit_length() + bits > 63:
+        order = np.argsort(keys, kind="stable")
+        return order, keys[order]
+    keys <<= bits
+    keys |= np.arange(len(keys), dtype=np.int64)
+    keys.sort()
+    order = keys & ((1 << bits) - 1)
+    keys >>= bits
+    return order, keys
+
+
 class _Frame:
     """The points sorted by the cells of a fine raster: rows g high, columns g / FINE_COLUMNS wide.
 
@@ -258,9 +279,7 @@ class _Frame:
         keys = self._floor(x, self.bx0, self.hr)
         keys *= self.width
         keys += self._floor(y, self.by0, self.hc)
-        self.order = np.argsort(keys)  # any order within a cell will do
-        self.keys = keys[self.order]
-        del keys
+        self.order, self.keys = _sort_keys(keys, self.nrows * self.width)
         self.x, self.y = x[self.order], y[self.order]
         size = self.nrows * self.width
         self.dense = size <= FINE_LIMIT
@@ -378,11 +397,13 @@ def _exact_core(fr: _Frame, queries: np.ndarray, eps: float, delta: float, min_p
         starts = np.stack((w[open_, :, 0], v[left, :, 1]), axis=-1).ravel().astype(np.int64)
         ends = np.stack((v[left, :, 0], w[open_, :, 1]), axis=-1).ravel().astype(np.int64)
         lens = ends - starts
-        total = int(lens.sum())
-        pos = np.arange(total) + np.repeat(starts - (np.cumsum(lens) - lens), lens)
-        owner = np.repeat(np.repeat(np.arange(len(left)), 2 * table.shape[1]), lens)
-        hit = _within(fr.x[q[left]][owner], fr.y[q[left]][owner], fr.x[pos], fr.y[pos], eps)
-        core[s + left] = lower[left] + np.bincount(owner[hit], minlength=len(left)) >= min_points
+        per_query = lens.reshape(len(left), -1).sum(axis=1)
+        pos = np.arange(int(per_query.sum())) + np.repeat(starts - (np.cumsum(lens) - lens), lens)
+        hit = _within(np.repeat(fr.x[q[left]], per_query), np.repeat(fr.y[q[left]], per_query),
+                      fr.x[pos], fr.y[pos], eps)
+        hits = np.r_[0, np.cumsum(hit)]  # hits of query i: between its first and last pair
+        last = np.cumsum(per_query)
+        core[s + left] = lower[left] + (hits[last] - hits[last - per_query]) >= min_points
 
     _each_chunk(chunk, len(queries), CHUNK)
     return core
@@ -623,14 +644,26 @@ def summarise_clusters(labels, x, y, days, building, retagged) -> list[Cluster]:
     order = inside[np.argsort(lab.astype(np.uint16) if small else lab, kind="stable")]
     lab = labels[order]
     x, y = np.asarray(x, dtype=float)[order], np.asarray(y, dtype=float)[order]
-    days, building = np.asarray(days)[order], np.asarray(building)[order]
-    retagged = np.asarray(retagged, dtype=bool)[order]
-    starts = np.flatnonzero(np.r_[True, lab[1:] != lab[:-1]]) if len(lab) else np.empty(0, dtype=np.int64)
+    if not len(lab):
+        return []
+    days, building = np.asarray(days)[order], np.asarray(building, dtype=np.int64)[order]
+    known = building >= 0
+    starts = np.flatnonzero(np.r_[True, lab[1:] != lab[:-1]])
+    first, last = np.minimum.reduceat(days, starts), np.maximum.reduceat(days, starts)
+    buildings = _distinct_per_label(lab, building, known)
+    retagged_buildings = _distinct_per_label(lab, building, known & np.asarray(retagged, dtype=bool)[order])
     out = []
-    for s, e in zip(starts, np.r_[starts[1:], len(lab)]):
-        b, rt = building[s:e], retagged[s:e]
-        known = b >= 0
-        out.append(Cluster(int(lab[s]), _hull(x[s:e], y[s:e]), int(e - s), float(days[s:e].min()),
-                           float(days[s:e].max()), len(np.unique(b[known])), len(np.unique(b[known & rt]))))
+    for i, (s, e) in enumerate(zip(starts, np.r_[starts[1:], len(lab)])):
+        out.append(Cluster(int(lab[s]), _hull(x[s:e], y[s:e]), int(e - s), float(first[i]), float(last[i]),
+                           int(buildings[lab[s]]), int(retagged_buildings[lab[s]])))
     out.sort(key=lambda c: (-c.count, c.label))
     return out
+
+
+def _distinct_per_label(lab: np.ndarray, values: np.ndarray, use: np.ndarray) -> np.ndarray:
+    """Per label 0..lab.max(): the number of distinct non-negative values among the elements marked `use`
+    (one sort of label-value pairs instead of one unique per label)."""
+    span = int(values[use].max()) + 1 if use.any() else 1
+    pairs = np.sort(lab[use] * span + values[use])
+    distinct = pairs[np.r_[True, pairs[1:] != pairs[:-1]]] if len(pairs) else pairs
+    return np.bincount(distinct // span, minlength=int(lab.max()) + 1)
