@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 VENV := .venv
 PORT ?= 8000
-WORKERS ?= 2
+WORKERS ?= $(shell echo $$((2 * $$(nproc 2>/dev/null || echo 1))))  # gunicorn: a worker waiting for PostgreSQL leaves its core to another
 export FLASK_APP := app:create_app
 
 .PHONY: run test setup-db screenshots bench lint

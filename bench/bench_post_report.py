@@ -14,7 +14,7 @@ project so that drift hits both. It prints throughput and latency percentiles of
 Target: project throughput >= 60 % of the baseline's, project p99 < 100 ms.
 
     TEST_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/graffiti_test \\
-        .venv/bin/python bench/bench_post_report.py [--workers 2] [--concurrency 8] [--rounds 5]
+        .venv/bin/python bench/bench_post_report.py [--workers N] [--concurrency 8] [--rounds 5]
 """
 import argparse
 import http.client
@@ -228,8 +228,10 @@ def run_load(port: int, path: str, bodies: list[bytes], concurrency: int, max_re
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--workers", type=int, default=int(os.environ.get("WORKERS", "2")),
-                        help="gunicorn sync workers for both servers (default: WORKERS or 2, as `make run`)")
+    default_workers = int(os.environ.get("WORKERS") or 2 * (os.cpu_count() or 1))
+    parser.add_argument("--workers", type=int, default=default_workers,
+                        help="gunicorn sync workers for both servers (default: WORKERS or 2 per CPU core, as "
+                             "`make run`)")
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--requests", type=int, default=2500, help="per round and server (upper bound)")
     parser.add_argument("--seconds", type=float, default=6.0, help="per round and server (upper bound)")
