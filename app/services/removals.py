@@ -10,7 +10,7 @@ from app.errors import ValidationFailed
 from app.extensions import db
 from app.models import REMOVAL_METHODS, Photo, Removal, Report
 from app.services import workflow
-from app.services.workdays import LOCAL_TZ
+from app.services.workdays import LOCAL_TZ, local_date, local_today
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +41,7 @@ def _decimal(value, field, label, maximum):
 
 def parse_removal(form, today: date | None = None) -> RemovalInput:
     """Check a removal form (removed_on, crew, method, area_m2, cost_eur, note); all errors at once."""
-    today = today or datetime.now(LOCAL_TZ).date()
+    today = today or local_today()
     errors = []
     raw_day = (form.get("removed_on") or "").strip()
     removed_on = None
@@ -70,7 +70,7 @@ def record_removal(report: Report, data: RemovalInput, user, photo: bytes | None
     if report.status != "scheduled":
         raise workflow.WorkflowError(
             f"Only scheduled jobs can be recorded as removed; this one is '{report.status}'. Schedule it first.")
-    if data.removed_on < report.created_at.astimezone(LOCAL_TZ).date():
+    if data.removed_on < local_date(report.created_at):
         raise ValidationFailed([("removed_on", "The removal date lies before the report was made.")])
     stored = None
     if photo:
@@ -89,7 +89,7 @@ def record_removal(report: Report, data: RemovalInput, user, photo: bytes | None
         db.session.add(Photo(removal_id=removal.id, kind="after", sha256=stored.sha256, filename=stored.filename,
                              thumb_filename=stored.thumb_filename, width=stored.width, height=stored.height))
     now = datetime.now(UTC)
-    at = now if data.removed_on == now.astimezone(LOCAL_TZ).date() else \
+    at = now if data.removed_on == local_date(now) else \
         datetime.combine(data.removed_on, datetime.min.time().replace(hour=12), tzinfo=LOCAL_TZ)
     workflow.change_status(report, "removed", user, note=data.note, at=now)
     report.removed_at = min(at, now)  # the day the crew worked, for the statistics

@@ -26,7 +26,7 @@ from app.models import CATEGORIES, OPEN_STATUSES, Confirmation, Report
 from app.services.mail import queue_mail, send_mail
 from app.services.photos import PhotoError, photo_gps, process_photo, write_photo
 from app.services.sla import removal_target, targets_from_config
-from app.services.workdays import LOCAL_TZ
+from app.services.workdays import local_date
 from app.services.workflow import RETAG_WINDOW, status_changed
 
 log = logging.getLogger(__name__)
@@ -284,8 +284,8 @@ def _insert_params(clean: dict, source: str, extra: dict, now: datetime, process
                 for owner in ("municipal", "private", None)}
     params = {
         "lon": clean["lon"], "lat": clean["lat"], "srid": current_city().srid, "snap": SNAP_METRES,
-        "dup": DUPLICATE_METRES, "since": now - DUPLICATE_WINDOW, "retag_from": (now - RETAG_WINDOW).astimezone(LOCAL_TZ).date(),
-        "today": now.astimezone(LOCAL_TZ).date(), "token": secrets.token_urlsafe(24), "category": clean["category"],
+        "dup": DUPLICATE_METRES, "since": now - DUPLICATE_WINDOW,
+        "retag_from": local_date(now - RETAG_WINDOW), "today": local_date(now), "token": secrets.token_urlsafe(24), "category": clean["category"],
         "description": clean["description"], "offensive": clean["offensive"], "source": source,
         "email": clean["email"], "locale": str(get_locale() or "de") if clean["email"] else None,
         "address": extra.get("address"), "now": now,
@@ -532,7 +532,7 @@ def map_features(bbox: tuple[float, float, float, float]) -> dict:
         "type": "Feature", "id": r.id,
         "geometry": {"type": "Point", "coordinates": [round(r.lon, 6), round(r.lat, 6)]},
         "properties": {"category": r.category, "status": r.status, "open": r.status in OPEN_STATUSES,
-                       "date": r.created_at.astimezone(LOCAL_TZ).date().isoformat()},
+                       "date": local_date(r.created_at).isoformat()},
     } for r in rows[:MAP_LIMIT]]
     return {"type": "FeatureCollection", "features": features, "truncated": len(rows) > MAP_LIMIT}
 

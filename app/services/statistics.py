@@ -8,7 +8,7 @@ from sqlalchemy import text
 
 from app.errors import ValidationFailed
 from app.extensions import db
-from app.services.workdays import LOCAL_TZ
+from app.services.workdays import LOCAL_TZ, local_today
 
 RETAG_DAYS = 90
 COLUMNS = ("month", "district", "received", "removals", "median_days", "p90_days", "within_target_pct",
@@ -54,7 +54,7 @@ def _add_months(d: date, n: int) -> date:
 
 def parse_query(args, today: date | None = None) -> StatsQuery:
     """From/to months (YYYY-MM, inclusive; default the last 12 months) and a district id."""
-    today = today or datetime.now(LOCAL_TZ).date()
+    today = today or local_today()
     last = _month(args["to"], "to") if args.get("to") else today.replace(day=1)
     first = _month(args["from"], "from") if args.get("from") else _add_months(last, -11)
     if first > last:

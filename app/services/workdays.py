@@ -45,8 +45,13 @@ def working_days_after(day: date, n: int) -> date:
     return day
 
 
+def local_date(at: datetime) -> date:
+    """The city's calendar day of an aware datetime (23:30 UTC is already the next day in Heilbronn)."""
+    return at.astimezone(LOCAL_TZ).date()
+
+
 def local_today() -> date:
-    """Today's date in the city (the server's clock may run on UTC: 00:30 in Heilbronn is still yesterday there)."""
+    """Today's date in the city (the server's clock may run on UTC)."""
     return datetime.now(LOCAL_TZ).date()
 
 

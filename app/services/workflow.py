@@ -6,7 +6,7 @@ from sqlalchemy import exists, select
 
 from app.extensions import db
 from app.models import Removal, Report, StatusEvent
-from app.services.workdays import LOCAL_TZ
+from app.services.workdays import local_date
 
 TRANSITIONS = {
     "new": {"verified", "rejected", "duplicate"},
@@ -67,5 +67,4 @@ def is_retag(building_id: int | None, at: datetime) -> bool:
         return False
     return bool(db.session.scalar(select(exists().where(
         Removal.report_id == Report.id, Report.building_id == building_id,
-        Removal.removed_on >= (at - RETAG_WINDOW).astimezone(LOCAL_TZ).date(),
-        Removal.removed_on <= at.astimezone(LOCAL_TZ).date()))))
+        Removal.removed_on >= local_date(at - RETAG_WINDOW), Removal.removed_on <= local_date(at)))))
