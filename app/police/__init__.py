@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("police", __name__)
 
-from app.police import routes  # noqa: F401
+from app.police import routes  # noqa: E402,F401

@@ -50,7 +50,8 @@ def class_labels() -> dict:
 
 
 def _assets() -> Assets:
-    s = lambda p: url_for("static", filename=p)
+    def s(path):
+        return url_for("static", filename=path)
     return Assets(s("vendor/leaflet/leaflet.js"), s("vendor/leaflet/leaflet.css"),
                   s("vendor/markercluster/leaflet.markercluster.js"),
                   [s("vendor/markercluster/MarkerCluster.css"), s("vendor/markercluster/MarkerCluster.Default.css")],
