@@ -12,7 +12,8 @@ cell offsets (a, b) are exact bounds: *inner* offsets, whose cells lie within ep
 run of columns per row offset, so a stencil count is a sum of per-row prefix-sum differences. Then
 
 - core points: a cell whose inner count reaches min_points holds only core points, a cell whose outer count
-  stays below holds none; only the points of the cells in between are counted exactly (k-d tree);
+  stays below holds none; only the points of the cells in between are counted exactly (per point, bounds
+  from the counting raster first, distances only to the points of the cells between those bounds);
 - clusters: two cells with core points at an inner offset are joined for sure (with few edges, see
   `_core_components`); cells at an outer but not inner offset whose cores are still in different components
   are joined when the closest pair of their core points is within eps (computed exactly);
@@ -108,34 +109,6 @@ class _Grid:
         elif np.bincount(self.keys).max() > 1:
             raise ValueError("cells must be unique")
 
-    def prefix(self, weights) -> np.ndarray:
-        """Per-row prefix sums of cell weights, for `run_sum`."""
-        weights = np.asarray(weights, dtype=float)
-        if not self.dense:
-            return np.concatenate(([0.0], np.cumsum(weights[self.order])))
-        raster = np.bincount(self.keys, weights=weights, minlength=self.nrows * self.width)
-        cum = np.zeros((self.nrows, self.width + 1))
-        np.cumsum(raster.reshape(self.nrows, self.width), axis=1, out=cum[:, 1:])
-        return cum.ravel()
-
-    def run_sum(self, cum, rows, lo, hi) -> np.ndarray:
-        """Total weight of the cells in `rows` between columns lo and hi (inclusive)."""
-        if self.dense:
-            base = rows * (self.width + 1)
-            return cum[base + hi + 1] - cum[base + lo]
-        a = np.searchsorted(self.sorted_keys, rows * self.width + lo, side="left")
-        b = np.searchsorted(self.sorted_keys, rows * self.width + hi, side="right")
-        return cum[b] - cum[a]
-
-    def stencil_sum(self, cum, halves: np.ndarray, cells: np.ndarray) -> np.ndarray:
-        """Per cell of `cells`: total weight of the cells at the stencil's offsets."""
-        r = len(halves) // 2
-        rows, cols = self.rows[cells], self.cols[cells]
-        total = np.zeros(len(cells))
-        for d, h in zip(range(-r, r + 1), halves):
-            total += self.run_sum(cum, rows + d, cols - h, cols + h)
-        return total
-
     def core_index(self, core: np.ndarray):
         """Look-ups over the core cells: `runs(rows, lo, hi)` and `at(rows, cols)`.
 
@@ -209,29 +182,6 @@ def _core_components(grid: _Grid, core: np.ndarray, halves, runs) -> np.ndarray:
     graph = coo_matrix((np.ones(len(s), dtype=np.int8), (s, t)), shape=(m, m)).tocsr()
     _, comp = connected_components(graph, directed=False)
     return comp
-
-
-def unique_cells(ix: np.ndarray, iy: np.ndarray):
-    """Distinct integer cells (m, 2), the cell of each point and the points per cell (counting, not sorting,
-    while the cells' bounding box stays small)."""
-    ix = np.asarray(ix, dtype=np.int64)
-    iy = np.asarray(iy, dtype=np.int64)
-    if len(ix) == 0:
-        return np.empty((0, 2), dtype=np.int64), np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
-    x0, y0 = ix.min(), iy.min()
-    width = int(iy.max() - y0) + 1
-    size = (int(ix.max() - x0) + 1) * width
-    keys = (ix - x0) * width + (iy - y0)
-    if size <= 4 * DENSE_LIMIT:
-        counts = np.bincount(keys, minlength=size)
-        occupied = np.flatnonzero(counts)
-        index = np.full(size, -1, dtype=np.int64)
-        index[occupied] = np.arange(len(occupied))
-        cell_of, counts = index[keys], counts[occupied]
-    else:
-        occupied, cell_of, counts = np.unique(keys, return_inverse=True, return_counts=True)
-        cell_of = cell_of.ravel()
-    return np.column_stack((occupied // width + x0, occupied % width + y0)), cell_of, counts
 
 
 def _spans(starts: np.ndarray, ends: np.ndarray):

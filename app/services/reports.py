@@ -285,7 +285,8 @@ def _insert_params(clean: dict, source: str, extra: dict, now: datetime, process
     params = {
         "lon": clean["lon"], "lat": clean["lat"], "srid": current_city().srid, "snap": SNAP_METRES,
         "dup": DUPLICATE_METRES, "since": now - DUPLICATE_WINDOW,
-        "retag_from": local_date(now - RETAG_WINDOW), "today": local_date(now), "token": secrets.token_urlsafe(24), "category": clean["category"],
+        "retag_from": local_date(now - RETAG_WINDOW), "today": local_date(now), "token": secrets.token_urlsafe(24),
+        "category": clean["category"],
         "description": clean["description"], "offensive": clean["offensive"], "source": source,
         "email": clean["email"], "locale": str(get_locale() or "de") if clean["email"] else None,
         "address": extra.get("address"), "now": now,
@@ -363,7 +364,7 @@ def submit_report(data: dict, photos: list, source: str = "web", idempotency_key
         _remove(created_files)
         raise
     log.debug("report %s stored (building %s, duplicate of %s, %d photos)", answer["id"], row["building_id"],
-             row["duplicate_of"], len(processed))
+              row["duplicate_of"], len(processed))
     return answer
 
 
