@@ -14,7 +14,7 @@ def init_app(app):
     app.extensions["city"] = City.from_file(
         name=c["CITY_NAME"], slug=c["CITY_SLUG"], srid=c["CITY_SRID"],
         boundary_file=c["CITY_BOUNDARY_FILE"], center=c["CITY_CENTER"], zoom=c["CITY_ZOOM"],
-        attribution=c["CITY_ATTRIBUTION"],
+        attribution=c["CITY_ATTRIBUTION"], timezone=c["CITY_TIMEZONE"], holidays=c["CITY_HOLIDAYS"],
     )
 
 

@@ -61,6 +61,8 @@ def from_env(env=None) -> dict:
             "CITY_ATTRIBUTION", HEILBRONN_ATTRIBUTION if is_heilbronn else ""
         ),
         "CITY_DISTRICTS_FILE": env.get("CITY_DISTRICTS_FILE", ""),
+        "CITY_TIMEZONE": env.get("CITY_TIMEZONE", "Europe/Berlin"),
+        "CITY_HOLIDAYS": env.get("CITY_HOLIDAYS", "BW"),
         "BABEL_DEFAULT_LOCALE": env.get("DEFAULT_LOCALE", "de"),
         "LANGUAGES": ["de", "en"],
         "WTF_CSRF_TIME_LIMIT": None,

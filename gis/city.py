@@ -1,17 +1,35 @@
-"""A city as configuration: name, boundary, metric CRS, map centre and zoom."""
+"""A city as configuration: name, boundary, metric CRS, map centre and zoom, time zone and holiday calendar."""
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import shapely
 from shapely.geometry import MultiPolygon, Polygon, shape
 from shapely.geometry.base import BaseGeometry
 
+from gis.holidays import check_state
 from gis.projection import to_metric
+
+DEFAULT_TIMEZONE = "Europe/Berlin"
+DEFAULT_HOLIDAYS = "BW"  # Baden-Württemberg
 
 
 class BoundaryError(ValueError):
     """The boundary file cannot be used as a city boundary."""
+
+
+class CityConfigError(ValueError):
+    """A city setting other than the boundary is unusable."""
+
+
+def check_timezone(name: str) -> str:
+    """An IANA time zone name (e.g. Europe/Berlin); CityConfigError if there is no such zone."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise CityConfigError(f"unknown time zone '{name}'; use an IANA name such as Europe/Berlin") from exc
+    return name
 
 
 def load_boundary(path: str | Path) -> MultiPolygon:
@@ -56,16 +74,26 @@ class City:
     center: tuple[float, float]  # (lat, lon), as Leaflet wants it
     zoom: int = 13
     attribution: str = ""
+    timezone: str = DEFAULT_TIMEZONE  # IANA name: calendar days, weekday/hour filters, deadlines
+    holidays: str = DEFAULT_HOLIDAYS  # state (gis.holidays.STATES) whose public holidays are not working days
     _prepared: object = field(default=None, repr=False, compare=False)
 
     @classmethod
-    def from_file(cls, name, slug, srid, boundary_file, center=None, zoom=13, attribution=""):
-        """Build a City from a boundary file; the centre defaults to the boundary's representative point."""
+    def from_file(cls, name, slug, srid, boundary_file, center=None, zoom=13, attribution="",
+                  timezone=DEFAULT_TIMEZONE, holidays=DEFAULT_HOLIDAYS):
+        """Build a City from a boundary file; the centre defaults to the boundary's representative point.
+        BoundaryError / CityConfigError say what is wrong with the settings."""
+        try:
+            holidays = check_state(holidays)
+        except ValueError as exc:
+            raise CityConfigError(str(exc)) from exc
+        timezone = check_timezone(timezone)
         boundary = load_boundary(boundary_file)
         if center is None:
             rp = boundary.representative_point()
             center = (rp.y, rp.x)
-        return cls(name, slug, int(srid), boundary, (float(center[0]), float(center[1])), int(zoom), attribution)
+        return cls(name, slug, int(srid), boundary, (float(center[0]), float(center[1])), int(zoom), attribution,
+                   timezone, holidays)
 
     @property
     def boundary_metric(self) -> BaseGeometry:

@@ -1,11 +1,15 @@
 """Working days, removal targets and the transition table."""
 from datetime import date, datetime, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from app.services.sla import removal_target
-from app.services.workdays import LOCAL_TZ, add_working_days, easter_sunday, is_working_day
+from app.services.workdays import add_working_days, is_working_day
+from gis.holidays import easter_sunday
 from app.services.workflow import TRANSITIONS
+
+LOCAL_TZ = ZoneInfo("Europe/Berlin")  # the default city's
 
 
 def test_easter_dates():

@@ -9,15 +9,12 @@ from __future__ import annotations
 
 import logging
 import math
-import os
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
-from flask import current_app
 from shapely import wkb
 from sqlalchemy import text
 
@@ -25,6 +22,7 @@ from app.city import current_city
 from app.errors import ValidationFailed
 from app.extensions import db
 from app.models import CATEGORIES
+from app.services.workdays import city_timezone
 from gis import gistar as gi
 from gis.evaluation import evaluate
 from gis.hotspots import dbscan_points, summarise_clusters
@@ -39,16 +37,6 @@ WEEKDAYS = {"mo": 1, "di": 2, "tu": 2, "mi": 3, "we": 3, "do": 4, "th": 4, "fr":
 METHODS = ("dbscan", "gistar", "kde")
 MAX_PERIOD_DAYS = 3660
 DAY_S = 86400.0
-
-
-def city_timezone() -> ZoneInfo:
-    """The city's time zone for weekday/hour filters (CITY_TIMEZONE, default Europe/Berlin)."""
-    name = current_app.config.get("CITY_TIMEZONE") or os.environ.get("CITY_TIMEZONE", "Europe/Berlin")
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        log.warning("unknown CITY_TIMEZONE %s, using UTC", name)
-        return ZoneInfo("UTC")
 
 
 @dataclass

@@ -276,7 +276,7 @@ class ReportMapping:
     created_col: str = "created"
     closed_col: str | None = "closed"
     date_format: str | None = None  # strptime format; ISO 8601 when None
-    timezone: str = "Europe/Berlin"
+    timezone: str | None = None  # for dates without a zone; None: the city's
     status_col: str | None = "status"
     status_values: dict[str, str] = field(default_factory=dict)
     address_col: str | None = "address"
@@ -324,7 +324,7 @@ def import_reports(path, mapping: ReportMapping, progress=_noop) -> ImportResult
     city = current_city()
     srid = city.srid
     try:
-        tz = ZoneInfo(mapping.timezone)
+        tz = ZoneInfo(mapping.timezone or city.timezone)
     except Exception as exc:
         raise ImportError_(f"unknown time zone {mapping.timezone!r}") from exc
     use_xy = bool(mapping.x_col and mapping.y_col)

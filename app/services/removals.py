@@ -10,7 +10,7 @@ from app.errors import ValidationFailed
 from app.extensions import db
 from app.models import REMOVAL_METHODS, Photo, Removal, Report
 from app.services import workflow
-from app.services.workdays import LOCAL_TZ, local_date, local_today
+from app.services.workdays import city_timezone, local_date, local_today
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +90,7 @@ def record_removal(report: Report, data: RemovalInput, user, photo: bytes | None
                              thumb_filename=stored.thumb_filename, width=stored.width, height=stored.height))
     now = datetime.now(UTC)
     at = now if data.removed_on == local_date(now) else \
-        datetime.combine(data.removed_on, datetime.min.time().replace(hour=12), tzinfo=LOCAL_TZ)
+        datetime.combine(data.removed_on, datetime.min.time().replace(hour=12), tzinfo=city_timezone())
     workflow.change_status(report, "removed", user, note=data.note, at=now)
     report.removed_at = min(at, now)  # the day the crew worked, for the statistics
     log.info("removal %s recorded for report %s (%s m², %s EUR)", removal.id, report.id, data.area_m2, data.cost_eur)

@@ -8,7 +8,7 @@ from sqlalchemy import text
 
 from app.errors import ValidationFailed
 from app.extensions import db
-from app.services.workdays import LOCAL_TZ, local_today
+from app.services.workdays import city_timezone, local_midnight, local_today
 
 RETAG_DAYS = 90
 COLUMNS = ("month", "district", "received", "removals", "median_days", "p90_days", "within_target_pct",
@@ -101,9 +101,8 @@ def monthly(query: StatsQuery, by_district: bool = True) -> list[MonthRow]:
     key = "coalesce(r.district_id, 0)" if by_district else "0"
     district = "AND r.district_id = :district" if query.district_id else ""
     sql = text(_SQL.format(key_r=key, district_r=district))
-    start = datetime.combine(query.start, datetime.min.time(), tzinfo=LOCAL_TZ)
-    end = datetime.combine(query.end, datetime.min.time(), tzinfo=LOCAL_TZ)
-    params = {"tz": str(LOCAL_TZ), "start": start, "end": end, "retag": RETAG_DAYS, "district": query.district_id}
+    start, end = local_midnight(query.start), local_midnight(query.end)
+    params = {"tz": city_timezone().key, "start": start, "end": end, "retag": RETAG_DAYS, "district": query.district_id}
     names = dict(db.session.execute(text("SELECT id, name FROM districts")).all())
     rows = []
     for month, k, received, removed, med, p90, on_time, retag, cost, area in db.session.execute(sql, params):

@@ -1,62 +1,64 @@
-"""Working days in Baden-Württemberg: weekends and public holidays are not working days."""
+"""The city's calendar: its time zone, its calendar days, and working days (Monday to Friday except the
+public holidays of its state). Both come from configuration (CITY_TIMEZONE, CITY_HOLIDAYS)."""
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-LOCAL_TZ = ZoneInfo("Europe/Berlin")
+from flask import has_app_context
+
+from app.city import current_city
+from gis.city import DEFAULT_HOLIDAYS, DEFAULT_TIMEZONE
+from gis.holidays import public_holidays
 
 
-def easter_sunday(year: int) -> date:
-    """Easter Sunday (Gregorian calendar, anonymous algorithm)."""
-    a, b, c = year % 19, year // 100, year % 100
-    d, e = divmod(b, 4)
-    f = (b + 8) // 25
-    g = (b - f + 1) // 3
-    h = (19 * a + b - d - g + 15) % 30
-    i, k = divmod(c, 4)
-    l_ = (32 + 2 * e + 2 * i - h - k) % 7
-    m = (a + 11 * h + 22 * l_) // 451
-    month, day = divmod(h + l_ - 7 * m + 114, 31)
-    return date(year, month, day + 1)
+def city_timezone() -> ZoneInfo:
+    """The city's time zone (outside an app: the default city's)."""
+    return ZoneInfo(current_city().timezone if has_app_context() else DEFAULT_TIMEZONE)
 
 
-@lru_cache(maxsize=64)
-def public_holidays(year: int) -> frozenset[date]:
-    """The statutory public holidays of Baden-Württemberg in `year`."""
-    easter = easter_sunday(year)
-    fixed = [(1, 1), (1, 6), (5, 1), (10, 3), (11, 1), (12, 25), (12, 26)]
-    moving = [-2, 1, 39, 50, 60]  # Good Friday, Easter Monday, Ascension, Whit Monday, Corpus Christi
-    return frozenset([date(year, m, d) for m, d in fixed] + [easter + timedelta(days=n) for n in moving])
+def holiday_region() -> str:
+    """The state whose public holidays are not working days (outside an app: the default city's)."""
+    return current_city().holidays if has_app_context() else DEFAULT_HOLIDAYS
 
 
-def is_working_day(day: date) -> bool:
-    """Monday to Friday and not a public holiday."""
-    return day.weekday() < 5 and day not in public_holidays(day.year)
+def is_working_day(day: date, region: str | None = None) -> bool:
+    """Monday to Friday and not a public holiday (of the city's state unless `region` is given)."""
+    return day.weekday() < 5 and day not in public_holidays(day.year, region or holiday_region())
 
 
 @lru_cache(maxsize=1024)
-def working_days_after(day: date, n: int) -> date:
-    """The `n`-th working day after `day` (cached: every report of a day asks the same question)."""
+def _working_days_after(day: date, n: int, region: str) -> date:
     added = 0
     while added < n:
         day += timedelta(days=1)
-        if is_working_day(day):
+        if is_working_day(day, region):
             added += 1
     return day
 
 
+def working_days_after(day: date, n: int, region: str | None = None) -> date:
+    """The `n`-th working day after `day` (cached: every report of a day asks the same question)."""
+    return _working_days_after(day, n, region or holiday_region())
+
+
 def local_date(at: datetime) -> date:
     """The city's calendar day of an aware datetime (23:30 UTC is already the next day in Heilbronn)."""
-    return at.astimezone(LOCAL_TZ).date()
+    return at.astimezone(city_timezone()).date()
 
 
 def local_today() -> date:
     """Today's date in the city (the server's clock may run on UTC)."""
-    return datetime.now(LOCAL_TZ).date()
+    return datetime.now(city_timezone()).date()
+
+
+def local_midnight(day: date) -> datetime:
+    """The start of a calendar day in the city, as an aware datetime."""
+    return datetime.combine(day, datetime.min.time(), tzinfo=city_timezone())
 
 
 def add_working_days(start: datetime, n: int) -> datetime:
-    """The same local time of day `n` working days after `start` (aware datetimes, local calendar)."""
-    local = start.astimezone(LOCAL_TZ)
+    """The same local time of day `n` working days after `start` (aware datetimes, the city's calendar)."""
+    tz = city_timezone()
+    local = start.astimezone(tz)
     day = working_days_after(local.date(), n)
-    return datetime.combine(day, local.timetz().replace(tzinfo=None), tzinfo=LOCAL_TZ).astimezone(start.tzinfo)
+    return datetime.combine(day, local.timetz().replace(tzinfo=None), tzinfo=tz).astimezone(start.tzinfo)

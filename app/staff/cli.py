@@ -81,7 +81,8 @@ def import_buildings_command(file, id_field, address_field, name_field, owner_fi
 @click.option("--created-col", default="created", show_default=True)
 @click.option("--closed-col", default="closed", show_default=True)
 @click.option("--date-format", default=None, help="strptime format, e.g. '%d.%m.%Y %H:%M' (default ISO 8601).")
-@click.option("--timezone", "tz", default="Europe/Berlin", show_default=True, help="For dates without a zone.")
+@click.option("--timezone", "tz", default=None,
+              help="For dates without a zone, e.g. Europe/Berlin (default: the city's, CITY_TIMEZONE).")
 @click.option("--status-col", default="status", show_default=True)
 @click.option("--status-map", default="", help="Old statuses to ours, e.g. 'Offen=new,Erledigt=closed'.")
 @click.option("--address-col", default="address", show_default=True)

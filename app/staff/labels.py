@@ -36,12 +36,12 @@ def method_label(value):
 @bp.app_template_filter("staff_dt")
 def format_datetime(value, with_time=True):
     """A date/time in local time, German style."""
-    from app.services.workdays import LOCAL_TZ
+    from app.services.workdays import city_timezone
 
     if value is None:
         return "–"
     if hasattr(value, "astimezone"):
-        value = value.astimezone(LOCAL_TZ)
+        value = value.astimezone(city_timezone())
         return value.strftime("%d.%m.%Y %H:%M" if with_time else "%d.%m.%Y")
     return value.strftime("%d.%m.%Y")
 

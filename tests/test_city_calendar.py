@@ -1,0 +1,97 @@
+"""The city's calendar is configuration: time zone (CITY_TIMEZONE) and public holidays (CITY_HOLIDAYS)."""
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from app import create_app
+from app.services.sla import removal_target
+from app.services.workdays import add_working_days, is_working_day, local_date, local_today
+from gis.city import CityConfigError
+from gis.holidays import STATES, check_state, public_holidays
+
+
+@pytest.mark.parametrize("state,day,holiday", [
+    ("BW", date(2026, 6, 4), True),     # Corpus Christi
+    ("NI", date(2026, 6, 4), False),
+    ("NW", date(2026, 6, 4), True),
+    ("BW", date(2026, 1, 6), True),     # Epiphany
+    ("HE", date(2026, 1, 6), False),
+    ("NI", date(2025, 10, 31), True),   # Reformation Day, in Lower Saxony since 2018
+    ("NI", date(2016, 10, 31), False),
+    ("SN", date(2016, 10, 31), True),
+    ("BW", date(2025, 10, 31), False),
+    ("SN", date(2026, 11, 18), True),   # Day of Repentance and Prayer (Wednesday before 23 November)
+    ("SN", date(2025, 11, 19), True),
+    ("SN", date(2022, 11, 16), True),   # 23 November 2022 was itself a Wednesday
+    ("BW", date(2026, 11, 18), False),
+    ("BE", date(2019, 3, 8), True),     # International Women's Day, Berlin since 2019
+    ("BE", date(2018, 3, 8), False),
+    ("MV", date(2023, 3, 8), True),
+    ("MV", date(2022, 3, 8), False),
+    ("TH", date(2026, 9, 20), True),    # World Children's Day
+    ("SL", date(2026, 8, 15), True),    # Assumption
+    ("BY", date(2026, 8, 15), False),   # only in Catholic municipalities: left out
+    ("DE", date(2026, 5, 14), True),    # Ascension
+    ("DE", date(2026, 5, 25), True),    # Whit Monday
+    ("DE", date(2026, 11, 1), False),
+])
+def test_public_holidays_per_state(state, day, holiday):
+    assert (day in public_holidays(day.year, state)) is holiday
+
+
+def test_holiday_counts_per_state():
+    counts = {s: len(public_holidays(2026, s)) for s in STATES}
+    assert counts["DE"] == 9
+    assert counts["BW"] == counts["BY"] == counts["SL"] == 12
+    assert counts["SN"] == counts["TH"] == 11
+    assert counts["HE"] == 10
+    assert all(public_holidays(2026, "DE") <= public_holidays(2026, s) for s in STATES)
+
+
+def test_day_of_repentance_is_always_the_wednesday_before_23_november():
+    for year in range(1995, 2101):
+        (day,) = public_holidays(year, "SN") - public_holidays(year, "DE") - {date(year, 10, 31)}
+        assert day.weekday() == 2 and date(year, 11, 16) <= day <= date(year, 11, 22)
+
+
+def test_state_codes_are_checked():
+    assert check_state(" bw ") == "BW"
+    with pytest.raises(ValueError, match="unknown holiday region 'XX'.*BW"):
+        check_state("XX")
+
+
+def _city_app(app, **config):
+    return create_app({"SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"], "TESTING": True, **config})
+
+
+def test_default_city_counts_baden_wuerttemberg_days_in_berlin_time(app):
+    with app.app_context():
+        assert not is_working_day(date(2026, 6, 4))
+        assert local_date(datetime(2026, 11, 26, 23, 30, tzinfo=UTC)) == date(2026, 11, 27)
+
+
+def test_another_state_and_time_zone_by_configuration(app):
+    other = _city_app(app, CITY_HOLIDAYS="ni", CITY_TIMEZONE="America/New_York")
+    with other.app_context():
+        assert other.extensions["city"].holidays == "NI"
+        assert is_working_day(date(2026, 6, 4))           # no Corpus Christi in Lower Saxony
+        assert not is_working_day(date(2025, 10, 31))     # but Reformation Day
+        assert local_date(datetime(2026, 11, 27, 3, 0, tzinfo=UTC)) == date(2026, 11, 26)
+        now_ny = datetime.now(UTC) - timedelta(hours=5)   # New York is 4 or 5 hours behind UTC
+        assert local_today() in (now_ny.date(), (now_ny + timedelta(hours=1)).date())
+        # Wednesday 3 June 2026, 10:00 in New York: three working days later is Monday 8 June there.
+        start = datetime(2026, 6, 3, 14, 0, tzinfo=UTC)
+        assert add_working_days(start, 3) == datetime(2026, 6, 8, 14, 0, tzinfo=UTC)
+        assert removal_target(start, False, "municipal").due_at == datetime(2026, 6, 8, 14, 0, tzinfo=UTC)
+    with app.app_context():  # the default city: Corpus Christi is a holiday, so one day later
+        assert add_working_days(datetime(2026, 6, 3, 8, 0, tzinfo=UTC), 3) == datetime(2026, 6, 9, 8, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("setting,value,message", [
+    ("CITY_TIMEZONE", "Mars/Olympus_Mons", "unknown time zone 'Mars/Olympus_Mons'"),
+    ("CITY_TIMEZONE", "", "unknown time zone ''"),
+    ("CITY_HOLIDAYS", "Bavaria", "unknown holiday region 'Bavaria'"),
+])
+def test_unusable_calendar_settings_stop_the_app_with_a_clear_error(app, setting, value, message):
+    with pytest.raises(CityConfigError, match=message):
+        _city_app(app, **{setting: value})
