@@ -40,9 +40,10 @@ def create_app(config: dict | None = None) -> Flask:
     csrf.init_app(app)
     login_manager.init_app(app)
 
-    from app import cli, city, errors, models  # noqa: F401  (models register their tables)
+    from app import cli, city, errors, housekeeping, models  # noqa: F401  (models register their tables)
 
     city.init_app(app)
+    housekeeping.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
 

@@ -67,6 +67,7 @@ def from_env(env=None) -> dict:
         "LANGUAGES": ["de", "en"],
         "WTF_CSRF_TIME_LIMIT": None,
         "OPEN311_JURISDICTION_ID": env.get("OPEN311_JURISDICTION_ID", ""),
+        **({"HOUSEKEEPING_HOURS": float(env["HOUSEKEEPING_HOURS"])} if env.get("HOUSEKEEPING_HOURS") else {}),
         "SLA_OFFENSIVE_HOURS": int(env.get("SLA_OFFENSIVE_HOURS", "24")),
         "SLA_MUNICIPAL_WORKDAYS": int(env.get("SLA_MUNICIPAL_WORKDAYS", "3")),
         "SLA_OTHER_WORKDAYS": int(env.get("SLA_OTHER_WORKDAYS", "10")),

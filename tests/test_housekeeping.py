@@ -1,0 +1,96 @@
+"""Housekeeping without cron: the service itself forgets old contact data (real commits, own database)."""
+import pytest
+from sqlalchemy import text
+
+from app import autocommit, create_app, housekeeping
+from app.extensions import db
+from tests.test_citizen_api import MARKT, offset, post
+
+
+@pytest.fixture
+def serve(committing_app):
+    """Apps on committing_app's database with housekeeping every `hours`; their connections closed after."""
+    made = []
+
+    def make(hours):
+        made.append(create_app({"SQLALCHEMY_DATABASE_URI": committing_app.config["SQLALCHEMY_DATABASE_URI"],
+                                "TESTING": True, "HOUSEKEEPING_HOURS": hours}))
+        return made[-1]
+    yield make
+    for application in made:
+        with application.app_context():
+            autocommit.dispose(application)
+            db.engine.dispose()
+
+
+def _report(app, email, north_m, closed_days_ago=None):
+    lat, lon = offset(*MARKT, north_m=north_m)
+    resp = post(app.test_client(), email=email, lat=str(lat), lon=str(lon))
+    assert resp.status_code == 201, resp.get_data(as_text=True)
+    rid = resp.get_json()["id"]
+    if closed_days_ago is not None:
+        _sql(app, "UPDATE reports SET status = 'closed', closed_at = now() - make_interval(days => :d) "
+                  "WHERE id = :id", d=closed_days_ago, id=rid)
+    return rid
+
+
+def _sql(app, sql, **params):
+    with app.app_context():
+        try:
+            value = db.session.execute(text(sql), params)
+            value = value.scalar() if value.returns_rows else None
+            db.session.commit()
+            return value
+        finally:
+            db.session.remove()
+
+
+def _email(app, rid):
+    return _sql(app, "SELECT reporter_email FROM reports WHERE id = :id", id=rid)
+
+
+def _get(app, url="/healthz"):
+    resp = app.test_client().get(url)
+    resp.close()  # the job runs when the server closes the response, after sending it
+    return resp
+
+
+def test_the_service_forgets_old_contact_data_by_itself_once_per_interval(committing_app, serve, monkeypatch):
+    assert "housekeeping" not in committing_app.extensions  # off in tests unless asked for
+    served = serve(24)
+    old = _report(committing_app, "old@example.org", 300, closed_days_ago=91)
+    recent = _report(committing_app, "recent@example.org", 600, closed_days_ago=10)
+    open_ = _report(committing_app, "open@example.org", 900)
+    assert _get(served).status_code == 200  # the first request after a start runs the job
+    assert _email(committing_app, old) is None
+    assert _email(committing_app, recent) == "recent@example.org"
+    assert _email(committing_app, open_) == "open@example.org"
+
+    later = _report(committing_app, "later@example.org", 1200, closed_days_ago=100)
+    _get(served)
+    assert _email(committing_app, later) == "later@example.org"  # not again within the interval
+    clock = housekeeping.time.monotonic() + 25 * 3600
+    monkeypatch.setattr(housekeeping.time, "monotonic", lambda: clock)
+    _get(served, "/api/v1/city")
+    assert _email(committing_app, later) is None  # a day later: again
+
+
+def test_only_one_process_at_a_time_and_failures_do_not_break_requests(committing_app, serve, monkeypatch):
+    served = serve(1)
+    rid = _report(committing_app, "locked@example.org", 1500, closed_days_ago=120)
+    with committing_app.app_context():  # another process holds the lock
+        db.session.execute(text("SELECT pg_advisory_lock(:k)"), {"k": housekeeping.LOCK_KEY})
+        try:
+            assert housekeeping.run_once(served) is None
+            assert _email(committing_app, rid) == "locked@example.org"
+        finally:
+            db.session.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": housekeeping.LOCK_KEY})
+            db.session.remove()
+    assert housekeeping.run_once(served) >= 1  # (other tests' reports on this database may be due as well)
+    assert _email(committing_app, rid) is None
+
+    def broken():
+        raise RuntimeError("database gone")
+    monkeypatch.setattr("app.services.reports.purge_reporter_contacts", broken)
+    assert housekeeping.run_once(served) is None  # logged, retried at the next interval
+    assert _get(served).status_code == 200
