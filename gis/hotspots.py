@@ -3,7 +3,8 @@
 The definition is ST_ClusterDBSCAN's: a point is a *core* point when at least `min_points` points, itself
 included, lie within distance <= eps of it; core points within eps of each other are in one cluster; a point
 that is not core but lies within eps of a core point is a *border* point and joins the cluster of one of the
-core points it touches (here: of the nearest); every other point is noise. Distances are computed as PostGIS
+core points it touches (DBSCAN leaves open which one: here the first found, so a border point touching two
+clusters may join either, as in ST_ClusterDBSCAN); every other point is noise. Distances are computed as PostGIS
 computes them for two points, sqrt(dx * dx + dy * dy) <= eps, on the coordinates exactly as given.
 
 A square grid of side g = eps / CELLS_PER_EPS serves as an index, never as an approximation. Two stencils of
@@ -18,7 +19,8 @@ run of columns per row offset, so a stencil count is a sum of per-row prefix-sum
   `_core_components`); cells at an outer but not inner offset whose cores are still in different components
   are joined when the closest pair of their core points is within eps (computed exactly);
 - border points: a non-core point whose cell has a core cell at an inner offset joins that cluster; one with
-  core cells only at outer offsets gets an exact nearest-core look-up; the rest is noise.
+  core cells only at outer offsets joins the cluster of the first core point found within eps there
+  (distances computed exactly); the rest is noise.
 
 Cells come from floor((x - x0) / g); every bound is widened by a rounding margin `delta` (far above the
 rounding error of the cell computation), so the grid decides only pairs that are clearly nearer or farther
