@@ -44,6 +44,28 @@ def cell_keys(x, y, size: float, shape: str = "hex") -> np.ndarray:
     return np.column_stack((np.where(second, i2, i1), np.where(second, j2, j1), second)).astype(np.int64)
 
 
+def distinct_rows(rows) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct rows of an integer array (n, k), in lexicographic order, and how often each occurs: what
+    np.unique(rows, axis=0, return_counts=True) gives, many times faster, by sorting one packed code per row."""
+    rows = np.asarray(rows, dtype=np.int64)
+    if len(rows) == 0:
+        return rows.reshape(0, rows.shape[1]), np.zeros(0, dtype=np.int64)
+    lo = rows.min(axis=0)
+    span = rows.max(axis=0) - lo + 1
+    if np.prod(span.astype(float)) >= 2.0**62:  # codes would overflow
+        return np.unique(rows, axis=0, return_counts=True)
+    code = np.zeros(len(rows), dtype=np.int64)
+    for j in range(rows.shape[1]):  # row-major: codes sort as the rows do
+        code *= span[j]
+        code += rows[:, j] - lo[j]
+    codes, counts = np.unique(code, return_counts=True)
+    out = np.empty((len(codes), rows.shape[1]), dtype=np.int64)
+    for j in reversed(range(rows.shape[1])):
+        out[:, j] = codes % span[j] + lo[j]
+        codes //= span[j]
+    return out, counts
+
+
 def cell_centres(keys: np.ndarray, size: float, shape: str = "hex") -> np.ndarray:
     """Metric centres (n, 2) of cells given by their keys."""
     keys = np.asarray(keys, dtype=float).reshape(-1, 3)

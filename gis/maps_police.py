@@ -117,6 +117,13 @@ def add_gistar(m: folium.Map, features: list[dict], name: str, show: bool = True
 
 def density_png(values: np.ndarray) -> bytes:
     """A transparent-to-red PNG of a density raster (row 0 at the top)."""
+    buf = io.BytesIO()
+    Image.fromarray(density_rgba(values), "RGBA").save(buf, "PNG", optimize=True)
+    return buf.getvalue()
+
+
+def density_rgba(values: np.ndarray) -> np.ndarray:
+    """The colours of density_png as an RGBA array (rows, columns, 4) of uint8."""
     v = np.asarray(values, dtype=float)
     peak = v.max() if v.size and v.max() > 0 else 1.0
     t = np.clip(v / peak, 0, 1)
@@ -125,9 +132,7 @@ def density_png(values: np.ndarray) -> bytes:
     rgba[..., 1] = (230 * (1 - t)).astype(np.uint8)
     rgba[..., 2] = (60 * (1 - t)).astype(np.uint8)
     rgba[..., 3] = (np.sqrt(t) * 200 * (t > 0.03)).astype(np.uint8)
-    buf = io.BytesIO()
-    Image.fromarray(rgba, "RGBA").save(buf, "PNG", optimize=True)
-    return buf.getvalue()
+    return rgba
 
 
 def mercator_rows(south: float, north: float, n: int) -> np.ndarray:
@@ -289,8 +294,7 @@ def render_png(boundary_m, gi_cells: list[tuple[object, int]], clusters_m: list,
         ys = maxy - (np.arange(height) + 0.5) / scale
         gx, gy = np.meshgrid(xs, ys)
         v = density.sample(gx.ravel(), gy.ravel()).reshape(height, width)
-        heat = Image.open(io.BytesIO(density_png(v))).convert("RGBA")
-        img = Image.alpha_composite(img, heat)
+        img = Image.alpha_composite(img, Image.fromarray(density_rgba(v), "RGBA"))
     layer = Image.new("RGBA", img.size, (0, 0, 0, 0))
     draw = ImageDraw.Draw(layer)
     for poly, klass in gi_cells:

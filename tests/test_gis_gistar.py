@@ -11,6 +11,7 @@ from gis.gistar import (
     cell_keys,
     classify,
     default_neighbour_distance,
+    distinct_rows,
     gi_star,
     make_grid,
 )
@@ -103,3 +104,14 @@ def test_grid_count_equals_counting_by_lookup(shape):
     idx = grid.index_of(keys)
     expected = np.bincount(idx[idx >= 0], minlength=len(grid))
     assert np.array_equal(grid.count(keys), expected) and expected.sum() < 20000
+
+
+def test_distinct_rows_equal_numpy_unique_rows():
+    rng = np.random.default_rng(3)
+    for rows in (rng.integers(-5, 6, (10_000, 3)), rng.integers(-10**6, 10**6, (5_000, 2)),
+                 np.array([[2**40, -(2**40), 7], [-(2**40), 2**40, 7], [2**40, -(2**40), 7]]),  # codes too wide
+                 np.zeros((0, 3), dtype=np.int64), np.array([[4, 2]])):
+        uniq, counts = distinct_rows(rows)
+        want_uniq, want_counts = np.unique(rows, axis=0, return_counts=True)
+        assert np.array_equal(uniq, want_uniq) and np.array_equal(counts, want_counts)
+        assert uniq.shape[1] == rows.shape[1]

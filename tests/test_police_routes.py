@@ -182,3 +182,22 @@ def test_print_page_has_map_image_and_figures(police_client):
     seed_reports([(i * 3.0, 0.0) for i in range(15)])
     page = police_client.get("/police/print?eps=20&min_points=5").get_data(as_text=True)
     assert "/police/map.png?eps=20" in page and "PAI" in page and "RRI" in page
+
+
+def test_map_and_figures_read_the_reports_once_per_period(police_client, monkeypatch):
+    """Maps of long periods stay fast: every layer works from one fetch of the filtered reports."""
+    from app.services import hotspots as hs
+
+    seed_reports([(i * 2.0, 0.0) for i in range(30)])
+    periods = []
+    original = hs.fetch_points
+
+    def counting(f, attributes=False):
+        periods.append((f.start, attributes))
+        return original(f, attributes)
+    monkeypatch.setattr(hs, "fetch_points", counting)
+    assert police_client.get("/police/map/frame?eps=20&min_points=5").status_code == 200
+    assert len(periods) == 1 and periods[0][1]
+    periods.clear()
+    assert police_client.get("/police/?eps=20&min_points=5").status_code == 200
+    assert len(periods) == len(set(periods)) == 2  # the chosen period and, for PAI/RRI, the one before

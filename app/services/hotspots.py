@@ -312,10 +312,11 @@ class ClusterResult:
     clustered: int
 
 
-def dbscan(f: Filters, eps: float = 50.0, min_points: int = 10) -> ClusterResult:
+def dbscan(f: Filters, eps: float = 50.0, min_points: int = 10, pts: Points | None = None) -> ClusterResult:
     """Density clusters of the filtered reports: DBSCAN (eps metres, min_points) on their exact metric
-    positions, the clustering ST_ClusterDBSCAN(location_m, eps, min_points) gives (see gis.hotspots)."""
-    pts = fetch_points(f, attributes=True)
+    positions, the clustering ST_ClusterDBSCAN(location_m, eps, min_points) gives (see gis.hotspots).
+    `pts`: the filtered reports with attributes when already fetched."""
+    pts = pts if pts is not None else fetch_points(f, attributes=True)
     params = {"method": "dbscan", "eps_m": eps, "min_points": min_points, "srid": current_city().srid, **f.echo()}
     if len(pts) == 0:
         return ClusterResult([], params, 0, 0)
@@ -370,19 +371,22 @@ def gistar(f: Filters, cell: float = 150.0, shape: str = "hex", fdr: bool = True
     return GiResult(grid, counts, stats, params, int(counts.sum()))
 
 
-def evaluation(f: Filters, cell: float = 150.0, shape: str = "hex", level: float = 0.95, fdr: bool = True):
-    """PAI and RRI: hotspots (Gi* hot cells at `level`) of the previous period tested on the chosen one."""
+def evaluation(f: Filters, cell: float = 150.0, shape: str = "hex", level: float = 0.95, fdr: bool = True,
+               pts: Points | None = None):
+    """PAI and RRI: hotspots (Gi* hot cells at `level`) of the previous period tested on the chosen one
+    (`pts`: the chosen period's reports when already fetched)."""
     before = f.shifted(-1)
     res_t = gistar(before, cell, shape, fdr)
     hot = res_t.stats.klass >= gi.LEVELS.index(level) + 1
-    counts_next = counts_per_cell(res_t.grid, fetch_points(f))
+    counts_next = counts_per_cell(res_t.grid, pts if pts is not None else fetch_points(f))
     return evaluate(hot, res_t.counts, counts_next, gi.cell_area(cell, shape)), before
 
 
 # ---------------------------------------------------------------- KDE
-def density(f: Filters, bandwidth: float = DEFAULT_BANDWIDTH, resolution: float | None = None):
+def density(f: Filters, bandwidth: float = DEFAULT_BANDWIDTH, resolution: float | None = None,
+            pts: Points | None = None):
     """Gaussian kernel density (reports per km²) over the study area, with the bandwidth used."""
-    pts = fetch_points(f)
+    pts = pts if pts is not None else fetch_points(f)
     area = study_area(f)
     d = kde(pts.x, pts.y, area.bounds, bandwidth=bandwidth, resolution=resolution)
     params = {"method": "kde", "bandwidth_m": d.bandwidth, "resolution_m": d.resolution, "kernel": "gaussian",
@@ -407,9 +411,10 @@ def near_repeat(f: Filters, distances=DEFAULT_DISTANCES, days=DEFAULT_DAYS, perm
 
 
 # ---------------------------------------------------------------- monthly development
-def monthly_cells(f: Filters, size: float = 300.0, shape: str = "square"):
-    """Reports per month and (coarse) cell: [(month 'YYYY-MM', [(lon, lat, count), ...]), ...]."""
-    pts = fetch_points(f, attributes=True)
+def monthly_cells(f: Filters, size: float = 300.0, shape: str = "square", pts: Points | None = None):
+    """Reports per month and (coarse) cell: [(month 'YYYY-MM', [(lon, lat, count), ...]), ...]
+    (`pts`: the filtered reports with attributes when already fetched)."""
+    pts = pts if pts is not None else fetch_points(f, attributes=True)
     if len(pts) == 0:
         return []
     keys = gi.cell_keys(pts.x, pts.y, size, shape)
@@ -421,8 +426,7 @@ def monthly_cells(f: Filters, size: float = 300.0, shape: str = "square"):
     local_days = [datetime.fromtimestamp(int(u) * DAY_S + 43200, tz) for u in uniq_days]
     month_of_day = np.array([d.year * 12 + d.month - 1 for d in local_days])
     months = month_of_day[day_inv.ravel()]
-    combo = np.column_stack((months, keys))
-    uniq, counts = np.unique(combo, axis=0, return_counts=True)
+    uniq, counts = gi.distinct_rows(np.column_stack((months, keys)))
     centres = gi.cell_centres(uniq[:, 1:], size, shape)
     lonlat = _to_lonlat(centres)
     out: dict[int, list] = {}

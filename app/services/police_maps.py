@@ -73,18 +73,19 @@ def hotspot_map(f: hs.Filters, opts: dict, assets: mp.Assets, labels: dict, repo
     area_m = hs.study_area(f)
     m = mp.base_map(city.center, city.zoom, city.attribution, assets, labels["tiles"])
     mp.add_boundary(m, _area_lonlat(f), labels["area"])
+    pts = hs.fetch_points(f, attributes=True)  # once for every layer
 
-    d, _, n = hs.density(f, opts["bandwidth"])
+    d, _, n = hs.density(f, opts["bandwidth"], pts=pts)
     png, bounds = _heat_overlay(d, area_m)
     mp.add_heat(m, png, bounds, labels["kde_layer"].format(bw=int(d.bandwidth)), show=False)
 
-    gres = hs.gistar(f, opts["cell"], opts["shape"], opts["fdr"])
+    gres = hs.gistar(f, opts["cell"], opts["shape"], opts["fdr"], pts=pts)
     mp.add_gistar(m, ex.gistar_features(gres, significant_only=True), labels["gi_layer"], show=True)
 
-    cres = hs.dbscan(f, opts["eps"], opts["min_points"])
+    cres = hs.dbscan(f, opts["eps"], opts["min_points"], pts=pts)
     mp.add_clusters(m, ex.cluster_features(cres), labels["cluster_layer"], labels["cluster_popup"])
 
-    mp.add_monthly(m, hs.monthly_cells(f, size=300.0), labels["monthly_layer"],
+    mp.add_monthly(m, hs.monthly_cells(f, size=300.0, pts=pts), labels["monthly_layer"],
                    {"cell": 300, "title": labels["month"]}, show=False)
 
     tag_layers = tag_layers_for(f, report_url)
@@ -94,9 +95,8 @@ def hotspot_map(f: hs.Filters, opts: dict, assets: mp.Assets, labels: dict, repo
         mp.add_incidents(m, incident_markers(f, report_url, category_labels), labels["incidents_layer"],
                          labels["incident_popup"], assets, show=False)
     else:
-        pts = hs.fetch_points(f)
         keys = gi.cell_keys(pts.x, pts.y, AGGREGATE_CELL, "square")
-        uniq, counts = np.unique(keys, axis=0, return_counts=True)
+        uniq, counts = gi.distinct_rows(keys)
         lonlat = hs.to_lonlat(gi.cell_centres(uniq, AGGREGATE_CELL, "square"))
         mp.add_aggregated_incidents(m, [(lon, lat, c) for (lon, lat), c in zip(lonlat, counts.tolist())],
                                     labels["incidents_aggregated_layer"], AGGREGATE_CELL, show=False)
@@ -126,9 +126,10 @@ def tag_map(tag_id: int, name: str, assets: mp.Assets, labels: dict, report_url)
 
 def figures(f: hs.Filters, opts: dict) -> dict:
     """The figures shown next to the map and on the print page."""
-    cres = hs.dbscan(f, opts["eps"], opts["min_points"])
-    gres = hs.gistar(f, opts["cell"], opts["shape"], opts["fdr"])
-    ev, before = hs.evaluation(f, opts["cell"], opts["shape"], 0.95, opts["fdr"])
+    pts = hs.fetch_points(f, attributes=True)
+    cres = hs.dbscan(f, opts["eps"], opts["min_points"], pts=pts)
+    gres = hs.gistar(f, opts["cell"], opts["shape"], opts["fdr"], pts=pts)
+    ev, before = hs.evaluation(f, opts["cell"], opts["shape"], 0.95, opts["fdr"], pts=pts)
     k = gres.stats.klass
     return {"reports": gres.reports, "clusters": ex.cluster_features(cres)[:15], "cluster_count": len(cres.clusters),
             "clustered": cres.clustered, "dbscan": cres.parameters, "gistar": gres.parameters,
@@ -139,9 +140,10 @@ def figures(f: hs.Filters, opts: dict) -> dict:
 def print_png(f: hs.Filters, opts: dict, title: str, legend_labels: dict) -> bytes:
     """The static map image for the printable page."""
     area_m = hs.study_area(f)
-    d, _, _ = hs.density(f, opts["bandwidth"])
-    gres = hs.gistar(f, opts["cell"], opts["shape"], opts["fdr"])
-    cres = hs.dbscan(f, opts["eps"], opts["min_points"])
+    pts = hs.fetch_points(f, attributes=True)
+    d, _, _ = hs.density(f, opts["bandwidth"], pts=pts)
+    gres = hs.gistar(f, opts["cell"], opts["shape"], opts["fdr"], pts=pts)
+    cres = hs.dbscan(f, opts["eps"], opts["min_points"], pts=pts)
     idx = np.flatnonzero(gres.stats.klass != 0)
     cells = [(gres.grid.polygon(i), int(gres.stats.klass[i])) for i in idx]
     legend = [(mp.GI_COLOURS[k], legend_labels[k]) for k in (3, 2, 1, -1, -2, -3)]
