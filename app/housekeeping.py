@@ -19,6 +19,8 @@ LOCK_KEY = 7_302_011  # pg advisory lock of the purge (any constant unique to th
 
 
 class _Schedule:
+    """When the job is next due in this process (thread-safe)."""
+
     def __init__(self, every_s: float):
         self.every_s = every_s
         self.due = time.monotonic()
@@ -58,6 +60,7 @@ def run_once(app: Flask) -> int | None:
 
 
 def init_app(app: Flask) -> None:
+    """Run the job after responses, at most once per HOUSEKEEPING_HOURS per process."""
     hours = float(app.config.get("HOUSEKEEPING_HOURS", 0 if app.testing else 24) or 0)
     if hours <= 0:
         return
