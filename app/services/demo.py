@@ -15,6 +15,7 @@ from app.models import (
 )
 from app.services.accounts import create_user
 from app.services.city_setup import sync_city_and_districts
+from app.services.reports import purge_reporter_contacts
 from app.services.sla import removal_target, targets_from_config
 from gis.demo import generate_buildings, generate_reports
 from gis.projection import to_metric, to_wgs84
@@ -142,6 +143,7 @@ def seed_demo(n_reports: int = 5000, seed: int = 20261126, until: datetime | Non
     if tagged:
         db.session.execute(insert(ReportTag), tagged)
     assign_districts()
+    purge_reporter_contacts()  # the demo keeps the privacy note too: no contacts on long-finished reports
     summary = {"buildings": len(buildings), "reports": len(reports), "status_events": len(events),
                "removals": len(removals), "tagged": len(tagged), "users": len(users)}
     progress(f"done: {summary}")
