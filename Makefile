@@ -4,6 +4,8 @@ VENV := .venv
 PORT ?= 8000
 WORKERS ?= $(shell echo $$((2 * $$(nproc 2>/dev/null || echo 1))))  # gunicorn: a worker waiting for PostgreSQL leaves its core to another
 export FLASK_APP := app:create_app
+# Access log without the client's address (citizens may report anonymously) or user agent.
+ACCESS_LOG_FORMAT := %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms
 
 .PHONY: run test setup-db screenshots bench lint
 
@@ -18,7 +20,8 @@ run: $(VENV)/.installed
 	$(VENV)/bin/flask sync-city; \
 	$(VENV)/bin/flask seed-demo --if-empty; \
 	echo "serving on http://127.0.0.1:$(PORT)"; \
-	exec $(VENV)/bin/gunicorn --workers $(WORKERS) --bind 127.0.0.1:$(PORT) --access-logfile - wsgi:app
+	exec $(VENV)/bin/gunicorn --workers $(WORKERS) --bind 127.0.0.1:$(PORT) --access-logfile - \
+		--access-logformat '$(ACCESS_LOG_FORMAT)' wsgi:app
 
 ## test: provision a separate test database (unless TEST_DATABASE_URL is set) and run the whole suite
 test: $(VENV)/.installed

@@ -2,7 +2,8 @@
 
 Every HOUSEKEEPING_HOURS (default 24; 0 turns it off; off by default when TESTING) each worker process,
 after sending the response of a request, forgets the contact data of reports finished more than 90 days
-ago and drops stale idempotency keys (`purge_reporter_contacts`, also `flask public purge-contacts`).
+ago, drops stale idempotency keys (`purge_reporter_contacts`, also `flask public purge-contacts`) and
+deletes failed logins older than a day (`forget_old_login_attempts`).
 A PostgreSQL advisory lock lets only one process at a time do it; the first request after a start runs it.
 """
 import logging
@@ -41,6 +42,7 @@ class _Schedule:
 def run_once(app: Flask) -> int | None:
     """The housekeeping job in its own app context and transaction; how many reports lost their contact
     data (None when another process holds the lock or the job failed: it is logged and retried next time)."""
+    from app.services.accounts import forget_old_login_attempts
     from app.services.reports import purge_reporter_contacts
 
     with app.app_context():
@@ -49,13 +51,14 @@ def run_once(app: Flask) -> int | None:
                 db.session.rollback()
                 return None
             n = purge_reporter_contacts()
+            attempts = forget_old_login_attempts()
             db.session.commit()
         except Exception:  # housekeeping must never break a request
             db.session.rollback()
             log.exception("housekeeping failed")
             return None
-    if n:
-        log.info("housekeeping: contact data removed from %d reports", n)
+    if n or attempts:
+        log.info("housekeeping: contact data removed from %d reports, %d old failed logins deleted", n, attempts)
     return n
 
 

@@ -75,6 +75,15 @@ def test_the_service_forgets_old_contact_data_by_itself_once_per_interval(commit
     assert _email(committing_app, later) is None  # a day later: again
 
 
+def test_failed_logins_are_kept_one_day(committing_app, serve):
+    _sql(committing_app, "INSERT INTO login_attempts (email, remote_addr, attempted_at) VALUES "
+                         "('old@example.org', '192.0.2.1', now() - interval '25 hours'), "
+                         "('new@example.org', '192.0.2.2', now() - interval '1 hour')")
+    housekeeping.run_once(serve(24))
+    left = _sql(committing_app, "SELECT string_agg(email, ',') FROM login_attempts WHERE email LIKE '%@example.org'")
+    assert left == "new@example.org"
+
+
 def test_only_one_process_at_a_time_and_failures_do_not_break_requests(committing_app, serve, monkeypatch):
     served = serve(1)
     rid = _report(committing_app, "locked@example.org", 1500, closed_days_ago=120)

@@ -9,6 +9,7 @@ from app.models import ROLES, LoginAttempt, User
 
 MAX_FAILURES = 5
 FAILURE_WINDOW = timedelta(minutes=15)
+ATTEMPT_RETENTION = timedelta(days=1)  # failed logins (with addresses) kept a day for looking into an attack
 
 
 class AccountError(ValueError):
@@ -46,6 +47,12 @@ def too_many_failures(email: str, remote_addr: str | None) -> bool:
         )
     )
     return count >= MAX_FAILURES
+
+
+def forget_old_login_attempts() -> int:
+    """Delete failed logins older than ATTEMPT_RETENTION (they hold e-mail and network addresses)."""
+    cutoff = datetime.now(timezone.utc) - ATTEMPT_RETENTION
+    return db.session.execute(delete(LoginAttempt).where(LoginAttempt.attempted_at < cutoff)).rowcount
 
 
 def authenticate(email: str, password: str, remote_addr: str | None) -> User | None:
