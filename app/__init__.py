@@ -40,10 +40,11 @@ def create_app(config: dict | None = None) -> Flask:
     csrf.init_app(app)
     login_manager.init_app(app)
 
-    from app import cli, city, errors, housekeeping, models  # noqa: F401  (models register their tables)
+    from app import cli, city, errors, housekeeping, models, ratelimit  # noqa: F401  (models register tables)
 
     city.init_app(app)
     housekeeping.init_app(app)
+    ratelimit.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
 

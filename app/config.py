@@ -67,6 +67,8 @@ def from_env(env=None) -> dict:
         "LANGUAGES": ["de", "en"],
         "WTF_CSRF_TIME_LIMIT": None,
         "OPEN311_JURISDICTION_ID": env.get("OPEN311_JURISDICTION_ID", ""),
+        "REPORT_RATE_LIMIT": env.get("REPORT_RATE_LIMIT", "30/hour"),
+        "PROXY_HOPS": int(env.get("PROXY_HOPS", "0")),
         **({"HOUSEKEEPING_HOURS": float(env["HOUSEKEEPING_HOURS"])} if env.get("HOUSEKEEPING_HOURS") else {}),
         "SLA_OFFENSIVE_HOURS": int(env.get("SLA_OFFENSIVE_HOURS", "24")),
         "SLA_MUNICIPAL_WORKDAYS": int(env.get("SLA_MUNICIPAL_WORKDAYS", "3")),

@@ -12,6 +12,12 @@ def _json(schema, description="OK"):
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
+_TOO_MANY = {**_json({"$ref": "#/components/schemas/Errors"}, "Too many reports from this client's network "
+                     "(REPORT_RATE_LIMIT); nothing stored."),
+             "headers": {"Retry-After": {"description": "Seconds until the next one is accepted.",
+                                         "schema": {"type": "integer"}}}}
+
+
 def _query(name, schema, description, required=False):
     return {"name": name, "in": "query", "required": required, "schema": schema, "description": description}
 
@@ -74,9 +80,10 @@ OPENAPI = {
                 }}}}},
             "responses": {"201": _json({"$ref": "#/components/schemas/ReportCreated"}, "Stored."),
                           "400": _JSON_ERR,
-                          "409": _json({"$ref": "#/components/schemas/Errors"}, "Idempotency-Key reused "
+                          "422": _json({"$ref": "#/components/schemas/Errors"}, "Idempotency-Key reused "
                                        "with a different request."),
-                          "413": _json({"$ref": "#/components/schemas/Errors"}, "Body or photo too large.")},
+                          "413": _json({"$ref": "#/components/schemas/Errors"}, "Body or photo too large."),
+                          "429": _TOO_MANY},
         },
         "get": {
             "summary": "Reports in a bounding box (public map)", "tags": ["reports"],
@@ -110,7 +117,8 @@ OPENAPI = {
                                     "properties": {"token": {"type": "string"}, "status": _STATUS,
                                                    "confirmations": {"type": "integer"}}}),
                       "400": _JSON_ERR, "404": {"$ref": "#/components/responses/NotFound"},
-                      "409": _json({"$ref": "#/components/schemas/Errors"}, "The report is already closed.")},
+                      "409": _json({"$ref": "#/components/schemas/Errors"}, "The report is already closed."),
+                      "429": _TOO_MANY},
     }},
     "/addresses": {"get": {
         "summary": "Address search for placing the pin", "tags": ["reports"], "operationId": "searchAddresses",

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from app.api import bp
 from app.errors import ValidationFailed
 from app.extensions import csrf
+from app.ratelimit import limited
 from app.services import reports as service
 
 FILE_FIELD = "photos"
@@ -38,6 +39,7 @@ def _payload() -> tuple[dict, list[bytes]]:
 
 @bp.post("/reports")
 @csrf.exempt
+@limited
 def create_report():
     """Submit a report (multipart/form-data); 201 with id, token, status, building and duplicate_of."""
     data, photos = _payload()
@@ -67,6 +69,7 @@ def report_status(token):
 
 @bp.post("/reports/<token>/confirm")
 @csrf.exempt
+@limited
 def confirm(token):
     """Add "I see it too" to an open report."""
     answer = service.confirm_report(token, idempotency_key=request.headers.get("Idempotency-Key"))
