@@ -68,7 +68,10 @@ def live_server(e2e_database_url, tmp_path_factory):
     var = tmp_path_factory.mktemp("e2e-var")
     port = _free_port()
     env = {**os.environ, "DATABASE_URL": e2e_database_url, "SECRET_KEY": "e2e-secret", "VAR_DIR": str(var),
-           "UPLOAD_DIR": str(var / "uploads"), "MAIL_OUTBOX_DIR": str(var / "outbox")}
+           "UPLOAD_DIR": str(var / "uploads"), "MAIL_OUTBOX_DIR": str(var / "outbox"),
+           # Behind a (pretend) proxy: a test that sends X-Forwarded-For with a public address is limited to one
+           # report per hour and worker; every other test comes from loopback and is not limited.
+           "PROXY_HOPS": "1", "REPORT_RATE_LIMIT": "1/hour"}
     gunicorn = Path(sys.executable).with_name("gunicorn")
     log = open(var / "gunicorn.log", "w")
     proc = subprocess.Popen([str(gunicorn), "--workers", "2", "--bind", f"127.0.0.1:{port}", "wsgi:app"],

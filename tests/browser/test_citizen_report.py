@@ -131,3 +131,35 @@ def test_without_browser_location_the_photo_position_places_the_pin(browser, liv
         assert abs(lat - (49 + 8 / 60 + 30 / 3600)) < 1e-5 and abs(lon - (9 + 13 / 60 + 6 / 3600)) < 1e-5
     finally:
         ctx.close()
+
+
+def test_a_flood_from_one_network_is_refused_with_a_clear_message(browser, live_server, request):
+    ctx = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
+                              geolocation=INSIDE_HEILBRONN, permissions=["geolocation"], locale="de-DE",
+                              extra_http_headers={"X-Forwarded-For": "93.184.216.34"})
+    page = ctx.new_page()
+    request.node._page = page
+    with _db(live_server) as conn:
+        before = conn.execute("SELECT count(*) FROM reports").fetchone()[0]
+    accepted = 0
+    try:
+        for _ in range(3):  # one report per hour and worker, two workers: the third at the latest is refused
+            page.goto(live_server.url + "/melden")
+            page.get_by_role("button", name="Meinen Standort verwenden").click()
+            page.wait_for_function("document.getElementById('location-status').textContent.includes('Ort gesetzt')")
+            page.get_by_role("button", name="Meldung senden").click()
+            page.wait_for_selector("#done:not([hidden]), #form-errors:not([hidden])")
+            if page.is_visible("#done"):
+                accepted += 1
+                continue
+            errors = page.inner_text("#form-errors")
+            assert "Zu viele Meldungen aus Ihrem Netz" in errors and "Minuten erneut" in errors
+            assert "korrigieren" not in errors  # no field to correct
+            break
+        else:
+            pytest.fail("three reports from one network within the hour were all accepted")
+    finally:
+        ctx.close()
+    assert 1 <= accepted <= 2
+    with _db(live_server) as conn:
+        assert conn.execute("SELECT count(*) FROM reports").fetchone()[0] == before + accepted

@@ -291,7 +291,8 @@
   }
   function showErrors(errors) {
     clearErrors();
-    errorBox.appendChild(el("p", {}, T.fixErrors));
+    // "Correct the marked fields" only when a field is marked (not for "too many reports" and the like).
+    if (errors.some(function (e) { return e.field; })) { errorBox.appendChild(el("p", {}, T.fixErrors)); }
     var ul = el("ul");
     errors.forEach(function (e) {
       fieldError(e.field, e.message);
