@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import pgettext
 from flask_login import current_user
 from sqlalchemy import select, text
 
@@ -68,7 +69,7 @@ def _map_labels() -> dict:
         "kde_note": _("Kerndichte: Gauß-Kern, Bandbreite {bw} m"),
         "gi_note": _("Gi*: Zellen {cell} m, FDR-kontrolliert"), "classes": class_labels(),
         "cluster_popup": {"cluster": _("Cluster"), "reports": _("Meldungen"), "period": _("Zeitraum"),
-                          "buildings": _("Gebäude"), "retagged": _("erneut besprüht")},
+                          "buildings": pgettext("count", "Gebäude"), "retagged": _("erneut besprüht")},
         "incident_popup": {"tags": _("Tags"), "open": _("Meldung öffnen")},
         "tag_popup": {"tag": _("Sprayer-Tag"), "open": _("Meldung öffnen")},
     }

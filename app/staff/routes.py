@@ -13,6 +13,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import pgettext
 from flask_login import current_user
 
 from app.auth.roles import role_required
@@ -193,7 +194,7 @@ def plan_map_page(plan_id):
     city = current_city()
     m = plan_map((p.depot_lat, p.depot_lon), stops, tour.footprints, url_for("static", filename="vendor"),
                  boundary=city.boundary.__geo_interface__, attribution=city.attribution,
-                 labels={"depot": _("Depot"), "route": _("Route"), "buildings": _("Gebäude")})
+                 labels={"depot": _("Depot"), "route": _("Route"), "buildings": pgettext("count", "Gebäude")})
     return Response(m.get_root().render(), mimetype="text/html")
 
 
