@@ -133,6 +133,17 @@ def test_queue_shows_one_job_per_building_with_linked_reports(staff_client):
     assert (merged.status, merged.duplicate_of_id) == ("duplicate", first.id)
 
 
+def test_queue_pages_count_the_same_total_also_past_the_end(staff_client):
+    for i in range(5):
+        make_report(make_building(address=f"Seite {i}", lat=49.140 + i * 0.001, lon=9.220))
+    db.session.commit()
+    everything, total = triage.job_queue(triage.QueueFilters(per_page=500))
+    assert total == len(everything) >= 5
+    pages = [triage.job_queue(triage.QueueFilters(per_page=2, page=p)) for p in range(1, total // 2 + 3)]
+    assert [j.id for jobs, _ in pages for j in jobs] == [j.id for j in everything]
+    assert {t for _, t in pages} == {total} and pages[-1][0] == []
+
+
 def test_queue_filters(staff_client):
     now = datetime.now(UTC)
     municipal = make_report(make_building(owner_type="municipal", address="Rathaus"), category="graffiti",

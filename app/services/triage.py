@@ -104,10 +104,12 @@ def parse_filters(args) -> QueueFilters:
 
 
 def _job_subquery(statuses):
-    """Reports of the given statuses that are no duplicates, ranked per building (1 = the job)."""
+    """Reports of the given statuses that are no duplicates, ranked per building (1 = the job), with the
+    columns the queue filters and sorts on."""
     group = func.coalesce(Report.building_id, -Report.id)
     return select(
-        Report.id, Report.building_id,
+        Report.id, Report.building_id, Report.status, Report.priority, Report.due_at, Report.category,
+        Report.district_id, Report.created_at, Report.retagged,
         func.row_number().over(partition_by=group, order_by=(
             Report.priority, Report.due_at.asc().nulls_last(), Report.created_at, Report.id)).label("rank"),
         (func.count().over(partition_by=group) - 1).label("siblings"),
@@ -115,40 +117,51 @@ def _job_subquery(statuses):
 
 
 def job_queue(filters: QueueFilters, now: datetime | None = None) -> tuple[list[JobRow], int]:
-    """The jobs matching `filters`, overdue and most urgent first, and their total count."""
+    """The jobs matching `filters`, overdue and most urgent first, and their total count.
+
+    The page is chosen on the ranked reports' own columns first (with the total in the same pass), and only
+    its rows are joined to report, building, district and duplicates: the queue stays quick with many jobs.
+    """
     now = now or datetime.now(UTC)
     jobs = _job_subquery(filters.statuses)
-    dups = (select(func.count()).select_from(Report).where(Report.duplicate_of_id == jobs.c.id)
-            .correlate(jobs).scalar_subquery())
-    overdue = and_(Report.due_at < now, Report.status.in_(OPEN_STATUSES))
+    overdue = and_(jobs.c.due_at < now, jobs.c.status.in_(OPEN_STATUSES))
     conditions = [jobs.c.rank == 1]
     if filters.category:
-        conditions.append(Report.category == filters.category)
+        conditions.append(jobs.c.category == filters.category)
     if filters.owner_type:
-        conditions.append(Building.owner_type == filters.owner_type)
+        conditions.append(jobs.c.building_id.in_(
+            select(Building.id).where(Building.owner_type == filters.owner_type)))
     if filters.district_id:
-        conditions.append(Report.district_id == filters.district_id)
+        conditions.append(jobs.c.district_id == filters.district_id)
     if filters.min_age_days is not None:
-        conditions.append(Report.created_at <= now - timedelta(days=filters.min_age_days))
+        conditions.append(jobs.c.created_at <= now - timedelta(days=filters.min_age_days))
     if filters.overdue:
         conditions.append(overdue)
     if filters.retagged:
-        conditions.append(Report.retagged.is_(True))
-    base = (select(Report, Building.address.label("b_address"), Building.owner_type, District.name,
-                   (jobs.c.siblings + dups).label("linked"), overdue.label("overdue"))
-            .join(jobs, jobs.c.id == Report.id)
-            .outerjoin(Building, Building.id == Report.building_id)
-            .outerjoin(District, District.id == Report.district_id)
-            .where(*conditions))
-    total = db.session.scalar(select(func.count()).select_from(base.order_by(None).subquery()))
+        conditions.append(jobs.c.retagged.is_(True))
+    order = (overdue.desc(), jobs.c.priority, jobs.c.due_at.asc().nulls_last(), jobs.c.id)
+    page = (select(jobs.c.id, jobs.c.siblings, overdue.label("overdue"), func.count().over().label("total"),
+                   func.row_number().over(order_by=order).label("position"))
+            .where(*conditions).order_by(*order)
+            .limit(filters.per_page).offset((filters.page - 1) * filters.per_page).subquery())
+    dups = (select(func.count()).select_from(Report).where(Report.duplicate_of_id == page.c.id)
+            .correlate(page).scalar_subquery())
     rows = db.session.execute(
-        base.order_by(overdue.desc(), Report.priority, Report.due_at.asc().nulls_last(), Report.id)
-        .limit(filters.per_page).offset((filters.page - 1) * filters.per_page)).all()
+        select(Report, Building.address.label("b_address"), Building.owner_type, District.name,
+               (page.c.siblings + dups).label("linked"), page.c.overdue, page.c.total)
+        .join(page, page.c.id == Report.id)
+        .outerjoin(Building, Building.id == Report.building_id)
+        .outerjoin(District, District.id == Report.district_id)
+        .order_by(page.c.position)).all()
+    if rows:
+        total = rows[0].total
+    else:  # a page past the end: count on its own
+        total = db.session.scalar(select(func.count()).select_from(jobs).where(*conditions))
     result = [JobRow(
         id=r.id, category=r.category, status=r.status, priority=r.priority, offensive=r.offensive,
         retagged=r.retagged, created_at=r.created_at, due_at=r.due_at, address=b_address or r.address,
         owner_type=owner_type, district=district, building_id=r.building_id, linked=int(linked or 0),
-        overdue=bool(is_overdue)) for r, b_address, owner_type, district, linked, is_overdue in rows]
+        overdue=bool(is_overdue)) for r, b_address, owner_type, district, linked, is_overdue, _ in rows]
     return result, int(total or 0)
 
 
