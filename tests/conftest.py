@@ -106,6 +106,24 @@ def committing_app(scratch_database, tmp_path_factory):
         db.engine.dispose()
 
 
+@pytest.fixture
+def apps_on_committing_db(committing_app):
+    """make(**config): another app on committing_app's database (its var directories), with `config`;
+    every app made is closed after the test."""
+    made = []
+
+    def make(**config):
+        made.append(create_app({"SQLALCHEMY_DATABASE_URI": committing_app.config["SQLALCHEMY_DATABASE_URI"],
+                                "TESTING": True, "UPLOAD_DIR": committing_app.config["UPLOAD_DIR"],
+                                "MAIL_OUTBOX_DIR": committing_app.config["MAIL_OUTBOX_DIR"], **config}))
+        return made[-1]
+    yield make
+    for application in made:
+        with application.app_context():
+            autocommit.dispose(application)
+            db.engine.dispose()
+
+
 class _ConnectionBoundSession(FlaskSession):
     """A session bound to the test's connection whatever the model's bind key."""
 

@@ -2,25 +2,15 @@
 import pytest
 from sqlalchemy import text
 
-from app import autocommit, create_app, housekeeping
+from app import housekeeping
 from app.extensions import db
 from tests.test_citizen_api import MARKT, offset, post
 
 
 @pytest.fixture
-def serve(committing_app):
-    """Apps on committing_app's database with housekeeping every `hours`; their connections closed after."""
-    made = []
-
-    def make(hours):
-        made.append(create_app({"SQLALCHEMY_DATABASE_URI": committing_app.config["SQLALCHEMY_DATABASE_URI"],
-                                "TESTING": True, "HOUSEKEEPING_HOURS": hours}))
-        return made[-1]
-    yield make
-    for application in made:
-        with application.app_context():
-            autocommit.dispose(application)
-            db.engine.dispose()
+def serve(apps_on_committing_db):
+    """Apps on committing_app's database with housekeeping every `hours`."""
+    return lambda hours: apps_on_committing_db(HOUSEKEEPING_HOURS=hours)
 
 
 def _report(app, email, north_m, closed_days_ago=None):

@@ -2,7 +2,6 @@
 import pytest
 from sqlalchemy import text
 
-from app import autocommit, create_app
 from app.extensions import db
 from app.ratelimit import AddressLimiter, limit_key, parse_rate
 from tests.test_citizen_api import MARKT, offset, post
@@ -48,19 +47,8 @@ def test_the_number_of_remembered_addresses_stays_bounded():
 
 
 @pytest.fixture
-def limited_app(committing_app):
-    made = []
-
-    def make(**config):
-        made.append(create_app({"SQLALCHEMY_DATABASE_URI": committing_app.config["SQLALCHEMY_DATABASE_URI"],
-                                "TESTING": True, "UPLOAD_DIR": committing_app.config["UPLOAD_DIR"],
-                                "MAIL_OUTBOX_DIR": committing_app.config["MAIL_OUTBOX_DIR"], **config}))
-        return made[-1]
-    yield make
-    for application in made:
-        with application.app_context():
-            autocommit.dispose(application)
-            db.engine.dispose()
+def limited_app(apps_on_committing_db):
+    return apps_on_committing_db
 
 
 def _count(app):
