@@ -11,7 +11,7 @@ import logging
 import math
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 
 import numpy as np
@@ -22,7 +22,7 @@ from app.city import current_city
 from app.errors import ValidationFailed
 from app.extensions import db
 from app.models import CATEGORIES
-from app.services.workdays import city_timezone
+from app.services.workdays import city_timezone, local_midnight
 from gis import gistar as gi
 from gis.evaluation import evaluate
 from gis.hotspots import dbscan_points, summarise_clusters
@@ -151,11 +151,9 @@ def parse_filters(args, default_days: int = 365, today: date | None = None) -> F
             errors.append(("tag", "'tag' must be a tag id."))
     if errors:
         raise ValidationFailed(errors)
-    tz = city_timezone()
-    start = datetime.combine(start_day, time(), tz)
-    end = datetime.combine(end_day + timedelta(days=1), time(), tz)
-    return Filters(start, end, tuple(dict.fromkeys(categories)), tuple(sorted(set(weekdays))),
-                   tuple(sorted(set(hours))), district_id, district_name, tag_id)
+    return Filters(local_midnight(start_day), local_midnight(end_day + timedelta(days=1)),
+                   tuple(dict.fromkeys(categories)), tuple(sorted(set(weekdays))), tuple(sorted(set(hours))),
+                   district_id, district_name, tag_id)
 
 
 def _district(value: str, errors: list) -> tuple[int | None, str | None]:
