@@ -40,7 +40,8 @@ def create_app(config: dict | None = None) -> Flask:
     csrf.init_app(app)
     login_manager.init_app(app)
 
-    from app import cli, city, errors, housekeeping, models, ratelimit  # noqa: F401  (models register tables)
+    from app import city, cli, errors, housekeeping, models, ratelimit  # noqa: F401  (models register tables)
+    from app.services.citizen import notifications  # noqa: F401  (mails reporters on every status change)
 
     city.init_app(app)
     housekeeping.init_app(app)

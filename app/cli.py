@@ -23,7 +23,7 @@ def init_app(app):
 @click.command("sync-city")
 def sync_city_command():
     """Write the configured city (boundary, CRS, districts) into the database."""
-    from app.services.city_setup import sync_city_and_districts
+    from app.services.core.city_setup import sync_city_and_districts
 
     row, n = sync_city_and_districts()
     db.session.commit()
@@ -37,7 +37,7 @@ def sync_city_command():
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input instead of a prompt.")
 def create_user_command(email, role, display_name, password_stdin):
     """Create a user (or reset its password and role). The password is never taken from the command line."""
-    from app.services.accounts import AccountError, create_user
+    from app.services.core.accounts import AccountError, create_user
 
     if password_stdin:
         password = sys.stdin.readline().rstrip("\n")
@@ -57,7 +57,7 @@ def create_user_command(email, role, display_name, password_stdin):
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database already has reports.")
 def seed_demo_command(reports, seed, if_empty):
     """Fill the database with a deterministic demo city: buildings, two years of reports, users."""
-    from app.services.demo import database_is_empty, seed_demo
+    from app.services.core.demo import database_is_empty, seed_demo
 
     if if_empty and not database_is_empty():
         click.echo("database already has data; not seeding")
@@ -73,7 +73,7 @@ def seed_demo_command(reports, seed, if_empty):
 @click.argument("name")
 def create_api_key_command(name):
     """Create an Open311 API key for client NAME; the key is shown once and stored only as a hash."""
-    from app.services.apikeys import create_api_key
+    from app.services.core.apikeys import create_api_key
 
     try:
         row, plain = create_api_key(name)
@@ -88,7 +88,7 @@ def create_api_key_command(name):
 @click.argument("name_or_prefix")
 def revoke_api_key_command(name_or_prefix):
     """Revoke the Open311 API keys with this client name or key prefix."""
-    from app.services.apikeys import revoke_api_keys
+    from app.services.core.apikeys import revoke_api_keys
 
     n = revoke_api_keys(name_or_prefix)
     db.session.commit()
@@ -100,7 +100,7 @@ def revoke_api_key_command(name_or_prefix):
 @click.command("list-api-keys")
 def list_api_keys_command():
     """List Open311 API keys (name, prefix, created, revoked)."""
-    from app.services.apikeys import list_api_keys
+    from app.services.core.apikeys import list_api_keys
 
     for row in list_api_keys():
         state = f"revoked {row.revoked_at:%Y-%m-%d}" if row.revoked_at else "active"

@@ -42,8 +42,8 @@ class _Schedule:
 def run_once(app: Flask) -> int | None:
     """The housekeeping job in its own app context and transaction; how many reports lost their contact
     data (None when another process holds the lock or the job failed: it is logged and retried next time)."""
-    from app.services.accounts import forget_old_login_attempts
-    from app.services.reports import purge_reporter_contacts
+    from app.services.citizen.retention import purge_reporter_contacts
+    from app.services.core.accounts import forget_old_login_attempts
 
     with app.app_context():
         try:

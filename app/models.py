@@ -21,6 +21,7 @@ from app.extensions import db
 CATEGORIES = ("graffiti", "sticker", "scratching", "other")
 STATUSES = ("new", "verified", "scheduled", "removed", "closed", "rejected", "duplicate", "notify_owner")
 OPEN_STATUSES = ("new", "verified", "scheduled", "notify_owner")
+OPEN_SQL = ", ".join(f"'{s}'" for s in OPEN_STATUSES)  # the open statuses as an SQL list, for IN (...)
 OWNER_TYPES = ("municipal", "public", "private")
 ROLES = ("staff", "police", "admin")
 REMOVAL_METHODS = ("paint_over", "pressure_washing", "chemical", "film_removal")

@@ -10,7 +10,7 @@ In one run, on one scratch PostGIS database (created here, dropped at the end):
 - project: GET /api/v1/hotspots?method=dbscan and ?method=gistar for the whole period, through the real app
   (Flask test client, logged in as police): time from request to the complete GeoJSON answer;
 - exactness on a sample where both can run (the district with the most reports, at most --sample-max): the
-  project's DBSCAN (gis.hotspots.dbscan_points, what the API runs) against ST_ClusterDBSCAN(location_m) on
+  project's DBSCAN (gis.dbscan.dbscan_points, what the API runs) against ST_ClusterDBSCAN(location_m) on
   the same raw positions: identical noise, identical clusters of the core points, every border point in a
   cluster of a core point it touches (ST_ClusterDBSCAN, like any DBSCAN, gives a border point that touches
   two clusters to either). Core points are counted independently here (k-d tree, exact distance formula).
@@ -178,9 +178,9 @@ def run(url, args):
 
     from app import create_app
     from app.extensions import db
-    from app.services.accounts import create_user
-    from app.services.city_setup import sync_city_and_districts
-    from gis.hotspots import dbscan_points
+    from app.services.core.accounts import create_user
+    from app.services.core.city_setup import sync_city_and_districts
+    from gis.dbscan import dbscan_points
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "WTF_CSRF_ENABLED": False, "TESTING": True})
     eps, minp = args.eps, args.min_points

@@ -60,8 +60,8 @@ def _seed(app, n, seed=42):
     """n open reports inside the city: 60 % around hotspots, the rest spread over the area."""
     from app.city import current_city
     from app.extensions import db
-    from app.services.accounts import create_user
-    from app.services.city_setup import sync_city_and_districts
+    from app.services.core.accounts import create_user
+    from app.services.core.city_setup import sync_city_and_districts
 
     rng = np.random.default_rng(seed)
     with app.app_context():

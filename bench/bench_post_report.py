@@ -93,7 +93,7 @@ def create_database(base_url: str, n_reports: int) -> tuple[str, str]:
     app = create_app({"SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():
         upgrade()
-        from app.services.demo import seed_demo
+        from app.services.core.demo import seed_demo
 
         seed_demo(n_reports=n_reports, seed=7, progress=lambda m: print("  seed:", m))
         db.session.commit()

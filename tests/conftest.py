@@ -11,7 +11,7 @@ from sqlalchemy.engine import make_url
 
 from app import autocommit, create_app
 from app.extensions import db
-from app.services.accounts import create_user
+from app.services.core.accounts import create_user
 
 TEST_PASSWORD = "correct horse battery"
 
@@ -74,7 +74,7 @@ def migrated_app(database_url: str, var, **config):
     })
     with application.app_context():
         upgrade()
-        from app.services.city_setup import sync_city_and_districts
+        from app.services.core.city_setup import sync_city_and_districts
 
         sync_city_and_districts()
         db.session.commit()

@@ -7,7 +7,8 @@ from shapely.geometry import MultiPolygon, box
 
 from app.extensions import db
 from app.models import Building, Report
-from app.services import triage, workflow
+from app.services.core import workflow
+from app.services.staff import triage
 
 # Points inside Heilbronn (lat, lon)
 MARKT = (49.1418, 9.2185)

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Building, Confirmation, IdempotencyKey, Photo, Report, StatusEvent
-from app.services.workdays import local_today
+from app.services.core.workdays import local_today
 from gis.projection import to_metric, to_wgs84
 
 SRID = 25832
@@ -185,7 +185,7 @@ def test_a_report_on_a_recently_cleaned_building_is_marked_retagged(client, staf
 
 def test_retagging_follows_workflow_is_retag(client):
     from app.models import Removal
-    from app.services.workflow import RETAG_WINDOW, is_retag
+    from app.services.core.workflow import RETAG_WINDOW, is_retag
 
     b = make_building(*MARKT)
     first = post(client).get_json()
@@ -206,7 +206,7 @@ def test_retagging_follows_workflow_is_retag(client):
 
 @pytest.mark.parametrize("owner_type", ["municipal", "public", "private", None])
 def test_priority_and_due_date_follow_the_sla_rules_of_the_building(client, owner_type):
-    from app.services.sla import removal_target, targets_from_config
+    from app.services.core.sla import removal_target, targets_from_config
 
     if owner_type:
         make_building(*MARKT, owner_type=owner_type)

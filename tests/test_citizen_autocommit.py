@@ -75,16 +75,16 @@ def test_other_writers_still_get_the_metric_position_from_the_trigger(own):
 
 
 def test_a_failing_statement_stores_nothing_and_removes_the_new_photo_files(own, monkeypatch):
-    from app.services import reports
+    from app.services.citizen import submission
 
-    real = reports._insert_params
+    real = submission._insert_params
 
     def too_long_name(*args, **kwargs):      # the photos row fails (varchar(200)) after report and event rows
         params = real(*args, **kwargs)
         params["photo_file"] = ["x" * 300 for _ in params["photo_file"]]
         return params
 
-    monkeypatch.setattr(reports, "_insert_params", too_long_name)
+    monkeypatch.setattr(submission, "_insert_params", too_long_name)
     reports_before = _scalar(own, "SELECT count(*) FROM reports")
     events_before = _scalar(own, "SELECT count(*) FROM status_events")
     files_before = _files(own)

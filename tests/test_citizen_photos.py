@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from app.models import Photo, Report, StatusEvent
-from app.services.photos import PhotoError, StoredPhoto, store_photo
+from app.services.citizen.photos import PhotoError, StoredPhoto, store_photo
 from tests.test_citizen_api import MARKT, NECKARSULM, count, field_errors, gps_exif, jpeg_bytes, post
 
 
@@ -147,12 +147,12 @@ def test_an_oversized_body_is_413_json(app, client, monkeypatch):
 def test_a_failure_after_the_insert_leaves_no_rows_and_no_files(app, client, monkeypatch):
     # In a transaction (here the test's own), a failure between the insert and the commit undoes both.
     # (Reports committed by their single statement: tests/test_citizen_autocommit.py.)
-    from app.services import reports
+    from app.services.citizen import submission
 
     def broken(clean, row):
         raise RuntimeError("mail queue exploded")
 
-    monkeypatch.setattr(reports, "_received_mail", broken)
+    monkeypatch.setattr(submission, "received_mail", broken)
     before = uploads(app)
     resp = post(client, email="a@example.org", photos=[jpeg_bytes(color=(9, 9, 9))])
     assert resp.status_code == 500

@@ -4,8 +4,8 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from app import create_app
-from app.services.sla import removal_target
-from app.services.workdays import add_working_days, is_working_day, local_date, local_today
+from app.services.core.sla import removal_target
+from app.services.core.workdays import add_working_days, is_working_day, local_date, local_today
 from gis.city import CityConfigError
 from gis.holidays import STATES, check_state, public_holidays
 

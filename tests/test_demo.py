@@ -6,7 +6,7 @@ from sqlalchemy import text
 
 from app.city import current_city
 from app.extensions import db
-from app.services.demo import seed_demo
+from app.services.core.demo import seed_demo
 from gis.demo import generate_buildings, generate_reports
 
 CENTRES = {"A": (515000.0, 5441000.0), "B": (513500.0, 5442500.0)}

@@ -9,7 +9,7 @@ from sqlalchemy import inspect, text
 from app import create_app
 from app.extensions import db
 from app.models import Report
-from app.services.accounts import MAX_FAILURES, create_user
+from app.services.core.accounts import MAX_FAILURES, create_user
 from tests.conftest import TEST_PASSWORD
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -111,7 +111,7 @@ def test_another_city_works_by_configuration_alone(scratch_database):
     assert not city.contains(9.2185, 49.1418)    # Heilbronn Marktplatz
     with application.app_context():
         upgrade()
-        from app.services.city_setup import sync_city_and_districts
+        from app.services.core.city_setup import sync_city_and_districts
 
         row, n_districts = sync_city_and_districts()
         db.session.commit()
@@ -154,7 +154,7 @@ def test_create_user_reads_the_password_from_stdin(runner):
     result = runner.invoke(args=["create-user", "cli@example.org", "--role", "police", "--password-stdin"],
                            input="a long enough password\n")
     assert result.exit_code == 0, result.output
-    from app.services.accounts import authenticate
+    from app.services.core.accounts import authenticate
 
     assert authenticate("cli@example.org", "a long enough password", None).role == "police"
 

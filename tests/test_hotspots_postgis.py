@@ -1,4 +1,4 @@
-"""gis.hotspots.dbscan_points against PostGIS' own ST_ClusterDBSCAN on the same coordinates (a few thousand
+"""gis.dbscan.dbscan_points against PostGIS' own ST_ClusterDBSCAN on the same coordinates (a few thousand
 points: blobs, spread, a chain, duplicates and points exactly eps apart)."""
 import numpy as np
 import pytest
@@ -6,7 +6,7 @@ from scipy.spatial import cKDTree
 from sqlalchemy import text
 
 from app.extensions import db
-from gis.hotspots import NOISE, dbscan_points
+from gis.dbscan import NOISE, dbscan_points
 
 
 def st_cluster_dbscan(x, y, eps, min_points):

@@ -90,6 +90,6 @@ def test_only_one_process_at_a_time_and_failures_do_not_break_requests(committin
 
     def broken():
         raise RuntimeError("database gone")
-    monkeypatch.setattr("app.services.reports.purge_reporter_contacts", broken)
+    monkeypatch.setattr("app.services.citizen.retention.purge_reporter_contacts", broken)
     assert housekeeping.run_once(served) is None  # logged, retried at the next interval
     assert _get(served).status_code == 200

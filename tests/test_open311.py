@@ -7,7 +7,7 @@ import pytest
 
 from app.extensions import db
 from app.models import Report
-from app.services.apikeys import create_api_key, find_active_key, revoke_api_keys
+from app.services.core.apikeys import create_api_key, find_active_key, revoke_api_keys
 
 BASE = "/open311/v2"
 REQUEST_FIELDS = ["service_request_id", "status", "status_notes", "service_name", "service_code", "description",

@@ -4,11 +4,11 @@ import re
 
 import pytest
 import schemathesis
-from schemathesis import checks
 from hypothesis import HealthCheck, given, settings
+from schemathesis import checks
 
 from app.extensions import db
-from app.services.accounts import create_user
+from app.services.core.accounts import create_user
 from tests.conftest import TEST_PASSWORD
 
 UNDOCUMENTED = {("/docs", "GET")}  # the HTML reference page itself

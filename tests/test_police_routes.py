@@ -8,7 +8,7 @@ from sqlalchemy import func, select, text
 
 from app.extensions import db
 from app.models import ContactAccess, Removal, ReportTag, Tag
-from app.services.tags import normalise
+from app.services.police.tags import normalise
 from tests.test_police_api import seed_reports
 
 
@@ -99,7 +99,7 @@ def test_tag_statistics_count_buildings_and_removal_cost(app, police_client):
     db.session.commit()
     for rid in ids:
         police_client.post(f"/police/reports/{rid}/tags", data={"tag": "Sekt"})
-    from app.services.tags import tag_statistics
+    from app.services.police.tags import tag_statistics
 
     tag = db.session.scalar(select(Tag).where(Tag.name == "sekt"))
     stats = tag_statistics(tag.id)[0]
@@ -186,16 +186,16 @@ def test_print_page_has_map_image_and_figures(police_client):
 
 def test_map_and_figures_read_the_reports_once_per_period(police_client, monkeypatch):
     """Maps of long periods stay fast: every layer works from one fetch of the filtered reports."""
-    from app.services import hotspots as hs
+    from app.services.police import points
 
     seed_reports([(i * 2.0, 0.0) for i in range(30)])
     periods = []
-    original = hs.fetch_points
+    original = points.fetch_points
 
     def counting(f, attributes=False):
         periods.append((f.start, attributes))
         return original(f, attributes)
-    monkeypatch.setattr(hs, "fetch_points", counting)
+    monkeypatch.setattr(points, "fetch_points", counting)
     assert police_client.get("/police/map/frame?eps=20&min_points=5").status_code == 200
     assert len(periods) == 1 and periods[0][1]
     periods.clear()

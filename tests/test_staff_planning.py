@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import CrewPlan, Report
-from app.services import planning
+from app.services.staff import planning
 from gis.maps_staff import plan_map, popup_text
 from tests.staff_factories import make_building, make_report
 

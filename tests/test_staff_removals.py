@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Photo, Removal, Report
-from app.services.workdays import local_today
+from app.services.core.workdays import local_today
 from tests.staff_factories import make_building, make_report
 
 
@@ -75,7 +75,7 @@ def test_the_default_removal_day_is_the_citys_day_not_the_servers(staff_client, 
     """At 23:30 UTC it is already the next day in Heilbronn; the form offers that day and accepts it."""
     from datetime import UTC, datetime
 
-    from app.services import workdays
+    from app.services.core import workdays
 
     class Clock(datetime):
         @classmethod

@@ -7,7 +7,7 @@ import pytest
 
 from app.extensions import db
 from app.models import Removal
-from app.services import statistics
+from app.services.staff import statistics
 from tests.staff_factories import make_building, make_report
 
 

@@ -6,9 +6,9 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import STATUSES, Removal, Report, StatusEvent
-from app.services import triage
-from app.services.workdays import local_today
-from app.services.workflow import TRANSITIONS
+from app.services.core.workdays import local_today
+from app.services.core.workflow import TRANSITIONS
+from app.services.staff import triage
 from tests.staff_factories import make_building, make_report
 
 # A path from 'new' to each status, so every (from, to) pair can be tried from a real state.

@@ -3,7 +3,6 @@ from pathlib import Path
 
 from babel.messages.pofile import read_po
 
-
 CATALOGS = sorted((Path(__file__).resolve().parents[1] / "app/translations").glob("*/en/LC_MESSAGES/messages.po"))
 
 

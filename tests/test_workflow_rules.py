@@ -4,10 +4,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from app.services.sla import removal_target
-from app.services.workdays import add_working_days, is_working_day
+from app.services.core.sla import removal_target
+from app.services.core.workdays import add_working_days, is_working_day
+from app.services.core.workflow import TRANSITIONS
 from gis.holidays import easter_sunday
-from app.services.workflow import TRANSITIONS
 
 LOCAL_TZ = ZoneInfo("Europe/Berlin")  # the default city's
 

@@ -4,8 +4,8 @@ from flask import jsonify, request
 from app.api import bp
 from app.auth.roles import role_required
 from app.errors import ValidationFailed
-from app.services import hotspots as hs
-from app.services import police_exports as ex
+from app.services.police import analyses, filters
+from app.services.police import exports as ex
 
 
 def number(args, name, default, lo, hi, errors, integer=False):
@@ -59,30 +59,30 @@ def hotspots():
     """Hotspots of the filtered reports as GeoJSON, with the parameters used echoed back."""
     errors: list = []
     method = request.args.get("method", "")
-    if method not in hs.METHODS:
+    if method not in filters.METHODS:
         errors.append(("method", "'method' must be one of dbscan, gistar, kde."))
     opts = method_options(request.args, errors)
     significant_only = flag(request.args, "significant_only", False, errors)
     try:
-        filters = hs.parse_filters(request.args)
+        f = filters.parse_filters(request.args)
     except ValidationFailed as exc:
         errors += exc.errors
     if errors:
         raise ValidationFailed(errors)
     if method == "dbscan":
-        res = hs.dbscan(filters, opts["eps"], opts["min_points"])
+        res = analyses.dbscan(f, opts["eps"], opts["min_points"])
         body = ex.feature_collection(ex.cluster_features(res), res.parameters,
                                      summary={"reports": res.reports, "clustered_reports": res.clustered,
                                               "clusters": len(res.clusters)})
     elif method == "gistar":
-        res = hs.gistar(filters, opts["cell"], opts["shape"], opts["fdr"])
+        res = analyses.gistar(f, opts["cell"], opts["shape"], opts["fdr"])
         feats = ex.gistar_features(res, significant_only)
         k = res.stats.klass
         body = ex.feature_collection(feats, {**res.parameters, "significant_only": significant_only},
                                      summary={"reports": res.reports, "cells": len(res.grid),
                                               "hot_cells": int((k > 0).sum()), "cold_cells": int((k < 0).sum())})
     else:
-        d, params, n = hs.density(filters, opts["bandwidth"])
+        d, params, n = analyses.density(f, opts["bandwidth"])
         body = ex.feature_collection(ex.density_features(d), params,
                                      summary={"reports": n, "peak_density": round(float(d.values.max()), 3)})
     return jsonify(body)

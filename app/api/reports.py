@@ -9,7 +9,7 @@ from app.api import bp
 from app.errors import ValidationFailed
 from app.extensions import csrf
 from app.ratelimit import limited
-from app.services import reports as service
+from app.services.citizen import public, submission, validation
 
 FILE_FIELD = "photos"
 
@@ -26,10 +26,10 @@ def _payload() -> tuple[dict, list[bytes]]:
         raise ValidationFailed([(unknown[0], _("Unbekanntes Dateifeld. Fotos bitte im Feld „%(field)s“ senden.",
                                                field=FILE_FIELD))])
     files = [f for f in request.files.getlist(FILE_FIELD) if f.filename or f.content_length]
-    if len(files) > service.MAX_PHOTOS:
+    if len(files) > validation.MAX_PHOTOS:
         raise ValidationFailed([(FILE_FIELD, _("Höchstens %(n)d Fotos pro Meldung (gesendet: %(sent)d).",
-                                               n=service.MAX_PHOTOS, sent=len(files)))])
-    limit = service.max_photo_bytes()
+                                               n=validation.MAX_PHOTOS, sent=len(files)))])
+    limit = validation.max_photo_bytes()
     photos = []
     for f in files:
         raw = f.stream.read(limit + 1)  # over the limit is reported by the service, without reading on
@@ -44,7 +44,7 @@ def create_report():
     """Submit a report (multipart/form-data); 201 with id, token, status, building and duplicate_of."""
     data, photos = _payload()
     source = "web" if request.headers.get("X-Report-Client") == "web" else "api"
-    answer = service.submit_report(data, photos, source=source,
+    answer = submission.submit_report(data, photos, source=source,
                                    idempotency_key=request.headers.get("Idempotency-Key"))
     resp = jsonify(answer)
     resp.status_code = 201
@@ -55,13 +55,13 @@ def create_report():
 @bp.get("/reports/nearby")
 def nearby():
     """Open reports within 50 m of lat/lon, nearest first."""
-    return jsonify({"reports": service.nearby_reports(request.args), "radius_m": service.NEARBY_METRES})
+    return jsonify({"reports": public.nearby_reports(request.args), "radius_m": public.NEARBY_METRES})
 
 
 @bp.get("/reports/<token>")
 def report_status(token):
     """The public status of a report and its history; no personal data."""
-    answer = service.public_status(token)
+    answer = public.public_status(token)
     if answer is None:
         abort(404, description=_("Keine Meldung mit diesem Link gefunden."))
     return jsonify(answer)
@@ -72,7 +72,7 @@ def report_status(token):
 @limited
 def confirm(token):
     """Add "I see it too" to an open report."""
-    answer = service.confirm_report(token, idempotency_key=request.headers.get("Idempotency-Key"))
+    answer = submission.confirm_report(token, idempotency_key=request.headers.get("Idempotency-Key"))
     if answer is None:
         abort(404, description=_("Keine Meldung mit diesem Link gefunden."))
     return jsonify(answer)
@@ -81,7 +81,7 @@ def confirm(token):
 @bp.get("/reports")
 def reports_geojson():
     """GeoJSON FeatureCollection of reports in ?bbox=minlon,minlat,maxlon,maxlat (approximate positions)."""
-    resp = jsonify(service.map_features(service.parse_bbox(request.args.get("bbox"))))
+    resp = jsonify(public.map_features(validation.parse_bbox(request.args.get("bbox"))))
     resp.mimetype = "application/geo+json"
     return resp
 
@@ -89,4 +89,4 @@ def reports_geojson():
 @bp.get("/addresses")
 def addresses():
     """Address search over the city's buildings (?q=, at least 3 characters) for placing the pin."""
-    return jsonify({"results": service.search_addresses(request.args.get("q", ""))})
+    return jsonify({"results": public.search_addresses(request.args.get("q", ""))})

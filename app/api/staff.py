@@ -3,7 +3,7 @@ from flask import jsonify, request
 
 from app.api import bp
 from app.auth.roles import role_required
-from app.services import overview, planning, triage
+from app.services.staff import overview, planning, triage
 
 
 @bp.route("/staff/map")

@@ -8,7 +8,7 @@ from flask_login import login_required, login_user, logout_user
 from app.auth import bp
 from app.extensions import db, login_manager
 from app.models import User
-from app.services.accounts import authenticate, too_many_failures
+from app.services.core.accounts import authenticate, too_many_failures
 
 HOME_BY_ROLE = {"staff": "staff.index", "police": "police.index", "admin": "staff.index"}
 

@@ -6,8 +6,8 @@ from app.city import current_city
 from app.extensions import db
 from app.open311 import bp
 from app.open311.formats import errors_response, respond
-from app.services import open311 as svc
-from app.services.apikeys import find_active_key
+from app.services.citizen import open311 as svc
+from app.services.core.apikeys import find_active_key
 
 FORMATS = ("xml", "json")
 

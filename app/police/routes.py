@@ -19,11 +19,10 @@ from app.errors import ValidationFailed
 from app.extensions import db
 from app.models import Removal, Report, StatusEvent, Tag
 from app.police import bp
-from app.services import hotspots as hs
-from app.services import police_contact as contact
-from app.services import police_exports as ex
-from app.services import police_maps as maps
-from app.services import tags as tag_service
+from app.services.core.workdays import city_timezone
+from app.services.police import analyses, contact, filters, maps
+from app.services.police import exports as ex
+from app.services.police import tags as tag_service
 from gis.knox import DEFAULT_DAYS, DEFAULT_DISTANCES
 from gis.maps_police import Assets
 
@@ -84,7 +83,7 @@ def _filters_and_options():
     errors = []
     opts = method_options(request.args, errors)
     try:
-        f = hs.parse_filters(request.args)
+        f = filters.parse_filters(request.args)
     except ValidationFailed as exc:
         errors += exc.errors
         f = None
@@ -94,7 +93,7 @@ def _filters_and_options():
 
 
 def _form_context(f, opts) -> dict:
-    return {"f": f, "opts": opts, "districts": hs.districts(), "categories": category_labels(),
+    return {"f": f, "opts": opts, "districts": filters.districts(), "categories": category_labels(),
             "weekdays": [(1, _("Mo")), (2, _("Di")), (3, _("Mi")), (4, _("Do")), (5, _("Fr")), (6, _("Sa")),
                          (7, _("So"))],
             "args": request.args,
@@ -150,10 +149,10 @@ def export(kind, fmt):
         abort(404)
     f, opts = _filters_and_options()
     if kind == "clusters":
-        res = hs.dbscan(f, opts["eps"], opts["min_points"])
+        res = analyses.dbscan(f, opts["eps"], opts["min_points"])
         feats, params = ex.cluster_features(res), res.parameters
     elif kind == "gistar":
-        res = hs.gistar(f, opts["cell"], opts["shape"], opts["fdr"])
+        res = analyses.gistar(f, opts["cell"], opts["shape"], opts["fdr"])
         feats, params = ex.gistar_features(res), res.parameters
     else:
         feats, params = ex.incident_features(ex.incident_rows(f)), {"method": "incidents", **f.echo()}
@@ -196,7 +195,7 @@ def near_repeat():
     f, opts = _filters_and_options()
     if errors:
         raise ValidationFailed(errors)
-    result = hs.near_repeat(f, distances, days, perms)
+    result = analyses.near_repeat(f, distances, days, perms)
     return render_template("police/near_repeat.html", result=result, distances=distances, days=days,
                            permutations=perms, **_form_context(f, opts))
 
@@ -209,7 +208,7 @@ def reports():
     f, opts = _filters_and_options()
     page = request.args.get("page", "1")
     page = int(page) if page.isdigit() and 0 < int(page) < 100000 else 1
-    where, params = hs.where_clause(f)
+    where, params = filters.where_clause(f)
     total = db.session.execute(text(f"SELECT count(*) FROM reports r WHERE {where}"), params).scalar()
     rows = db.session.execute(text(f"""
         SELECT r.id, r.created_at, r.category, r.status, r.address, r.description,
@@ -218,7 +217,7 @@ def reports():
         FROM reports r WHERE {where} ORDER BY r.created_at DESC, r.id DESC LIMIT :limit OFFSET :offset"""),
         {**params, "limit": PER_PAGE, "offset": (page - 1) * PER_PAGE}).mappings().all()
     return render_template("police/reports.html", rows=rows, total=total, page=page, per_page=PER_PAGE,
-                           statuses=status_labels(), tz=hs.city_timezone(), **_form_context(f, opts))
+                           statuses=status_labels(), tz=city_timezone(), **_form_context(f, opts))
 
 
 def _report_or_404(report_id: int) -> Report:
@@ -235,7 +234,7 @@ def _render_report(report, revealed=None, status=200):
     return render_template("police/report.html", report=report, tags=tag_service.tags_of(report.id),
                            has_contact=contact.has_contact(report), revealed=revealed, removals=removals,
                            events=events, statuses=status_labels(), categories=category_labels(),
-                           tz=hs.city_timezone(), all_tags=db.session.scalars(select(Tag).order_by(Tag.name)).all()
+                           tz=city_timezone(), all_tags=db.session.scalars(select(Tag).order_by(Tag.name)).all()
                            ), status
 
 
@@ -287,7 +286,7 @@ def reveal_contact(report_id):
 def tags():
     """All tags with counts, buildings, removal cost, and pairs that may be the same sprayer."""
     return render_template("police/tags.html", tags=tag_service.tag_statistics(),
-                           suggestions=tag_service.suggestions(), tz=hs.city_timezone())
+                           suggestions=tag_service.suggestions(), tz=city_timezone())
 
 
 def _tag_or_404(tag_id: int) -> Tag:
@@ -306,7 +305,7 @@ def tag(tag_id):
     timeline = tag_service.timeline(t.id)
     return render_template("police/tag.html", tag=t, stats=stats, timeline=timeline,
                            peak=max((n for _, n in timeline), default=1), incidents=tag_service.incidents(t.id, 200),
-                           statuses=status_labels(), tz=hs.city_timezone())
+                           statuses=status_labels(), tz=city_timezone())
 
 
 @bp.route("/tags/<int:tag_id>/map")
@@ -325,4 +324,4 @@ def access_log():
     page = int(page) if page.isdigit() and 0 < int(page) < 100000 else 1
     rows, total = contact.access_log(page)
     return render_template("police/access_log.html", rows=rows, total=total, page=page, per_page=100,
-                           tz=hs.city_timezone())
+                           tz=city_timezone())

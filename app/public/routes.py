@@ -9,18 +9,12 @@ from app.city import current_city
 from app.extensions import db
 from app.models import CATEGORIES
 from app.public import bp
-from app.services.health import database_versions
-from app.services.photos import is_stored_name
-from app.services.reports import (
-    MAX_DESCRIPTION,
-    MAX_PHOTOS,
-    category_label,
-    max_photo_bytes,
-    photo_exists,
-    public_status,
-    purge_reporter_contacts,
-    status_label,
-)
+from app.services.citizen.notifications import category_label, status_label
+from app.services.citizen.photos import is_stored_name
+from app.services.citizen.public import photo_exists, public_status
+from app.services.citizen.retention import purge_reporter_contacts
+from app.services.citizen.validation import MAX_DESCRIPTION, MAX_PHOTOS, max_photo_bytes
+from app.services.core.health import database_versions
 
 
 @bp.route("/")

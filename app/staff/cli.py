@@ -15,7 +15,7 @@ def _progress_run(label, total, fn):
 
 
 def _count_features(path: Path, layer=None) -> int:
-    from app.services.importers import read_features
+    from app.services.staff.importers import read_features
 
     if path.suffix.lower() in (".geojson", ".json", ".gpkg"):
         return sum(1 for _ in read_features(path, layer))
@@ -24,7 +24,7 @@ def _count_features(path: Path, layer=None) -> int:
 
 
 def _finish(result, rejects_path, label):
-    from app.services.importers import write_rejects
+    from app.services.staff.importers import write_rejects
 
     db.session.commit()
     click.echo(result.summary())
@@ -54,7 +54,7 @@ def _finish(result, rejects_path, label):
 def import_buildings_command(file, id_field, address_field, name_field, owner_field, owner_map, default_owner,
                              department_field, usage_field, crs, layer, rejects):
     """Import the building registry (GeoJSON or GeoPackage); re-imports update by external id."""
-    from app.services.importers import BuildingMapping, ImportError_, import_buildings, parse_value_map
+    from app.services.staff.importers import BuildingMapping, ImportError_, import_buildings, parse_value_map
 
     try:
         mapping = BuildingMapping(id_field=id_field, address_field=address_field or None,
@@ -100,7 +100,7 @@ def import_reports_command(file, id_col, lat_col, lon_col, x_col, y_col, crs, cr
                            default_category, description_col, delimiter, closed_is_removal, rejects):
     """Import historical reports (CSV or GeoJSON); re-imports update by external id."""
     from app.models import STATUSES
-    from app.services.importers import ImportError_, ReportMapping, import_reports, parse_value_map
+    from app.services.staff.importers import ImportError_, ReportMapping, import_reports, parse_value_map
 
     if bool(x_col) != bool(y_col):
         raise click.UsageError("--x-col and --y-col go together")

@@ -36,7 +36,7 @@ def method_label(value):
 @bp.app_template_filter("staff_dt")
 def format_datetime(value, with_time=True):
     """A date/time in local time, German style."""
-    from app.services.workdays import city_timezone
+    from app.services.core.workdays import city_timezone
 
     if value is None:
         return "–"

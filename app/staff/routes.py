@@ -21,9 +21,9 @@ from app.city import current_city
 from app.errors import ValidationFailed
 from app.extensions import db
 from app.models import CATEGORIES, OWNER_TYPES, REMOVAL_METHODS, STATUSES
-from app.services import planning, removals, statistics, triage
-from app.services.workdays import local_today
-from app.services.workflow import TRANSITIONS, WorkflowError
+from app.services.core.workdays import local_today
+from app.services.core.workflow import TRANSITIONS, WorkflowError
+from app.services.staff import planning, removals, statistics, triage
 from app.staff import bp
 from gis.maps_staff import plan_map
 
@@ -121,7 +121,7 @@ def record_removal(report_id):
 @role_required("staff")
 def photo(name):
     """A stored photo (content-addressed file name) for staff pages."""
-    from app.services.photos import is_stored_name
+    from app.services.citizen.photos import is_stored_name
 
     if not is_stored_name(name):
         abort(404)

@@ -50,8 +50,8 @@ def e2e_database_url(scratch_database):
     application = create_app({"SQLALCHEMY_DATABASE_URI": url})
     with application.app_context():
         upgrade()
-        from app.services.accounts import create_user
-        from app.services.demo import seed_demo
+        from app.services.core.accounts import create_user
+        from app.services.core.demo import seed_demo
 
         seed_demo(n_reports=int(os.environ.get("E2E_REPORTS", "3000")), seed=20261126)
         for role, email in E2E_USERS.items():

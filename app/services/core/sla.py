@@ -2,7 +2,7 @@
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from app.services.workdays import add_working_days
+from app.services.core.workdays import add_working_days
 
 DEFAULT_TARGETS = {"offensive_hours": 24, "municipal_workdays": 3, "other_workdays": 10}
 

@@ -231,7 +231,7 @@ def _locate_address(address: str) -> tuple[float, float]:
 def submit_open311_request(form, api_key) -> dict:
     """POST requests: map the spec's fields onto the citizen use case and answer the spec's fields."""
     from app.errors import ValidationFailed
-    from app.services.reports import submit_report
+    from app.services.citizen.submission import submit_report
 
     code = (form.get("service_code") or "").strip()
     if not code:

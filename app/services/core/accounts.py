@@ -3,9 +3,9 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import delete, func, select
 
-from app.services.passwords import MIN_LENGTH, hash_password, verify_password
 from app.extensions import db
 from app.models import ROLES, LoginAttempt, User
+from app.services.core.passwords import MIN_LENGTH, hash_password, verify_password
 
 MAX_FAILURES = 5
 FAILURE_WINDOW = timedelta(minutes=15)

@@ -11,12 +11,18 @@ from sqlalchemy import func, insert, select, text
 from app.city import current_city
 from app.extensions import db
 from app.models import (
-    Building, District, Removal, Report, ReportTag, StatusEvent, Tag,
+    Building,
+    District,
+    Removal,
+    Report,
+    ReportTag,
+    StatusEvent,
+    Tag,
 )
-from app.services.accounts import create_user
-from app.services.city_setup import sync_city_and_districts
-from app.services.reports import purge_reporter_contacts
-from app.services.sla import removal_target, targets_from_config
+from app.services.citizen.retention import purge_reporter_contacts
+from app.services.core.accounts import create_user
+from app.services.core.city_setup import assign_districts, sync_city_and_districts
+from app.services.core.sla import removal_target, targets_from_config
 from gis.demo import generate_buildings, generate_reports
 from gis.projection import to_metric, to_wgs84
 
@@ -148,14 +154,3 @@ def seed_demo(n_reports: int = 5000, seed: int = 20261126, until: datetime | Non
                "removals": len(removals), "tagged": len(tagged), "users": len(users)}
     progress(f"done: {summary}")
     return summary
-
-
-def assign_districts() -> None:
-    """Link buildings and reports without a district to the district containing them."""
-    db.session.execute(text(
-        "UPDATE buildings b SET district_id = d.id FROM districts d "
-        "WHERE b.district_id IS NULL AND ST_Intersects(d.geom_m, ST_PointOnSurface(b.footprint_m))"))
-    db.session.execute(text(
-        "UPDATE reports r SET district_id = d.id FROM districts d "
-        "WHERE r.district_id IS NULL AND ST_Intersects(d.geom_m, r.location_m)"))
-

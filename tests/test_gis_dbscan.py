@@ -6,8 +6,8 @@ import pytest
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
-from gis import hotspots
-from gis.hotspots import NOISE, dbscan_points, summarise_clusters
+from gis import dbscan
+from gis.dbscan import NOISE, dbscan_points, summarise_clusters
 
 
 def brute_force(x, y, eps, min_points):
@@ -76,10 +76,10 @@ def test_equals_brute_force_dbscan(kind, seed):
 @pytest.mark.parametrize("seed", range(4))
 def test_every_path_agrees_with_brute_force(seed, monkeypatch):
     """Binary search instead of dense rasters, tiny chunks and pair budgets: the same DBSCAN."""
-    monkeypatch.setattr(hotspots, "FINE_LIMIT", 0)
-    monkeypatch.setattr(hotspots, "DENSE_LIMIT", 0)
-    monkeypatch.setattr(hotspots, "CHUNK", 7)
-    monkeypatch.setattr(hotspots, "PAIR_BUDGET", 5)
+    monkeypatch.setattr(dbscan, "FINE_LIMIT", 0)
+    monkeypatch.setattr(dbscan, "DENSE_LIMIT", 0)
+    monkeypatch.setattr(dbscan, "CHUNK", 7)
+    monkeypatch.setattr(dbscan, "PAIR_BUDGET", 5)
     rng = np.random.default_rng(100 + seed)
     for kind in KINDS:
         x, y = data(kind, rng, 300)
@@ -90,17 +90,17 @@ def test_every_path_agrees_with_brute_force(seed, monkeypatch):
 @pytest.mark.parametrize("limit", [60_000, 120_000])
 def test_coarser_counting_raster_when_the_area_is_large(limit, monkeypatch):
     """A raster over the limit gets wider columns (fewer per cell), not a different answer."""
-    monkeypatch.setattr(hotspots, "FINE_LIMIT", limit)
-    frames, frame = [], hotspots._Frame
+    monkeypatch.setattr(dbscan, "FINE_LIMIT", limit)
+    frames, frame = [], dbscan._Frame
 
     def spy(*args):
         frames.append(frame(*args))
         return frames[-1]
-    monkeypatch.setattr(hotspots, "_Frame", spy)
+    monkeypatch.setattr(dbscan, "_Frame", spy)
     rng = np.random.default_rng(77)
     x, y = data("blobs", rng, 400)
     assert_same_dbscan(dbscan_points(x, y, 10.0, 6), x, y, 10.0, 6)
-    assert frames[0].dense and frames[0].f < hotspots.FINE_COLUMNS
+    assert frames[0].dense and frames[0].f < dbscan.FINE_COLUMNS
 
 
 def test_the_paths_are_used(monkeypatch):
@@ -114,7 +114,7 @@ def test_the_paths_are_used(monkeypatch):
         return wrapper
 
     for name in ("_exact_core", "_join_ring", "_border"):
-        monkeypatch.setattr(hotspots, name, spy(name, getattr(hotspots, name)))
+        monkeypatch.setattr(dbscan, name, spy(name, getattr(dbscan, name)))
     rng = np.random.default_rng(3)
     x, y = data("blobs", rng, 400)
     assert_same_dbscan(dbscan_points(x, y, 12.5, 6), x, y, 12.5, 6)

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from flask import current_app
 from geoalchemy2.shape import from_shape
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, text
 
 from app.city import current_city, sync_city_row
 from app.extensions import db
@@ -45,3 +45,13 @@ def sync_city_and_districts() -> tuple[CityRow, int]:
 def remove_other_cities() -> None:
     """Drop city rows that are no longer configured (a single-city deployment)."""
     db.session.execute(delete(CityRow).where(CityRow.slug != current_city().slug))
+
+
+def assign_districts() -> None:
+    """Link buildings and reports without a district to the district containing them."""
+    db.session.execute(text(
+        "UPDATE buildings b SET district_id = d.id FROM districts d "
+        "WHERE b.district_id IS NULL AND ST_Intersects(d.geom_m, ST_PointOnSurface(b.footprint_m))"))
+    db.session.execute(text(
+        "UPDATE reports r SET district_id = d.id FROM districts d "
+        "WHERE r.district_id IS NULL AND ST_Intersects(d.geom_m, r.location_m)"))

@@ -23,9 +23,9 @@ from sqlalchemy import select, text
 from app.city import current_city
 from app.extensions import db
 from app.models import CATEGORIES, OWNER_TYPES, STATUSES, Building, Report, StatusEvent
-from app.services.demo import assign_districts
-from app.services.sla import removal_target, targets_from_config
-from app.services.workflow import RETAG_WINDOW
+from app.services.core.city_setup import assign_districts
+from app.services.core.sla import removal_target, targets_from_config
+from app.services.core.workflow import RETAG_WINDOW
 from gis.projection import transformer
 
 log = logging.getLogger(__name__)

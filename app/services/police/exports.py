@@ -10,7 +10,8 @@ from sqlalchemy import text
 
 from app.city import current_city
 from app.extensions import db
-from app.services import hotspots as hs
+from app.services.core.workdays import city_timezone
+from app.services.police import analyses, filters, points
 from gis import gistar as gi
 from gis.projection import transformer
 
@@ -29,14 +30,14 @@ def _rings_lonlat(rings: np.ndarray) -> np.ndarray:
 
 def _polygon_lonlat(geom) -> dict:
     """A metric shapely polygon as a WGS84 GeoJSON geometry."""
-    return hs.metric_to_wgs84(geom).__geo_interface__
+    return points.metric_to_wgs84(geom).__geo_interface__
 
 
 def _date(days) -> str | None:
-    return hs.day_to_datetime(days).date().isoformat() if days is not None else None
+    return points.day_to_datetime(days).date().isoformat() if days is not None else None
 
 
-def cluster_features(result: hs.ClusterResult) -> list[dict]:
+def cluster_features(result: analyses.ClusterResult) -> list[dict]:
     """DBSCAN clusters as polygon features (hull), numbered from 1 by size."""
     feats = []
     for n, c in enumerate(result.clusters, start=1):
@@ -48,7 +49,7 @@ def cluster_features(result: hs.ClusterResult) -> list[dict]:
     return feats
 
 
-def gistar_features(result: hs.GiResult, significant_only: bool = False) -> list[dict]:
+def gistar_features(result: analyses.GiResult, significant_only: bool = False) -> list[dict]:
     """Gi* grid cells as polygon features with count, z-score, p-value and class."""
     grid, st = result.grid, result.stats
     idx = np.flatnonzero(st.klass != 0) if significant_only else np.arange(len(grid))
@@ -82,9 +83,9 @@ def density_features(d, min_share: float = 0.05) -> list[dict]:
              "properties": {"density": round(float(v[k]), 3)}} for k in range(len(x))]
 
 
-def incident_rows(f: hs.Filters, limit: int = MAX_INCIDENTS) -> list[dict]:
+def incident_rows(f: filters.Filters, limit: int = MAX_INCIDENTS) -> list[dict]:
     """The filtered incidents with what police need (no reporter contact), newest first."""
-    where, params = hs.where_clause(f)
+    where, params = filters.where_clause(f)
     params["limit"] = limit
     rows = db.session.execute(text(f"""
         SELECT r.id, r.created_at, r.category, r.status, r.offensive, r.retagged, r.address, r.description,
@@ -94,7 +95,7 @@ def incident_rows(f: hs.Filters, limit: int = MAX_INCIDENTS) -> list[dict]:
                (SELECT coalesce(sum(m.cost_eur), 0) FROM removals m WHERE m.report_id = r.id) AS removal_cost_eur
         FROM reports r LEFT JOIN districts d ON d.id = r.district_id
         WHERE {where} ORDER BY r.created_at DESC, r.id DESC LIMIT :limit"""), params).mappings().all()
-    tz = hs.city_timezone()
+    tz = city_timezone()
     out = []
     for r in rows:
         item = dict(r)

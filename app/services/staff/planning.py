@@ -16,7 +16,7 @@ from app.city import current_city
 from app.errors import ValidationFailed
 from app.extensions import db
 from app.models import Building, CrewPlan, CrewPlanStop, Report
-from app.services import workflow
+from app.services.core import workflow
 from gis.projection import to_metric
 from gis.routing import order_stops
 

@@ -22,8 +22,8 @@ from app.models import (
     StatusEvent,
     User,
 )
-from app.services import workflow
-from app.services.sla import removal_target, targets_from_config
+from app.services.core import workflow
+from app.services.core.sla import removal_target, targets_from_config
 
 log = logging.getLogger(__name__)
 

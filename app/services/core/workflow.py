@@ -6,7 +6,7 @@ from sqlalchemy import exists, select
 
 from app.extensions import db
 from app.models import Removal, Report, StatusEvent
-from app.services.workdays import local_date
+from app.services.core.workdays import local_date
 
 TRANSITIONS = {
     "new": {"verified", "rejected", "duplicate"},

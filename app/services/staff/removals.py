@@ -9,8 +9,8 @@ from flask import current_app
 from app.errors import ValidationFailed
 from app.extensions import db
 from app.models import REMOVAL_METHODS, Photo, Removal, Report
-from app.services import workflow
-from app.services.workdays import city_timezone, local_date, local_today
+from app.services.core import workflow
+from app.services.core.workdays import city_timezone, local_date, local_today
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +74,7 @@ def record_removal(report: Report, data: RemovalInput, user, photo: bytes | None
         raise ValidationFailed([("removed_on", "The removal date lies before the report was made.")])
     stored = None
     if photo:
-        from app.services.photos import PhotoError, store_photo
+        from app.services.citizen.photos import PhotoError, store_photo
 
         try:
             stored = store_photo(photo, current_app.config["UPLOAD_DIR"])

@@ -7,9 +7,10 @@ from sqlalchemy import text
 
 from app.city import current_city
 from app.extensions import db
-from app.services import hotspots as hs
-from app.services import police_exports as ex
-from app.services import tags as tag_service
+from app.services.core.workdays import city_timezone
+from app.services.police import analyses, filters, points
+from app.services.police import exports as ex
+from app.services.police import tags as tag_service
 from gis import gistar as gi
 from gis import maps_police as mp
 from gis.projection import transformer
@@ -19,13 +20,13 @@ AGGREGATE_CELL = 100.0
 HEAT_PIXELS = 360
 
 
-def _area_lonlat(f: hs.Filters) -> dict:
-    return mapping(hs.metric_to_wgs84(hs.study_area(f)))
+def _area_lonlat(f: filters.Filters) -> dict:
+    return mapping(points.metric_to_wgs84(points.study_area(f)))
 
 
 def _heat_overlay(d, area_m):
     """The density resampled onto a raster regular in Web Mercator over the area's WGS84 bounds."""
-    minx, miny, maxx, maxy = hs.metric_to_wgs84(area_m).bounds
+    minx, miny, maxx, maxy = points.metric_to_wgs84(area_m).bounds
     lats = mp.mercator_rows(miny, maxy, HEAT_PIXELS)
     lons = np.linspace(minx, maxx, HEAT_PIXELS + 1)
     lons = (lons[:-1] + lons[1:]) / 2
@@ -35,7 +36,7 @@ def _heat_overlay(d, area_m):
     return mp.density_png(values), [[miny, minx], [maxy, maxx]]
 
 
-def incident_markers(f: hs.Filters, report_url, category_labels: dict) -> list[dict]:
+def incident_markers(f: filters.Filters, report_url, category_labels: dict) -> list[dict]:
     """Incidents for markers: position, date, category, address, tags, description, link."""
     out = []
     for r in ex.incident_rows(f, limit=MAX_MARKERS):
@@ -48,15 +49,15 @@ def incident_markers(f: hs.Filters, report_url, category_labels: dict) -> list[d
 MAX_TAG_LAYERS = 10
 
 
-def tag_layers_for(f: hs.Filters, report_url) -> list[dict]:
+def tag_layers_for(f: filters.Filters, report_url) -> list[dict]:
     """The incidents of the (up to ten) most frequent tags within the filters, in one query."""
-    where, params = hs.where_clause(f)
+    where, params = filters.where_clause(f)
     rows = db.session.execute(text(f"""
         SELECT t.id AS tag_id, t.display_name, r.id, r.created_at, r.address, r.description,
                ST_X(r.location) AS lon, ST_Y(r.location) AS lat
         FROM reports r JOIN report_tags rt ON rt.report_id = r.id JOIN tags t ON t.id = rt.tag_id
         WHERE {where} ORDER BY t.id, r.created_at"""), params).mappings().all()
-    tz = hs.city_timezone()
+    tz = city_timezone()
     layers: dict[int, dict] = {}
     for r in rows:
         layer = layers.setdefault(r["tag_id"], {"name": r["display_name"], "incidents": []})
@@ -66,26 +67,26 @@ def tag_layers_for(f: hs.Filters, report_url) -> list[dict]:
     return sorted(layers.values(), key=lambda t: -len(t["incidents"]))[:MAX_TAG_LAYERS]
 
 
-def hotspot_map(f: hs.Filters, opts: dict, assets: mp.Assets, labels: dict, report_url,
+def hotspot_map(f: filters.Filters, opts: dict, assets: mp.Assets, labels: dict, report_url,
                 category_labels: dict) -> str:
     """The police hotspot map: clusters, Gi* cells, density, monthly slider, tags and incidents."""
     city = current_city()
-    area_m = hs.study_area(f)
+    area_m = points.study_area(f)
     m = mp.base_map(city.center, city.zoom, city.attribution, assets, labels["tiles"])
     mp.add_boundary(m, _area_lonlat(f), labels["area"])
-    pts = hs.fetch_points(f, attributes=True)  # once for every layer
+    pts = points.fetch_points(f, attributes=True)  # once for every layer
 
-    d, _, n = hs.density(f, opts["bandwidth"], pts=pts)
+    d, _, n = analyses.density(f, opts["bandwidth"], pts=pts)
     png, bounds = _heat_overlay(d, area_m)
     mp.add_heat(m, png, bounds, labels["kde_layer"].format(bw=int(d.bandwidth)), show=False)
 
-    gres = hs.gistar(f, opts["cell"], opts["shape"], opts["fdr"], pts=pts)
+    gres = analyses.gistar(f, opts["cell"], opts["shape"], opts["fdr"], pts=pts)
     mp.add_gistar(m, ex.gistar_features(gres, significant_only=True), labels["gi_layer"], show=True)
 
-    cres = hs.dbscan(f, opts["eps"], opts["min_points"], pts=pts)
+    cres = analyses.dbscan(f, opts["eps"], opts["min_points"], pts=pts)
     mp.add_clusters(m, ex.cluster_features(cres), labels["cluster_layer"], labels["cluster_popup"])
 
-    mp.add_monthly(m, hs.monthly_cells(f, size=300.0, pts=pts), labels["monthly_layer"],
+    mp.add_monthly(m, analyses.monthly_cells(f, size=300.0, pts=pts), labels["monthly_layer"],
                    {"cell": 300, "title": labels["month"]}, show=False)
 
     tag_layers = tag_layers_for(f, report_url)
@@ -97,7 +98,7 @@ def hotspot_map(f: hs.Filters, opts: dict, assets: mp.Assets, labels: dict, repo
     else:
         keys = gi.cell_keys(pts.x, pts.y, AGGREGATE_CELL, "square")
         uniq, counts = gi.distinct_rows(keys)
-        lonlat = hs.to_lonlat(gi.cell_centres(uniq, AGGREGATE_CELL, "square"))
+        lonlat = points.to_lonlat(gi.cell_centres(uniq, AGGREGATE_CELL, "square"))
         mp.add_aggregated_incidents(m, [(lon, lat, c) for (lon, lat), c in zip(lonlat, counts.tolist())],
                                     labels["incidents_aggregated_layer"], AGGREGATE_CELL, show=False)
 
@@ -124,12 +125,12 @@ def tag_map(tag_id: int, name: str, assets: mp.Assets, labels: dict, report_url)
     return mp.finish(m)
 
 
-def figures(f: hs.Filters, opts: dict) -> dict:
+def figures(f: filters.Filters, opts: dict) -> dict:
     """The figures shown next to the map and on the print page."""
-    pts = hs.fetch_points(f, attributes=True)
-    cres = hs.dbscan(f, opts["eps"], opts["min_points"], pts=pts)
-    gres = hs.gistar(f, opts["cell"], opts["shape"], opts["fdr"], pts=pts)
-    ev, before = hs.evaluation(f, opts["cell"], opts["shape"], 0.95, opts["fdr"], pts=pts)
+    pts = points.fetch_points(f, attributes=True)
+    cres = analyses.dbscan(f, opts["eps"], opts["min_points"], pts=pts)
+    gres = analyses.gistar(f, opts["cell"], opts["shape"], opts["fdr"], pts=pts)
+    ev, before = analyses.evaluation(f, opts["cell"], opts["shape"], 0.95, opts["fdr"], pts=pts)
     k = gres.stats.klass
     return {"reports": gres.reports, "clusters": ex.cluster_features(cres)[:15], "cluster_count": len(cres.clusters),
             "clustered": cres.clustered, "dbscan": cres.parameters, "gistar": gres.parameters,
@@ -137,13 +138,13 @@ def figures(f: hs.Filters, opts: dict) -> dict:
             "before": before, "bandwidth": opts["bandwidth"]}
 
 
-def print_png(f: hs.Filters, opts: dict, title: str, legend_labels: dict) -> bytes:
+def print_png(f: filters.Filters, opts: dict, title: str, legend_labels: dict) -> bytes:
     """The static map image for the printable page."""
-    area_m = hs.study_area(f)
-    pts = hs.fetch_points(f, attributes=True)
-    d, _, _ = hs.density(f, opts["bandwidth"], pts=pts)
-    gres = hs.gistar(f, opts["cell"], opts["shape"], opts["fdr"], pts=pts)
-    cres = hs.dbscan(f, opts["eps"], opts["min_points"], pts=pts)
+    area_m = points.study_area(f)
+    pts = points.fetch_points(f, attributes=True)
+    d, _, _ = analyses.density(f, opts["bandwidth"], pts=pts)
+    gres = analyses.gistar(f, opts["cell"], opts["shape"], opts["fdr"], pts=pts)
+    cres = analyses.dbscan(f, opts["eps"], opts["min_points"], pts=pts)
     idx = np.flatnonzero(gres.stats.klass != 0)
     cells = [(gres.grid.polygon(i), int(gres.stats.klass[i])) for i in idx]
     legend = [(mp.GI_COLOURS[k], legend_labels[k]) for k in (3, 2, 1, -1, -2, -3)]

@@ -12,7 +12,7 @@ from sqlalchemy import text
 from app.city import current_city
 from app.errors import ValidationFailed
 from app.extensions import db
-from app.models import OPEN_STATUSES
+from app.models import OPEN_SQL
 
 DETAIL_ZOOM = 16          # from this zoom on: single jobs and footprints
 CLUSTER_PX = 64           # grid cell edge on screen
@@ -56,7 +56,7 @@ def cell_size_m(zoom: int, lat: float) -> float:
 
 
 _ENVELOPE = "ST_Transform(ST_MakeEnvelope(:w, :s, :e, :n, 4326), :srid)"
-_OPEN = "r.status IN ({}) AND r.duplicate_of_id IS NULL".format(", ".join(f"'{s}'" for s in OPEN_STATUSES))
+_OPEN = f"r.status IN ({OPEN_SQL}) AND r.duplicate_of_id IS NULL"
 
 
 def clusters(view: View, now: datetime) -> dict:

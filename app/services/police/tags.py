@@ -128,6 +128,6 @@ def suggestions(distance: float = 250.0, days: float = 14.0, min_score: float = 
 
 
 def _tz() -> str:
-    from app.services.workdays import city_timezone
+    from app.services.core.workdays import city_timezone
 
     return city_timezone().key

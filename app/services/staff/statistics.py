@@ -8,7 +8,7 @@ from sqlalchemy import text
 
 from app.errors import ValidationFailed
 from app.extensions import db
-from app.services.workdays import city_timezone, local_midnight, local_today
+from app.services.core.workdays import city_timezone, local_midnight, local_today
 
 RETAG_DAYS = 90
 COLUMNS = ("month", "district", "received", "removals", "median_days", "p90_days", "within_target_pct",

@@ -1,0 +1,80 @@
+"""Messages to reporters: the receipt of a report and a note on every status change, in their language."""
+import logging
+
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from app.city import current_city
+from app.extensions import db
+from app.models import Report
+from app.services.core.mail import queue_mail, send_mail
+from app.services.core.workflow import status_changed
+
+log = logging.getLogger(__name__)
+
+
+def status_link(token: str) -> str:
+    """The absolute (when PUBLIC_BASE_URL or a request is known) link to a report's status page."""
+    from flask import has_request_context, request
+
+    base = current_app.config.get("PUBLIC_BASE_URL") or (request.host_url if has_request_context() else "")
+    return base.rstrip("/") + f"/r/{token}"
+
+
+def status_label(status: str) -> str:
+    """The citizen-facing name of a status, in the current language."""
+    return {
+        "new": _("Eingegangen"), "verified": _("Geprüft"), "scheduled": _("Entfernung geplant"),
+        "removed": _("Entfernt"), "closed": _("Abgeschlossen"), "rejected": _("Abgelehnt"),
+        "duplicate": _("Bereits gemeldet"), "notify_owner": _("Eigentümer wird benachrichtigt"),
+    }.get(status, status)
+
+
+def category_label(category: str) -> str:
+    """The citizen-facing name of a category, in the current language."""
+    return {
+        "graffiti": _("Graffiti"), "sticker": _("Aufkleber / Plakat"),
+        "scratching": _("Kratzer / Ätzung"), "other": _("Andere Sachbeschädigung"),
+    }.get(category, category)
+
+
+def received_mail(clean: dict, row: dict) -> tuple[str, str]:
+    """Subject and body of the "we have received your report" message, in the reporter's language."""
+    with force_locale(row["reporter_locale"] or "de"):
+        subject = _("Ihre Meldung ist eingegangen (%(category)s)", category=category_label(clean["category"]))
+        body = _("Vielen Dank für Ihre Meldung an %(city)s.\n\nStatus: %(status)s\nHier verfolgen Sie, was "
+                 "passiert: %(link)s\n\nSie erhalten eine kurze Nachricht, wenn sich der Status ändert.",
+                 city=current_city().name, status=status_label(row["status"]), link=status_link(row["token"]))
+    return subject, body
+
+
+def send_received_mail(clean: dict, row: dict) -> None:
+    """Send the confirmation of a committed report; a mail problem never undoes or hides the stored report."""
+    if not clean["email"]:
+        return
+    try:
+        send_mail(clean["email"], *received_mail(clean, row))
+    except Exception:  # noqa: BLE001 - the report is stored; the reporter still has the status link
+        log.exception("could not send the confirmation of report %s", row["id"])
+
+
+def notify_status_change(sender, report: Report, event, **_kw) -> None:
+    """Receiver of workflow.status_changed: a short message to the reporter and to reporters of duplicates."""
+    recipients = [(report.reporter_email, report.reporter_locale, report.token)] if report.reporter_email else []
+    if report.id is not None:
+        recipients += db.session.execute(
+            select(Report.reporter_email, Report.reporter_locale, Report.token)
+            .where(Report.duplicate_of_id == report.id, Report.status == "duplicate",
+                   Report.reporter_email.is_not(None))).all()
+    for email, locale, token in recipients:
+        with force_locale(locale or "de"):
+            subject = _("Ihre Meldung: %(status)s", status=status_label(event.to_status))
+            body = _("Der Status der Meldung (%(category)s) hat sich geändert: %(status)s.\n\nVerlauf und Fotos: "
+                     "%(link)s", category=category_label(report.category), status=status_label(event.to_status),
+                     link=status_link(token))
+        queue_mail(db.session, email, subject, body)
+
+
+status_changed.connect(notify_status_change)

@@ -1,0 +1,148 @@
+"""What anyone may see: a report's status page, nearby open reports, the public map, address search."""
+from datetime import datetime, timedelta, timezone
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select, text
+
+from app.city import current_city
+from app.errors import ValidationFailed
+from app.extensions import db
+from app.models import OPEN_SQL, OPEN_STATUSES, Report
+from app.services.citizen.validation import CONTROL, parse_point
+from app.services.core.workdays import local_date
+
+NEARBY_METRES = 50.0
+MAP_GRID_METRES = 25.0          # public map positions are snapped to this grid (approximate)
+MAP_RECENT = timedelta(days=90)  # closed reports stay on the public map this long
+MAP_LIMIT = 5000
+
+
+def report_by_token(token: str) -> Report | None:
+    """The report with this public token, or None."""
+    if not token or len(token) > 64:
+        return None
+    return db.session.scalar(select(Report).where(Report.token == token))
+
+
+def confirmation_count(report_id: int) -> int:
+    """Citizens who said "I see it too" plus the reports recorded as its duplicates."""
+    return db.session.scalar(text(
+        "SELECT (SELECT count(*) FROM confirmations WHERE report_id = :id)"
+        " + (SELECT count(*) FROM reports WHERE duplicate_of_id = :id)"), {"id": report_id})
+
+
+def _photo_urls(filename: str, thumb: str) -> dict:
+    return {"url": f"/media/{filename}", "thumb_url": f"/media/{thumb}"}
+
+
+def nearby_reports(data: dict) -> list[dict]:
+    """Open reports within 50 m of lat/lon (nearest first, at most 10), for "is it one of these?"."""
+    errors: list = []
+    lat, lon = parse_point(data, errors)
+    if not errors and (lat is None or lon is None):
+        errors.append(("location", _("Bitte lat und lon angeben.")))
+    if errors:
+        raise ValidationFailed(errors)
+    if not current_city().contains(lon, lat):
+        return []  # nothing is stored outside the city (and far points have no metric position)
+    rows = db.session.execute(text(f"""
+        WITH p AS (SELECT ST_Transform(ST_SetSRID(ST_MakePoint(:lon, :lat), 4326), :srid) AS g)
+        SELECT r.id, r.token, r.category, r.status, r.created_at, round(ST_Distance(r.location_m, p.g)) AS dist,
+               (SELECT ph.thumb_filename FROM photos ph WHERE ph.report_id = r.id ORDER BY ph.id LIMIT 1) AS thumb,
+               (SELECT count(*) FROM confirmations c WHERE c.report_id = r.id)
+               + (SELECT count(*) FROM reports d WHERE d.duplicate_of_id = r.id) AS confirmations
+        FROM reports r, p
+        WHERE ST_DWithin(r.location_m, p.g, :radius) AND r.status IN ({OPEN_SQL})
+        ORDER BY ST_Distance(r.location_m, p.g), r.id LIMIT 10"""),
+        {"lat": lat, "lon": lon, "srid": current_city().srid, "radius": NEARBY_METRES}).all()
+    return [{"token": r.token, "category": r.category, "status": r.status, "created_at": r.created_at.isoformat(),
+             "distance_m": int(r.dist), "confirmations": r.confirmations,
+             "thumb_url": f"/media/{r.thumb}" if r.thumb else None} for r in rows]
+
+
+def public_status(token: str) -> dict | None:
+    """What anyone with the link may see of a report: status, history, photos; no personal data."""
+    report = report_by_token(token)
+    if report is None:
+        return None
+    point = db.session.execute(select(func.ST_Y(Report.location), func.ST_X(Report.location))
+                               .where(Report.id == report.id)).one()
+    original = None
+    if report.duplicate_of_id:
+        o = db.session.get(Report, report.duplicate_of_id)
+        if o is not None:
+            original = {"status": o.status, "created_at": o.created_at.isoformat(),
+                        "confirmations": confirmation_count(o.id)}
+    building = report.building
+    return {
+        "token": report.token, "category": report.category, "offensive": report.offensive,
+        "status": report.status, "created_at": report.created_at.isoformat(),
+        "updated_at": report.updated_at.isoformat(),
+        "location": {"lat": round(point[0], 4), "lon": round(point[1], 4)},
+        "address": building.address if building else report.address,
+        "building_name": building.name if building else None,
+        "history": [{"status": e.to_status, "at": e.created_at.isoformat()} for e in report.events],
+        "photos": [{**_photo_urls(p.filename, p.thumb_filename), "kind": p.kind, "width": p.width,
+                    "height": p.height} for p in report.photos],
+        "confirmations": confirmation_count(report.id),
+        "duplicate_of": original,
+    }
+
+
+def map_features(bbox: tuple[float, float, float, float]) -> dict:
+    """A GeoJSON FeatureCollection of reports in `bbox` at approximate (grid-snapped) positions.
+
+    Open reports, and finished ones of the last 90 days; no duplicates or rejected reports, no text, no
+    personal data.
+    """
+    # Reports lie inside the city: the box is clipped to the city's extent (nothing to ask for outside it),
+    # looked up on the metric GiST index (the box in metres, widened by 50 m because a transformed box is not
+    # exactly a box) and then checked exactly in WGS84.
+    city = current_city()
+    cminlon, cminlat, cmaxlon, cmaxlat = city.boundary.bounds
+    clip = (max(bbox[0], cminlon), max(bbox[1], cminlat), min(bbox[2], cmaxlon), min(bbox[3], cmaxlat))
+    if clip[0] >= clip[2] or clip[1] >= clip[3]:
+        return {"type": "FeatureCollection", "features": [], "truncated": False}
+    rows = db.session.execute(text(f"""
+        SELECT r.id, r.category, r.status, r.created_at,
+               ST_X(q.g) AS lon, ST_Y(q.g) AS lat
+        FROM reports r
+        CROSS JOIN LATERAL (SELECT ST_Transform(ST_SnapToGrid(r.location_m, :grid), 4326) AS g) q
+        WHERE r.location_m && ST_Expand(ST_Transform(ST_MakeEnvelope(:cminlon, :cminlat, :cmaxlon, :cmaxlat, 4326),
+                                                     :srid), 50)
+          AND r.location && ST_MakeEnvelope(:minlon, :minlat, :maxlon, :maxlat, 4326)
+          AND (r.status IN ({OPEN_SQL}) OR (r.status IN ('removed', 'closed') AND r.updated_at >= :recent))
+        ORDER BY r.created_at DESC LIMIT :limit"""),
+        {"grid": MAP_GRID_METRES, "minlon": bbox[0], "minlat": bbox[1], "maxlon": bbox[2], "maxlat": bbox[3],
+         "cminlon": clip[0], "cminlat": clip[1], "cmaxlon": clip[2], "cmaxlat": clip[3], "srid": city.srid,
+         "recent": datetime.now(timezone.utc) - MAP_RECENT, "limit": MAP_LIMIT + 1}).all()
+    features = [{
+        "type": "Feature", "id": r.id,
+        "geometry": {"type": "Point", "coordinates": [round(r.lon, 6), round(r.lat, 6)]},
+        "properties": {"category": r.category, "status": r.status, "open": r.status in OPEN_STATUSES,
+                       "date": local_date(r.created_at).isoformat()},
+    } for r in rows[:MAP_LIMIT]]
+    return {"type": "FeatureCollection", "features": features, "truncated": len(rows) > MAP_LIMIT}
+
+
+def search_addresses(query: str, limit: int = 8) -> list[dict]:
+    """Buildings whose address or name contains `query` (at least 3 characters), with a point to show."""
+    q = CONTROL.sub("", query or "").strip()
+    if len(q) < 3:
+        return []
+    pattern = "%" + q.replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_") + "%"
+    rows = db.session.execute(text("""
+        SELECT b.address, b.name, ST_Y(pt) AS lat, ST_X(pt) AS lon
+        FROM buildings b CROSS JOIN LATERAL (SELECT ST_PointOnSurface(b.footprint) AS pt) s
+        WHERE b.address ILIKE :p OR b.name ILIKE :p
+        ORDER BY (b.address ILIKE :start) DESC, b.address LIMIT :limit"""),
+        {"p": pattern, "start": pattern[1:], "limit": limit}).all()
+    return [{"label": ", ".join(x for x in (r.name, r.address) if x), "lat": round(r.lat, 7),
+             "lon": round(r.lon, 7)} for r in rows]
+
+
+def photo_exists(filename: str) -> bool:
+    """Whether a stored photo or thumbnail has this file name."""
+    return db.session.execute(text(
+        "SELECT EXISTS (SELECT 1 FROM photos WHERE sha256 = :h AND (filename = :n OR thumb_filename = :n))"),
+        {"h": filename[:64], "n": filename}).scalar()

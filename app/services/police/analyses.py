@@ -1,0 +1,159 @@
+"""Hotspot analyses of the filtered reports: DBSCAN clusters, Gi* cells, PAI/RRI, density, near repeat, months.
+
+Each takes the filters (and the points when already fetched) and returns plain results for maps and exports.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import lru_cache
+
+import numpy as np
+from shapely import wkb
+
+from app.city import current_city
+from app.errors import ValidationFailed
+from app.services.core.workdays import city_timezone
+from app.services.police.filters import DAY_S, Filters
+from app.services.police import points
+from app.services.police.points import Points, study_area, to_lonlat
+from gis import gistar as gi
+from gis.dbscan import dbscan_points, summarise_clusters
+from gis.evaluation import evaluate
+from gis.kde import DEFAULT_BANDWIDTH, kde
+from gis.knox import DEFAULT_DAYS, DEFAULT_DISTANCES, TooManyPairs, knox_test
+
+
+# ---------------------------------------------------------------- DBSCAN
+@dataclass
+class ClusterResult:
+    """DBSCAN clusters with the parameters used."""
+
+    clusters: list
+    parameters: dict
+    reports: int
+    clustered: int
+
+
+def dbscan(f: Filters, eps: float = 50.0, min_points: int = 10, pts: Points | None = None) -> ClusterResult:
+    """Density clusters of the filtered reports: DBSCAN (eps metres, min_points) on their exact metric
+    positions, the clustering ST_ClusterDBSCAN(location_m, eps, min_points) gives (see gis.dbscan).
+    `pts`: the filtered reports with attributes when already fetched."""
+    pts = pts if pts is not None else points.fetch_points(f, attributes=True)
+    params = {"method": "dbscan", "eps_m": eps, "min_points": min_points, "srid": current_city().srid, **f.echo()}
+    if len(pts) == 0:
+        return ClusterResult([], params, 0, 0)
+    labels = dbscan_points(pts.x, pts.y, eps, min_points)
+    clusters = summarise_clusters(labels, pts.x, pts.y, pts.days, pts.building, pts.retagged)
+    return ClusterResult(clusters, params, len(pts), int(np.count_nonzero(labels >= 0)))
+
+
+# ---------------------------------------------------------------- Gi*
+@lru_cache(maxsize=16)
+def _grid_cached(area_wkb: bytes, size: float, shape: str) -> gi.Grid:
+    return gi.make_grid(wkb.loads(area_wkb), size, shape)
+
+
+def grid_for(f: Filters, size: float, shape: str) -> gi.Grid:
+    """The analysis grid over the study area (cached per area, size and shape)."""
+    return _grid_cached(study_area(f).wkb, float(size), shape)
+
+
+def counts_per_cell(grid: gi.Grid, pts: Points) -> np.ndarray:
+    """Number of reports in each grid cell (reports outside the grid are ignored)."""
+    if len(pts) == 0:
+        return np.zeros(len(grid))
+    return grid.count(gi.cell_keys(pts.x, pts.y, grid.size, grid.shape)).astype(float)
+
+
+@dataclass
+class GiResult:
+    """Gi* per grid cell with the grid, counts and parameters used."""
+
+    grid: gi.Grid
+    counts: np.ndarray
+    stats: gi.GiStar
+    parameters: dict
+    reports: int = 0
+    extra: dict = field(default_factory=dict)
+
+
+def gistar(f: Filters, cell: float = 150.0, shape: str = "hex", fdr: bool = True,
+           neighbour_distance: float | None = None, pts: Points | None = None) -> GiResult:
+    """Getis-Ord Gi* of report counts per cell, with hot/cold classes at 90/95/99 % (FDR-controlled)."""
+    grid = grid_for(f, cell, shape)
+    dist = neighbour_distance or gi.default_neighbour_distance(cell, shape)
+    pts = pts if pts is not None else points.fetch_points(f)
+    counts = counts_per_cell(grid, pts)
+    params = {"method": "gistar", "cell_m": cell, "grid": shape, "neighbour_distance_m": round(dist, 3),
+              "fdr": fdr, "levels": list(gi.LEVELS), "cells": len(grid), "srid": current_city().srid, **f.echo()}
+    if len(grid) < 3:
+        raise ValidationFailed([("cell", "The area holds fewer than three cells; choose a smaller cell size.")])
+    stats = gi.analyse(counts, gi.binary_weights(grid.centres, dist), fdr=fdr)
+    params["p_thresholds"] = {f"{int(k * 100)}": v for k, v in stats.thresholds.items()}
+    return GiResult(grid, counts, stats, params, int(counts.sum()))
+
+
+def evaluation(f: Filters, cell: float = 150.0, shape: str = "hex", level: float = 0.95, fdr: bool = True,
+               pts: Points | None = None):
+    """PAI and RRI: hotspots (Gi* hot cells at `level`) of the previous period tested on the chosen one
+    (`pts`: the chosen period's reports when already fetched)."""
+    before = f.shifted(-1)
+    res_t = gistar(before, cell, shape, fdr)
+    hot = res_t.stats.klass >= gi.LEVELS.index(level) + 1
+    counts_next = counts_per_cell(res_t.grid, pts if pts is not None else points.fetch_points(f))
+    return evaluate(hot, res_t.counts, counts_next, gi.cell_area(cell, shape)), before
+
+
+# ---------------------------------------------------------------- KDE
+def density(f: Filters, bandwidth: float = DEFAULT_BANDWIDTH, resolution: float | None = None,
+            pts: Points | None = None):
+    """Gaussian kernel density (reports per km²) over the study area, with the bandwidth used."""
+    pts = pts if pts is not None else points.fetch_points(f)
+    area = study_area(f)
+    d = kde(pts.x, pts.y, area.bounds, bandwidth=bandwidth, resolution=resolution)
+    params = {"method": "kde", "bandwidth_m": d.bandwidth, "resolution_m": d.resolution, "kernel": "gaussian",
+              "unit": "reports per km²", "srid": current_city().srid, **f.echo()}
+    return d, params, len(pts)
+
+
+# ---------------------------------------------------------------- Knox
+MAX_KNOX_REPORTS = 20000
+
+
+def near_repeat(f: Filters, distances=DEFAULT_DISTANCES, days=DEFAULT_DAYS, permutations: int = 99):
+    """Knox test over the filtered reports; ValidationFailed when there are too many to permute."""
+    pts = points.fetch_points(f, attributes=True)
+    if len(pts) > MAX_KNOX_REPORTS:
+        raise ValidationFailed([("from", (f"{len(pts)} reports are too many for the near-repeat test "
+                                          f"(at most {MAX_KNOX_REPORTS}); choose a shorter period or a district."))])
+    try:
+        return knox_test(pts.x, pts.y, pts.days, distances, days, permutations, seed=0)
+    except TooManyPairs as exc:
+        raise ValidationFailed([("from", str(exc))]) from exc
+
+
+# ---------------------------------------------------------------- monthly development
+def monthly_cells(f: Filters, size: float = 300.0, shape: str = "square", pts: Points | None = None):
+    """Reports per month and (coarse) cell: [(month 'YYYY-MM', [(lon, lat, count), ...]), ...]
+    (`pts`: the filtered reports with attributes when already fetched)."""
+    pts = pts if pts is not None else points.fetch_points(f, attributes=True)
+    if len(pts) == 0:
+        return []
+    keys = gi.cell_keys(pts.x, pts.y, size, shape)
+    tz = city_timezone()
+    stamps = pts.days * DAY_S
+    # Month index in the city's time zone; numpy has no time zones, so go through the distinct days.
+    day_idx = np.floor(stamps / DAY_S).astype(np.int64)
+    uniq_days, day_inv = np.unique(day_idx, return_inverse=True)
+    local_days = [datetime.fromtimestamp(int(u) * DAY_S + 43200, tz) for u in uniq_days]
+    month_of_day = np.array([d.year * 12 + d.month - 1 for d in local_days])
+    months = month_of_day[day_inv.ravel()]
+    uniq, counts = gi.distinct_rows(np.column_stack((months, keys)))
+    centres = gi.cell_centres(uniq[:, 1:], size, shape)
+    lonlat = to_lonlat(centres)
+    out: dict[int, list] = {}
+    for (m, *_), (lon, lat), c in zip(uniq.tolist(), lonlat, counts.tolist()):
+        out.setdefault(m, []).append((round(lon, 6), round(lat, 6), int(c)))
+    first, last = min(out), max(out)
+    return [(f"{m // 12:04d}-{m % 12 + 1:02d}", out.get(m, [])) for m in range(first, last + 1)]
