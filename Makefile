@@ -7,7 +7,7 @@ export FLASK_APP := app:create_app
 # Access log without the client's address (citizens may report anonymously) or user agent.
 ACCESS_LOG_FORMAT := %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms
 
-.PHONY: run test setup-db screenshots bench lint
+.PHONY: run test screenshots lint
 
 $(VENV)/.installed: pyproject.toml scripts/ensure-venv.sh
 	@scripts/ensure-venv.sh

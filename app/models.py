@@ -1,9 +1,11 @@
 """SQLAlchemy 2.0 models of the whole domain.
 
 Geometry is kept twice: in WGS84 (EPSG:4326, what the API speaks) and in the city's metric CRS
-(`*_m` columns, SRID taken from the `cities` row). Database triggers (see the first migration) fill
-the metric columns from the WGS84 ones on every insert and update, so no writer can forget them;
-distances, areas and clustering always use the metric columns and their GiST indexes.
+(`*_m` columns, SRID taken from the `cities` row). Database triggers (migrations 0001 and 0006) fill
+the metric columns from the WGS84 ones on every update of the geometry and on every insert that leaves
+them empty, so no writer can forget them; the citizen report statement (`submit_report`) stores
+`location_m` itself, and the reports' insert trigger does not fire for it. Distances, areas and clustering
+always use the metric columns and their GiST indexes.
 """
 from datetime import datetime
 
@@ -316,11 +318,3 @@ class LoginAttempt(db.Model):
     remote_addr: Mapped[str | None] = mapped_column(String(64), index=True)
     attempted_at: Mapped[datetime] = _now()
 
-
-METRIC_COLUMNS = {
-    # table: (wgs84 column, metric column)
-    "cities": ("boundary", "boundary_m"),
-    "districts": ("geom", "geom_m"),
-    "buildings": ("footprint", "footprint_m"),
-    "reports": ("location", "location_m"),
-}

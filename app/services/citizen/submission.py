@@ -47,10 +47,10 @@ def _request_hash(clean: dict, processed: list) -> str:
 # -- storing: snapping, district, duplicate, re-tag, SLA target, report, audit trail, photos in one statement ---
 
 # One statement per report (it is benchmarked): the point and its position in the city's metric CRS (stored as
-# location_m, so the table's trigger has nothing left to do on insert); the building whose footprint contains
-# it or the nearest within 30 m (GiST on footprint_m); the district (ST_Intersects on geom_m); the oldest open
-# report of the last 30 days on that building, else the nearest within 15 m (duplicate_of; partial indexes on
-# open reports); whether the building was cleaned within
+# location_m, so the reports' insert trigger, which fires only WHEN location_m IS NULL, is not called); the
+# building whose footprint contains it or the nearest within 30 m (GiST on footprint_m); the district
+# (ST_Intersects on geom_m); the oldest open report of the last 30 days on that building, else the nearest within
+# 15 m (duplicate_of; partial indexes on open reports); whether the building was cleaned within
 # workflow.RETAG_WINDOW (what workflow.is_retag answers; driven by the building's reports, so it reads a few
 # index entries instead of every recent removal); then the report row with the SLA target of its owner type
 # (sla.removal_target, computed in Python for each owner type), the first audit-trail event (what

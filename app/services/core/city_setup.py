@@ -4,7 +4,7 @@ from pathlib import Path
 
 from flask import current_app
 from geoalchemy2.shape import from_shape
-from sqlalchemy import delete, select, text
+from sqlalchemy import select, text
 
 from app.city import current_city, sync_city_row
 from app.extensions import db
@@ -40,11 +40,6 @@ def sync_city_and_districts() -> tuple[CityRow, int]:
         db.session.add(district)
     db.session.flush()
     return row, len(wanted)
-
-
-def remove_other_cities() -> None:
-    """Drop city rows that are no longer configured (a single-city deployment)."""
-    db.session.execute(delete(CityRow).where(CityRow.slug != current_city().slug))
 
 
 def assign_districts() -> None:

@@ -14,7 +14,6 @@ from app.extensions import db
 from app.models import CATEGORIES
 from app.services.core.workdays import city_timezone, local_midnight
 
-EXCLUDED_STATUSES = ("rejected", "duplicate")
 WEEKDAYS = {"mo": 1, "di": 2, "tu": 2, "mi": 3, "we": 3, "do": 4, "th": 4, "fr": 5, "sa": 6, "so": 7, "su": 7}
 METHODS = ("dbscan", "gistar", "kde")
 MAX_PERIOD_DAYS = 3660
@@ -50,19 +49,6 @@ class Filters:
         return {"from": self.start.date().isoformat(), "to": (self.end - timedelta(days=1)).date().isoformat(),
                 "category": list(self.categories), "weekday": list(self.weekdays), "hour": list(self.hours),
                 "district": self.district_name, "tag": self.tag_id}
-
-    def query_args(self) -> dict:
-        """The filters as URL query arguments (for links to exports and maps)."""
-        args = {"from": self.start.date().isoformat(), "to": (self.end - timedelta(days=1)).date().isoformat()}
-        if self.categories:
-            args["category"] = ",".join(self.categories)
-        if self.weekdays:
-            args["weekday"] = ",".join(map(str, self.weekdays))
-        if self.hours:
-            args["hour"] = ",".join(map(str, self.hours))
-        if self.district_id:
-            args["district"] = str(self.district_id)
-        return args
 
 
 def _list(args, name) -> list[str]:

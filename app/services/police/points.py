@@ -5,7 +5,6 @@ Reports are fetched as packed binary values (string_agg of the binary send forma
 """
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -122,19 +121,15 @@ def study_area(f: Filters):
     return current_city().boundary_metric
 
 
-def _to_lonlat(xy: np.ndarray) -> list[tuple[float, float]]:
+def to_lonlat(xy: np.ndarray) -> list[tuple[float, float]]:
     """Metric coordinates (n, 2) to WGS84 lon/lat pairs."""
     from gis.projection import transformer
 
+    xy = np.asarray(xy, dtype=float).reshape(-1, 2)
     if len(xy) == 0:
         return []
     lon, lat = transformer(current_city().srid, 4326).transform(xy[:, 0], xy[:, 1])
     return list(zip(np.atleast_1d(lon).tolist(), np.atleast_1d(lat).tolist()))
-
-
-def to_lonlat(xy: np.ndarray) -> list[tuple[float, float]]:
-    """Public wrapper: metric coordinates (n, 2) to WGS84 lon/lat pairs."""
-    return _to_lonlat(np.asarray(xy, dtype=float).reshape(-1, 2))
 
 
 def metric_to_wgs84(geom):
@@ -145,8 +140,3 @@ def metric_to_wgs84(geom):
 def day_to_datetime(days: float) -> datetime:
     """Days since 1970 (UTC) to an aware datetime in the city's time zone."""
     return datetime.fromtimestamp(days * DAY_S, UTC).astimezone(city_timezone())
-
-
-def isfinite_or_none(v):
-    """JSON-safe number: None for nan/inf."""
-    return None if v is None or (isinstance(v, float) and not math.isfinite(v)) else v

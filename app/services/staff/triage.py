@@ -27,8 +27,6 @@ from app.services.core.sla import removal_target, targets_from_config
 
 log = logging.getLogger(__name__)
 
-SORTS = ("urgency", "age", "due")
-
 
 @dataclass
 class QueueFilters:
