@@ -166,3 +166,31 @@ def test_import_reports_refuses_a_file_without_the_columns(runner, tmp_path):
     result = runner.invoke(args=["import-reports", str(src)])
     assert result.exit_code != 0
     assert "has no column(s) id" in result.output
+
+
+def test_import_reports_rejects_ids_twice_or_missing_future_dates_and_unknown_categories(runner, tmp_path):
+    src = tmp_path / "old.csv"
+    rows = [
+        ["id", "lat", "lon", "created", "art"],
+        ["K-1", INSIDE[1], INSIDE[0], "2025-03-01T10:00:00+01:00", "Schmiererei"],
+        ["K-1", INSIDE[1], INSIDE[0], "2025-03-02T10:00:00+01:00", "Schmiererei"],
+        ["", INSIDE[1], INSIDE[0], "2025-03-02T10:00:00+01:00", "Schmiererei"],
+        ["K-4", INSIDE[1], INSIDE[0], "2999-01-01T10:00:00+01:00", "Schmiererei"],
+        ["K-5", INSIDE[1], INSIDE[0], "2025-03-02T10:00:00+01:00", "Kreide"],
+        ["K-6", INSIDE[1], INSIDE[0], "2025-03-02T10:00:00+01:00", ""],
+    ]
+    with src.open("w", newline="", encoding="utf-8") as f:
+        csv.writer(f).writerows(rows)
+    result = runner.invoke(args=["import-reports", str(src), "--category-col", "art", "--category-map",
+                                 "Schmiererei=graffiti"])
+    assert result.exit_code == 0, result.output
+    assert "2 created, 0 updated, 4 rejected" in result.output
+    reasons = {int(n): r for n, r in _read_rejects(tmp_path / "old.csv.rejects.csv")[1:]}
+    assert set(reasons) == {3, 4, 5, 6}
+    assert "'K-1' appears twice" in reasons[3]
+    assert "no external id in column 'id'" in reasons[4]
+    assert "future" in reasons[5]
+    assert "'Kreide'" in reasons[6] and "graffiti" in reasons[6]
+    categories = dict(db.session.execute(select(Report.external_id, Report.category)
+                                         .where(Report.external_id.in_(["K-1", "K-6"]))).all())
+    assert categories == {"K-1": "graffiti", "K-6": "graffiti"}  # mapped; no value: the default
