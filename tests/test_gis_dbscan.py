@@ -6,8 +6,9 @@ import pytest
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
-from gis import dbscan
-from gis.dbscan import NOISE, dbscan_points, summarise_clusters
+from gis import dbscan, dbscan_index
+from gis.clusters import summarise_clusters
+from gis.dbscan import NOISE, dbscan_points
 
 
 def brute_force(x, y, eps, min_points):
@@ -76,9 +77,9 @@ def test_equals_brute_force_dbscan(kind, seed):
 @pytest.mark.parametrize("seed", range(4))
 def test_every_path_agrees_with_brute_force(seed, monkeypatch):
     """Binary search instead of dense rasters, tiny chunks and pair budgets: the same DBSCAN."""
-    monkeypatch.setattr(dbscan, "FINE_LIMIT", 0)
-    monkeypatch.setattr(dbscan, "DENSE_LIMIT", 0)
-    monkeypatch.setattr(dbscan, "CHUNK", 7)
+    monkeypatch.setattr(dbscan_index, "FINE_LIMIT", 0)
+    monkeypatch.setattr(dbscan_index, "DENSE_LIMIT", 0)
+    monkeypatch.setattr(dbscan_index, "CHUNK", 7)
     monkeypatch.setattr(dbscan, "PAIR_BUDGET", 5)
     rng = np.random.default_rng(100 + seed)
     for kind in KINDS:
@@ -90,17 +91,17 @@ def test_every_path_agrees_with_brute_force(seed, monkeypatch):
 @pytest.mark.parametrize("limit", [60_000, 120_000])
 def test_coarser_counting_raster_when_the_area_is_large(limit, monkeypatch):
     """A raster over the limit gets wider columns (fewer per cell), not a different answer."""
-    monkeypatch.setattr(dbscan, "FINE_LIMIT", limit)
-    frames, frame = [], dbscan._Frame
+    monkeypatch.setattr(dbscan_index, "FINE_LIMIT", limit)
+    frames, frame = [], dbscan_index.Frame
 
     def spy(*args):
         frames.append(frame(*args))
         return frames[-1]
-    monkeypatch.setattr(dbscan, "_Frame", spy)
+    monkeypatch.setattr(dbscan_index, "Frame", spy)
     rng = np.random.default_rng(77)
     x, y = data("blobs", rng, 400)
     assert_same_dbscan(dbscan_points(x, y, 10.0, 6), x, y, 10.0, 6)
-    assert frames[0].dense and frames[0].f < dbscan.FINE_COLUMNS
+    assert frames[0].dense and frames[0].f < dbscan_index.FINE_COLUMNS
 
 
 def test_the_paths_are_used(monkeypatch):

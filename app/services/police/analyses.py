@@ -18,7 +18,8 @@ from app.services.police.filters import DAY_S, Filters
 from app.services.police import points
 from app.services.police.points import Points, study_area, to_lonlat
 from gis import gistar as gi
-from gis.dbscan import dbscan_points, summarise_clusters
+from gis.clusters import summarise_clusters
+from gis.dbscan import dbscan_points
 from gis.evaluation import evaluate
 from gis.kde import DEFAULT_BANDWIDTH, kde
 from gis.knox import DEFAULT_DAYS, DEFAULT_DISTANCES, TooManyPairs, knox_test
