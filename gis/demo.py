@@ -237,17 +237,28 @@ def generate_reports(buildings: list[DemoBuilding], hotspots_m: list[tuple[float
         weight += 4.0 * np.exp(-d2 / (2 * sigma**2))
     weight *= np.array([40.0 if b.usage in ("school", "station", "sports_hall", "youth_centre") else 20.0 if b.owner_type != "private" else 1.0
                         for b in buildings])
-    p_background = weight / weight.sum()
+    reports = []
+    for b_idx, at, tag in _incidents(rng, cent, weight, until - timedelta(days=days), days, n):
+        report = _reported(rng, buildings[b_idx], b_idx, at, tag, until, len(reports) + 1)
+        if report is not None:
+            reports.append(report)
+    reports.sort(key=lambda r: r.created_at)
+    _live(reports, buildings, until, rng)
+    return reports
 
-    start = until - timedelta(days=days)
+
+def _incidents(rng, cent: np.ndarray, weight: np.ndarray, start: datetime, days: int,
+               n: int) -> list[tuple[int, datetime, str | None]]:
+    """n incidents (building index, time, tag or None): sprayers' night sessions and background graffiti."""
+    p_background = weight / weight.sum()
     day_weights = np.array([_season_weight(start + timedelta(days=d)) * (1 + 0.25 * d / days)
                             for d in range(days)])
     day_p = day_weights / day_weights.sum()
 
     # A few prolific sprayers: each has a home range and tags in sessions of several nearby buildings.
     sprayers = []
-    for i, tag in enumerate(TAG_NAMES):
-        home = cent[rng.choice(len(buildings), p=p_background)]
+    for tag in TAG_NAMES:
+        home = cent[rng.choice(len(cent), p=p_background)]
         d2 = ((cent - home) ** 2).sum(axis=1)
         local = np.exp(-d2 / (2 * rng.uniform(350, 700) ** 2)) * weight
         active_from = int(rng.integers(0, days // 2))
@@ -260,7 +271,7 @@ def generate_reports(buildings: list[DemoBuilding], hotspots_m: list[tuple[float
         tag, p_local, a, b = sprayers[int(rng.integers(len(sprayers)))]
         day = int(rng.integers(a, b))
         night = start + timedelta(days=day, hours=int(rng.integers(21, 28)))
-        first = int(rng.choice(len(buildings), p=p_local))
+        first = int(rng.choice(len(cent), p=p_local))
         session = [first]
         near = np.argsort(((cent - cent[first]) ** 2).sum(axis=1))[1:12]
         session += [int(j) for j in rng.choice(near, size=int(rng.integers(0, 5)), replace=False)]
@@ -269,33 +280,34 @@ def generate_reports(buildings: list[DemoBuilding], hotspots_m: list[tuple[float
     while len(incidents) < n:
         day = int(rng.choice(days, p=day_p))
         night = start + timedelta(days=day, hours=int(rng.integers(20, 30)))
-        incidents.append((int(rng.choice(len(buildings), p=p_background)), night, None))
-    incidents = incidents[:n]
+        incidents.append((int(rng.choice(len(cent), p=p_background)), night, None))
+    return incidents[:n]
 
-    reports = []
-    for b_idx, at, tag in incidents:
-        # Citizens report the morning after or within a few days, by day, more often on Mondays.
-        delay_days = int(rng.choice([0, 1, 1, 2, 3, 5]))
-        day = (at + timedelta(days=delay_days)).replace(hour=0, minute=0, second=0, microsecond=0)
-        if day.weekday() >= 5 and rng.random() < 0.5:
-            day += timedelta(days=7 - day.weekday())
-        hour = float(np.clip(rng.normal(12.5, 3.2), 7, 21))
-        created = day + timedelta(hours=hour)
-        if created > until:
-            continue
-        poly = buildings[b_idx].footprint
-        edge = poly.exterior.interpolate(rng.uniform(0, poly.exterior.length))
-        toward = LineString([edge, poly.centroid]).interpolate(float(rng.uniform(-3, 1)))
-        x, y = toward.x + rng.normal(0, 1.5), toward.y + rng.normal(0, 1.5)
-        offensive = bool(rng.random() < 0.07)
-        category = "graffiti" if tag else str(rng.choice(
-            ["graffiti", "sticker", "scratching", "other"], p=[0.68, 0.17, 0.08, 0.07]))
-        desc = str(rng.choice(OFFENSIVE_DESCRIPTIONS if offensive else DESCRIPTIONS))
-        email = f"buerger{len(reports) + 1}@example.org" if rng.random() < 0.3 else None
-        reports.append(DemoReport(x, y, b_idx, created, category, offensive, desc, email, tag=tag))
-    reports.sort(key=lambda r: r.created_at)
-    _live(reports, buildings, until, rng)
-    return reports
+
+def _reported(rng, building: DemoBuilding, b_idx: int, at: datetime, tag: str | None, until: datetime,
+              number: int) -> DemoReport | None:
+    """The citizen's report of an incident, None when it would come after `until`.
+
+    Citizens report the morning after or within a few days, by day, more often on Mondays.
+    """
+    delay_days = int(rng.choice([0, 1, 1, 2, 3, 5]))
+    day = (at + timedelta(days=delay_days)).replace(hour=0, minute=0, second=0, microsecond=0)
+    if day.weekday() >= 5 and rng.random() < 0.5:
+        day += timedelta(days=7 - day.weekday())
+    hour = float(np.clip(rng.normal(12.5, 3.2), 7, 21))
+    created = day + timedelta(hours=hour)
+    if created > until:
+        return None
+    poly = building.footprint
+    edge = poly.exterior.interpolate(rng.uniform(0, poly.exterior.length))
+    toward = LineString([edge, poly.centroid]).interpolate(float(rng.uniform(-3, 1)))
+    x, y = toward.x + rng.normal(0, 1.5), toward.y + rng.normal(0, 1.5)
+    offensive = bool(rng.random() < 0.07)
+    category = "graffiti" if tag else str(rng.choice(
+        ["graffiti", "sticker", "scratching", "other"], p=[0.68, 0.17, 0.08, 0.07]))
+    desc = str(rng.choice(OFFENSIVE_DESCRIPTIONS if offensive else DESCRIPTIONS))
+    email = f"buerger{number}@example.org" if rng.random() < 0.3 else None
+    return DemoReport(x, y, b_idx, created, category, offensive, desc, email, tag=tag)
 
 
 def _live(reports: list[DemoReport], buildings: list[DemoBuilding], until: datetime, rng) -> None:

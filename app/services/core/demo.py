@@ -70,31 +70,54 @@ def _core_district(centres_m: dict, srid: int) -> str:
 def seed_demo(n_reports: int = 5000, seed: int = 20261126, until: datetime | None = None, progress=log.info) -> dict:
     """Insert the demo city. Same seed, same buildings and reports (timestamps end at `until`, default now)."""
     city = current_city()
-    srid = city.srid
     until = until or datetime.now(timezone.utc).replace(minute=0, second=0, microsecond=0)
     sync_city_and_districts()
-    centres = _district_centres_m(srid)
-    core = _core_district(centres, srid)
+    centres = _district_centres_m(city.srid)
+    core = _core_district(centres, city.srid)
 
     progress(f"laying out buildings along streets in {len(centres)} districts ...")
     buildings = generate_buildings(city.boundary_metric, centres, seed, core=core)
+    building_ids, addresses = _store_buildings(buildings)
+    progress(f"{len(buildings)} buildings stored")
+
+    reports = generate_reports(buildings, _hotspots(centres, core, seed), n_reports, until.replace(tzinfo=None), seed)
+    progress(f"storing {len(reports)} reports with their history ...")
+    report_ids = _store_reports(reports, buildings, building_ids, addresses)
+    users = {email: create_user(email, DEMO_PASSWORD, role, display_name=f"Demo {role}") for email, role in DEMO_USERS}
+    events, removals = _store_history(report_ids, reports, users["staff@example.org"].id)
+    tagged = _store_tags(report_ids, reports, users["police@example.org"].id)
+    assign_districts()
+    purge_reporter_contacts()  # the demo keeps the privacy note too: no contacts on long-finished reports
+    summary = {"buildings": len(buildings), "reports": len(reports), "status_events": events,
+               "removals": removals, "tagged": tagged, "users": len(users)}
+    progress(f"done: {summary}")
+    return summary
+
+
+def _store_buildings(buildings) -> tuple[list[int], list[str]]:
+    """Insert the demo buildings; their ids and addresses, in order."""
+    city = current_city()
     rows = [{
         "external_id": f"demo-{i}", "name": b.name, "address": f"{b.address}, {city.name}",
         "owner_type": b.owner_type, "department": b.department, "usage": b.usage,
-        "footprint": f"SRID=4326;{MultiPolygon([to_wgs84(b.footprint, srid)]).wkt}",
+        "footprint": f"SRID=4326;{MultiPolygon([to_wgs84(b.footprint, city.srid)]).wkt}",
     } for i, b in enumerate(buildings)]
-    building_ids = list(db.session.scalars(insert(Building).returning(Building.id, sort_by_parameter_order=True),
-                                           rows))
-    progress(f"{len(buildings)} buildings stored")
+    ids = list(db.session.scalars(insert(Building).returning(Building.id, sort_by_parameter_order=True), rows))
+    return ids, [row["address"] for row in rows]
 
+
+def _hotspots(centres: dict, core: str, seed: int) -> list[tuple[float, float, float]]:
+    """Hotspot centres and spreads (metres): the core district's and up to six other districts'."""
     core_c = centres[core]
     rng = np.random.default_rng(seed + 2)
     others = [centres[n] for n in sorted(centres) if n != core]
     picks = rng.choice(len(others), size=min(6, len(others)), replace=False)
-    hotspots = [(core_c[0], core_c[1], 320.0)] + [(others[i][0], others[i][1], 200.0) for i in picks]
-    reports = generate_reports(buildings, hotspots, n_reports, until.replace(tzinfo=None), seed)
-    progress(f"storing {len(reports)} reports with their history ...")
+    return [(core_c[0], core_c[1], 320.0)] + [(others[i][0], others[i][1], 200.0) for i in picks]
 
+
+def _store_reports(reports, buildings, building_ids: list[int], addresses: list[str]) -> list[int]:
+    """Insert the demo reports with their removal targets and duplicate links; their ids, in order."""
+    srid = current_city().srid
     targets = targets_from_config(current_app.config)
     report_rows = []
     for r in reports:
@@ -111,7 +134,7 @@ def seed_demo(n_reports: int = 5000, seed: int = 20261126, until: datetime | Non
             "retagged": r.retagged, "created_at": created, "updated_at": last,
             "removed_at": next((t.replace(tzinfo=timezone.utc) for s, t in r.events if s == "removed"), None),
             "closed_at": last if status in ("closed", "rejected", "duplicate") else None,
-            "address": rows[r.building]["address"],
+            "address": addresses[r.building],
         })
     report_ids = list(db.session.scalars(insert(Report).returning(Report.id, sort_by_parameter_order=True),
                                          report_rows))
@@ -119,10 +142,11 @@ def seed_demo(n_reports: int = 5000, seed: int = 20261126, until: datetime | Non
              for i, r in enumerate(reports) if r.duplicate_of is not None]
     if dupes:
         db.session.execute(text("UPDATE reports SET duplicate_of_id = :dup WHERE id = :id"), dupes)
+    return report_ids
 
-    users = {email: create_user(email, DEMO_PASSWORD, role, display_name=f"Demo {role}") for email, role in DEMO_USERS}
-    staff_id, police_id = users["staff@example.org"].id, users["police@example.org"].id
 
+def _store_history(report_ids: list[int], reports, staff_id: int) -> tuple[int, int]:
+    """Insert the reports' status events and removals (by the demo staff user); how many of each."""
     events = []
     for rid, r in zip(report_ids, reports):
         prev = None
@@ -136,7 +160,11 @@ def seed_demo(n_reports: int = 5000, seed: int = 20261126, until: datetime | Non
                 for rid, r in zip(report_ids, reports) if r.removal]
     if removals:
         db.session.execute(insert(Removal), removals)
+    return len(events), len(removals)
 
+
+def _store_tags(report_ids: list[int], reports, police_id: int) -> int:
+    """Insert the sprayers' tags and attach them to four in five of their reports; how many were tagged."""
     tag_ids = {}
     for name in sorted({r.tag for r in reports if r.tag}):
         tag = Tag(name=name.lower(), display_name=name, created_by_id=police_id)
@@ -148,9 +176,4 @@ def seed_demo(n_reports: int = 5000, seed: int = 20261126, until: datetime | Non
               for i, (rid, r) in enumerate(zip(report_ids, reports)) if r.tag and i % 5 != 0]
     if tagged:
         db.session.execute(insert(ReportTag), tagged)
-    assign_districts()
-    purge_reporter_contacts()  # the demo keeps the privacy note too: no contacts on long-finished reports
-    summary = {"buildings": len(buildings), "reports": len(reports), "status_events": len(events),
-               "removals": len(removals), "tagged": len(tagged), "users": len(users)}
-    progress(f"done: {summary}")
-    return summary
+    return len(tagged)
