@@ -3,7 +3,7 @@ SHELL := /bin/bash
 VENV := .venv
 PORT ?= 8000
 WORKERS ?= $(shell echo $$((2 * $$(nproc 2>/dev/null || echo 1))))  # gunicorn: a worker waiting for PostgreSQL leaves its core to another
-export FLASK_APP := app:create_app
+export FLASK_APP := wsgi:app
 # Access log without the client's address (citizens may report anonymously) or user agent.
 ACCESS_LOG_FORMAT := %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms
 

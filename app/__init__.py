@@ -31,7 +31,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(config_module.from_env())
     if config:
         app.config.update(config)
-    logging.basicConfig(level=app.config.get("LOG_LEVEL", "INFO"))
+    config_module.complete(app.config)
+    logging.basicConfig(level=app.config["LOG_LEVEL"])
 
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", ";".join(i18n.compile_catalogs()))
     db.init_app(app)

@@ -3,19 +3,24 @@ from flask import current_app
 from geoalchemy2.shape import from_shape
 from sqlalchemy import select
 
+from app.config import ConfigError
 from app.extensions import db
 from app.models import City as CityRow
-from gis.city import City
+from gis.city import BoundaryError, City
 
 
 def init_app(app):
-    """Load the city from configuration (fails early on a bad boundary file)."""
+    """Load the city from configuration (ConfigError, early, for an unusable boundary file)."""
     c = app.config
-    app.extensions["city"] = City.from_file(
-        name=c["CITY_NAME"], slug=c["CITY_SLUG"], srid=c["CITY_SRID"],
-        boundary_file=c["CITY_BOUNDARY_FILE"], center=c["CITY_CENTER"], zoom=c["CITY_ZOOM"],
-        attribution=c["CITY_ATTRIBUTION"], timezone=c["CITY_TIMEZONE"], holidays=c["CITY_HOLIDAYS"],
-    )
+    try:
+        app.extensions["city"] = City.from_file(
+            name=c["CITY_NAME"], slug=c["CITY_SLUG"], srid=c["CITY_SRID"],
+            boundary_file=c["CITY_BOUNDARY_FILE"], center=c["CITY_CENTER"], zoom=c["CITY_ZOOM"],
+            attribution=c["CITY_ATTRIBUTION"], timezone=c["CITY_TIMEZONE"], holidays=c["CITY_HOLIDAYS"],
+        )
+    except BoundaryError as exc:
+        raise ConfigError("CITY_BOUNDARY_FILE", c["CITY_BOUNDARY_FILE"],
+                          f"use a GeoJSON file with the city's polygon in WGS84 ({exc})") from exc
 
 
 def current_city() -> City:

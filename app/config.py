@@ -1,76 +1,230 @@
-"""Settings from the environment, with working local defaults."""
+"""Settings from the environment, with working local defaults: the one place that reads them.
+
+Every setting is read here, once, with its default; the rest of the code reads `current_app.config["NAME"]`.
+An empty variable counts as unset. A value that cannot be used raises ConfigError, one line naming the
+setting and what it accepts (wsgi.py turns it into a clean stop). The README's configuration table lists
+exactly the settings read here (tests/test_config.py).
+"""
 import os
+import re
 import secrets
 from pathlib import Path
+
+from pyproj import CRS
+from pyproj.exceptions import CRSError
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from gis.city import DEFAULT_HOLIDAYS, DEFAULT_TIMEZONE, CityConfigError, check_timezone
+from gis.holidays import STATES, check_state
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 VAR = PROJECT_ROOT / "var"
 DEFAULT_BOUNDARY = Path(__file__).resolve().parent / "data" / "heilbronn" / "city_boundary.geojson"
+HEILBRONN_CENTER = "49.1427,9.2109"
 HEILBRONN_ATTRIBUTION = (
     "Stadtgrenze: © GeoBasis-DE / BKG 2013 (Daten verändert), dl-de/by-2-0"
 )
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+LANGUAGES = ["de", "en"]
+RATE_UNITS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
+RATE_ALLOWED = f"use N/unit, e.g. 30/hour (units: {', '.join(RATE_UNITS)}), or 0 for no limit"
 
 
-def _secret_key(env) -> str:
-    """SECRET_KEY from the environment, else one generated once and kept under var/."""
-    if env.get("SECRET_KEY"):
-        return env["SECRET_KEY"]
-    path = Path(env.get("SECRET_KEY_FILE", VAR / "secret_key"))
-    if path.exists():
-        return path.read_text().strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
+class ConfigError(ValueError):
+    """A setting's value cannot be used; the message names the setting and what it accepts."""
+
+    def __init__(self, name: str, value, allowed: str, *, show_value=True):
+        shown = repr(str(value)) if show_value else "(value not shown)"
+        super().__init__(f"{name}={shown} cannot be used; {allowed}")
+        self.setting = name
+
+
+def parse_rate(value) -> tuple[int, float] | None:
+    """REPORT_RATE_LIMIT: '30/hour' -> (30, 3600.0); empty or '0' -> None (no limit); ConfigError otherwise."""
+    text = str(value or "").strip().lower()
+    if text in ("", "0", "off", "none"):
+        return None
+    m = re.fullmatch(r"(\d+)\s*/\s*(second|minute|hour|day)s?", text)
+    if not m or int(m.group(1)) < 1:
+        raise ConfigError("REPORT_RATE_LIMIT", value, RATE_ALLOWED)
+    return int(m.group(1)), float(RATE_UNITS[m.group(2)])
+
+
+def _metric_srid(text: str) -> int:
+    """An EPSG code of a projected CRS in metres (distances, areas and clustering are computed in it)."""
+    crs = CRS.from_epsg(int(text))
+    if not crs.is_projected or crs.axis_info[0].unit_name not in ("metre", "meter"):
+        raise ValueError("not a projected CRS in metres")
+    return int(text)
+
+
+def _position(text: str) -> tuple[float, float]:
+    """'lat,lon' in degrees -> (lat, lon)."""
+    lat, lon = (float(v) for v in text.split(","))
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise ValueError("out of range")
+    return lat, lon
+
+
+def _http_url(text: str) -> str:
+    if not re.fullmatch(r"https?://[^\s/]+(/\S*)?", text):
+        raise ValueError("not an http(s) URL")
+    return text
+
+
+def _rate(text: str) -> str:
+    parse_rate(text)
+    return text
+
+
+def _database_url(text: str) -> str:
+    try:
+        make_url(text)
+    except ArgumentError as exc:
+        raise ValueError(str(exc)) from exc
+    return text
+
+
+class _Reader:
+    """Reads settings from an environment mapping, remembering which names it read."""
+
+    def __init__(self, env):
+        self.env = env
+        self.names: list[str] = []
+
+    def text(self, name: str, default=""):
+        """The raw value, or `default` when the variable is unset or empty."""
+        self.names.append(name)
+        value = self.env.get(name)
+        return default if value is None or value == "" else value
+
+    def parsed(self, name: str, default, parse, allowed: str, show_value=True):
+        """parse(value) of a set variable (ConfigError saying `allowed` when it fails), else `default`."""
+        value = self.text(name, None)
+        if value is None:
+            return default
+        try:
+            return parse(value.strip())
+        except (ValueError, CRSError, CityConfigError) as exc:
+            raise ConfigError(name, value, allowed, show_value=show_value) from exc
+
+    def number(self, name: str, default, low=None, high=None, *, whole=False, above=None):
+        """An integer (whole) or decimal number from `low` to `high`, or greater than `above`."""
+        if low is not None:
+            limits = f"from {low} to {high}" if high is not None else f"of at least {low}"
+        else:
+            limits = " and ".join(x for x in (f"greater than {above}" if above is not None else "",
+                                              f"at most {high}" if high is not None else "") if x)
+        allowed = f"use {'a whole number' if whole else 'a number'} {limits}"
+
+        def parse(text):
+            value = int(text) if whole else float(text)
+            if value != value or (low is not None and value < low) or (high is not None and value > high) \
+                    or (above is not None and value <= above):
+                raise ValueError("out of range")
+            return value
+        return self.parsed(name, default, parse, allowed.rstrip())
+
+    def choice(self, name: str, default: str, options, normalise=str.lower):
+        """One of `options` (compared after `normalise`)."""
+        def parse(text):
+            if normalise(text) not in options:
+                raise ValueError("not an option")
+            return normalise(text)
+        return self.parsed(name, default, parse, f"use one of {', '.join(options)}")
+
+
+def _secret_key(key: str, key_file: Path) -> str:
+    """SECRET_KEY when set, else the key kept in `key_file` (generated there on first use)."""
+    if key:
+        return key
+    if key_file.exists():
+        return key_file.read_text().strip()
+    key_file.parent.mkdir(parents=True, exist_ok=True)
     key = secrets.token_urlsafe(48)
-    path.write_text(key)
-    path.chmod(0o600)
+    key_file.write_text(key)
+    key_file.chmod(0o600)
     return key
 
 
-def _center(value: str | None):
-    if not value:
-        return None
-    lat, lon = (float(v) for v in value.split(","))
-    return (lat, lon)
+def _read(r: _Reader) -> dict:
+    """Every setting, in the order of the README's table."""
+    var = Path(r.text("VAR_DIR", str(VAR)))
+    secret_key, key_file = r.text("SECRET_KEY"), Path(r.text("SECRET_KEY_FILE", str(VAR / "secret_key")))
+    boundary_file = r.text("CITY_BOUNDARY_FILE", str(DEFAULT_BOUNDARY))
+    is_heilbronn = Path(boundary_file).resolve() == DEFAULT_BOUNDARY
+    return {
+        "SQLALCHEMY_DATABASE_URI": r.parsed(
+            "DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/graffiti", _database_url,
+            "use a SQLAlchemy URL such as postgresql+psycopg://user:password@host:5432/graffiti",
+            show_value=False),  # it may hold a password
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SECRET_KEY": _secret_key(secret_key, key_file),
+        "LOG_LEVEL": r.choice("LOG_LEVEL", "INFO", LOG_LEVELS, normalise=str.upper),
+        "PUBLIC_BASE_URL": r.parsed("PUBLIC_BASE_URL", "", _http_url,
+                                    "use the service's public address, e.g. https://graffiti.example.org"),
+        "UPLOAD_DIR": r.text("UPLOAD_DIR", str(var / "uploads")),
+        "MAIL_OUTBOX_DIR": r.text("MAIL_OUTBOX_DIR", str(var / "outbox")),
+        "SMTP_HOST": r.text("SMTP_HOST", ""),
+        "SMTP_PORT": r.number("SMTP_PORT", 25, 1, 65535, whole=True),
+        "MAIL_FROM": r.text("MAIL_FROM", "graffiti-meldungen@localhost"),
+        "MAX_CONTENT_LENGTH": r.number("MAX_UPLOAD_MB", 40, 1, whole=True) * 1024 * 1024,
+        "PHOTO_MAX_MB": r.number("PHOTO_MAX_MB", 15, above=0),
+        "CITY_NAME": r.text("CITY_NAME", "Heilbronn"),
+        "CITY_SLUG": r.text("CITY_SLUG", "heilbronn"),
+        "CITY_BOUNDARY_FILE": boundary_file,
+        "CITY_SRID": r.parsed("CITY_SRID", 25832, _metric_srid,
+                              "use the EPSG code of a projected CRS in metres, e.g. 25832 (UTM zone 32N)"),
+        "CITY_CENTER": r.parsed("CITY_CENTER", _position(HEILBRONN_CENTER) if is_heilbronn else None, _position,
+                                "use latitude,longitude in degrees, e.g. 49.1427,9.2109"),
+        "CITY_ZOOM": r.number("CITY_ZOOM", 13, 0, 19, whole=True),
+        "CITY_ATTRIBUTION": r.text("CITY_ATTRIBUTION", HEILBRONN_ATTRIBUTION if is_heilbronn else ""),
+        "CITY_DISTRICTS_FILE": r.text("CITY_DISTRICTS_FILE", ""),
+        "CITY_TIMEZONE": r.parsed("CITY_TIMEZONE", DEFAULT_TIMEZONE, check_timezone,
+                                  "use an IANA time zone name such as Europe/Berlin"),
+        "CITY_HOLIDAYS": r.parsed("CITY_HOLIDAYS", DEFAULT_HOLIDAYS, check_state,
+                                  f"use the code of a German state ({', '.join(sorted(set(STATES) - {'DE'}))})"
+                                  " or DE for nationwide holidays only"),
+        "BABEL_DEFAULT_LOCALE": r.choice("DEFAULT_LOCALE", "de", LANGUAGES),
+        "LANGUAGES": LANGUAGES,
+        "WTF_CSRF_TIME_LIMIT": None,
+        "SLA_OFFENSIVE_HOURS": r.number("SLA_OFFENSIVE_HOURS", 24, 0, whole=True),
+        "SLA_MUNICIPAL_WORKDAYS": r.number("SLA_MUNICIPAL_WORKDAYS", 3, 0, whole=True),
+        "SLA_OTHER_WORKDAYS": r.number("SLA_OTHER_WORKDAYS", 10, 0, whole=True),
+        "HOUSEKEEPING_HOURS": r.number("HOUSEKEEPING_HOURS", None, 0),  # None: see complete()
+        "REPORT_RATE_LIMIT": r.parsed("REPORT_RATE_LIMIT", "30/hour", _rate, RATE_ALLOWED),
+        "PROXY_HOPS": r.number("PROXY_HOPS", 0, 0, whole=True),
+        "DEPOT_LOCATION": r.parsed("DEPOT_LOCATION", None, _position,  # None: the city's map centre
+                                   "use latitude,longitude in degrees, e.g. 49.1427,9.2109"),
+        "PLAN_SHIFT_HOURS": r.number("PLAN_SHIFT_HOURS", 8.0, high=24, above=0),
+        "CREW_SPEED_KMH": r.number("CREW_SPEED_KMH", 20.0, above=0),
+        "ROUTE_DETOUR": r.number("ROUTE_DETOUR", 1.3, 1),
+        "OPEN311_JURISDICTION_ID": r.text("OPEN311_JURISDICTION_ID", ""),
+        "OPEN311_AGENCY": r.text("OPEN311_AGENCY", None),  # None: see complete()
+        "OPEN311_CONTACT": r.text("OPEN311_CONTACT", None),
+        "OPEN311_KEY_SERVICE": r.text("OPEN311_KEY_SERVICE", ""),  # empty: a translated sentence
+    }
 
 
 def from_env(env=None) -> dict:
-    """Build the Flask configuration mapping from environment variables."""
-    env = os.environ if env is None else env
-    var = Path(env.get("VAR_DIR", VAR))
-    boundary_file = env.get("CITY_BOUNDARY_FILE", str(DEFAULT_BOUNDARY))
-    is_heilbronn = Path(boundary_file).resolve() == DEFAULT_BOUNDARY
-    return {
-        "SQLALCHEMY_DATABASE_URI": env.get(
-            "DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/graffiti"
-        ),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
-        "SECRET_KEY": _secret_key(env),
-        "UPLOAD_DIR": env.get("UPLOAD_DIR", str(var / "uploads")),
-        "MAIL_OUTBOX_DIR": env.get("MAIL_OUTBOX_DIR", str(var / "outbox")),
-        "SMTP_HOST": env.get("SMTP_HOST", ""),
-        "SMTP_PORT": int(env.get("SMTP_PORT", "25")),
-        "MAIL_FROM": env.get("MAIL_FROM", "graffiti-meldungen@localhost"),
-        "MAX_CONTENT_LENGTH": int(env.get("MAX_UPLOAD_MB", "40")) * 1024 * 1024,
-        "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL", ""),
-        "CITY_NAME": env.get("CITY_NAME", "Heilbronn"),
-        "CITY_SLUG": env.get("CITY_SLUG", "heilbronn"),
-        "CITY_SRID": int(env.get("CITY_SRID", "25832")),
-        "CITY_BOUNDARY_FILE": boundary_file,
-        "CITY_CENTER": _center(env.get("CITY_CENTER", "49.1427,9.2109" if is_heilbronn else "")),
-        "CITY_ZOOM": int(env.get("CITY_ZOOM", "13")),
-        "CITY_ATTRIBUTION": env.get(
-            "CITY_ATTRIBUTION", HEILBRONN_ATTRIBUTION if is_heilbronn else ""
-        ),
-        "CITY_DISTRICTS_FILE": env.get("CITY_DISTRICTS_FILE", ""),
-        "CITY_TIMEZONE": env.get("CITY_TIMEZONE", "Europe/Berlin"),
-        "CITY_HOLIDAYS": env.get("CITY_HOLIDAYS", "BW"),
-        "BABEL_DEFAULT_LOCALE": env.get("DEFAULT_LOCALE", "de"),
-        "LANGUAGES": ["de", "en"],
-        "WTF_CSRF_TIME_LIMIT": None,
-        "OPEN311_JURISDICTION_ID": env.get("OPEN311_JURISDICTION_ID", ""),
-        "REPORT_RATE_LIMIT": env.get("REPORT_RATE_LIMIT", "30/hour"),
-        "PROXY_HOPS": int(env.get("PROXY_HOPS", "0")),
-        **({"HOUSEKEEPING_HOURS": float(env["HOUSEKEEPING_HOURS"])} if env.get("HOUSEKEEPING_HOURS") else {}),
-        "SLA_OFFENSIVE_HOURS": int(env.get("SLA_OFFENSIVE_HOURS", "24")),
-        "SLA_MUNICIPAL_WORKDAYS": int(env.get("SLA_MUNICIPAL_WORKDAYS", "3")),
-        "SLA_OTHER_WORKDAYS": int(env.get("SLA_OTHER_WORKDAYS", "10")),
-    }
+    """The Flask configuration mapping from environment variables (ConfigError for unusable values)."""
+    return _read(_Reader(os.environ if env is None else env))
+
+
+def setting_names() -> list[str]:
+    """The names of all environment variables from_env reads."""
+    reader = _Reader({"SECRET_KEY": "-"})
+    _read(reader)
+    return reader.names
+
+
+def complete(config) -> None:
+    """Fill the defaults that depend on other settings, after the app's overrides are applied."""
+    if config.get("HOUSEKEEPING_HOURS") is None:
+        config["HOUSEKEEPING_HOURS"] = 0 if config.get("TESTING") else 24
+    city = config["CITY_NAME"]
+    if config.get("OPEN311_AGENCY") is None:
+        config["OPEN311_AGENCY"] = f"Stadt {city}"
+    if config.get("OPEN311_CONTACT") is None:
+        config["OPEN311_CONTACT"] = f"Stadt {city}, Gebäudemanagement"

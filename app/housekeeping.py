@@ -64,7 +64,7 @@ def run_once(app: Flask) -> int | None:
 
 def init_app(app: Flask) -> None:
     """Run the job after responses, at most once per HOUSEKEEPING_HOURS per process."""
-    hours = float(app.config.get("HOUSEKEEPING_HOURS", 0 if app.testing else 24) or 0)
+    hours = float(app.config["HOUSEKEEPING_HOURS"] or 0)
     if hours <= 0:
         return
     schedule = _Schedule(hours * 3600)

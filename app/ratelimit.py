@@ -7,7 +7,6 @@ own network or a reverse proxy whose clients cannot be told apart. Behind a prox
 `request.remote_addr` the client's address as the proxy saw it.
 """
 import ipaddress
-import re
 import threading
 import time
 from functools import lru_cache, wraps
@@ -16,22 +15,10 @@ from flask import Flask, current_app, make_response, request
 from flask_babel import gettext as _
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from app.config import parse_rate
 from app.errors import error_response
 
-UNITS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
 EXTENSION = "report_limiter"
-
-
-def parse_rate(value) -> tuple[int, float] | None:
-    """'30/hour' -> (30, 3600.0); empty or '0' -> None (no limit); ValueError saying the format otherwise."""
-    text = str(value or "").strip().lower()
-    if text in ("", "0", "off", "none"):
-        return None
-    m = re.fullmatch(r"(\d+)\s*/\s*(second|minute|hour|day)s?", text)
-    if not m or int(m.group(1)) < 1:
-        raise ValueError(f"REPORT_RATE_LIMIT '{value}' is not a rate; use e.g. 30/hour (units: {', '.join(UNITS)})"
-                         " or 0 for no limit")
-    return int(m.group(1)), float(UNITS[m.group(2)])
 
 
 @lru_cache(maxsize=4096)
@@ -100,10 +87,10 @@ def limited(view):
 
 
 def init_app(app: Flask) -> None:
-    """Trust PROXY_HOPS reverse proxies for the client address; set up REPORT_RATE_LIMIT (default 30/hour)."""
-    hops = int(app.config.get("PROXY_HOPS") or 0)
+    """Trust PROXY_HOPS reverse proxies for the client address; set up REPORT_RATE_LIMIT."""
+    hops = int(app.config["PROXY_HOPS"])
     if hops > 0:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
-    rate = parse_rate(app.config.get("REPORT_RATE_LIMIT", "30/hour"))
+    rate = parse_rate(app.config["REPORT_RATE_LIMIT"])
     if rate:
         app.extensions[EXTENSION] = AddressLimiter(*rate)

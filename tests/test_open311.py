@@ -181,15 +181,12 @@ def test_token_lookup(client, reports):
     assert client.get(f"{BASE}/tokens/nope.xml").status_code == 404
 
 
-def test_jurisdiction_is_checked_when_configured(app, client):
+def test_jurisdiction_is_checked_when_configured(app, client, monkeypatch):
     assert client.get(f"{BASE}/services.json?jurisdiction_id=anything").status_code == 200
-    app.config["OPEN311_JURISDICTION_ID"] = "heilbronn.de"
-    try:
-        assert client.get(f"{BASE}/services.json?jurisdiction_id=heilbronn.de").status_code == 200
-        resp = client.get(f"{BASE}/services.json?jurisdiction_id=stuttgart.de")
-        assert resp.status_code == 404 and "stuttgart.de" in resp.get_json()[0]["description"]
-    finally:
-        app.config.pop("OPEN311_JURISDICTION_ID")
+    monkeypatch.setitem(app.config, "OPEN311_JURISDICTION_ID", "heilbronn.de")
+    assert client.get(f"{BASE}/services.json?jurisdiction_id=heilbronn.de").status_code == 200
+    resp = client.get(f"{BASE}/services.json?jurisdiction_id=stuttgart.de")
+    assert resp.status_code == 404 and "stuttgart.de" in resp.get_json()[0]["description"]
 
 
 def test_api_keys_are_hashed_and_revocable(app):

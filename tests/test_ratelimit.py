@@ -2,6 +2,7 @@
 import pytest
 from sqlalchemy import text
 
+from app.config import ConfigError
 from app.extensions import db
 from app.ratelimit import AddressLimiter, limit_key, parse_rate
 from tests.test_citizen_api import MARKT, offset, post
@@ -15,7 +16,7 @@ def test_rates_are_parsed_and_bad_ones_named():
     assert parse_rate(" 5 / minutes ") == (5, 60.0)
     assert parse_rate("0") is None and parse_rate("") is None
     for bad in ("30", "thirty/hour", "30/week", "0/hour"):
-        with pytest.raises(ValueError, match="REPORT_RATE_LIMIT .* e.g. 30/hour"):
+        with pytest.raises(ConfigError, match=r"^REPORT_RATE_LIMIT='.*' cannot be used; .* e\.g\. 30/hour"):
             parse_rate(bad)
 
 
@@ -100,5 +101,5 @@ def test_behind_a_proxy_the_forwarded_address_counts(limited_app):
 
 
 def test_a_bad_limit_stops_the_app_with_a_clear_error(limited_app):
-    with pytest.raises(ValueError, match="REPORT_RATE_LIMIT 'lots' is not a rate"):
+    with pytest.raises(ConfigError, match="REPORT_RATE_LIMIT='lots' cannot be used"):
         limited_app(REPORT_RATE_LIMIT="lots")

@@ -4,7 +4,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from app.services.core.sla import removal_target
+from app.services.core.sla import removal_target, targets_from_config
 from app.services.core.workdays import add_working_days, is_working_day
 from app.services.core.workflow import TRANSITIONS
 from gis.holidays import easter_sunday
@@ -37,7 +37,7 @@ def test_three_working_days_skip_the_weekend_and_holidays():
     assert add_working_days(before_christmas, 3) == datetime(2026, 12, 29, 9, 0, tzinfo=LOCAL_TZ)
 
 
-def test_removal_targets():
+def test_removal_targets(app):  # the default targets are the app's configuration
     created = datetime(2026, 11, 26, 9, 0, tzinfo=timezone.utc)  # Thursday
     offensive = removal_target(created, True, "private")
     assert (offensive.priority, offensive.crew_job) == (1, True)
@@ -47,7 +47,8 @@ def test_removal_targets():
     private = removal_target(created, False, "private")
     assert (private.crew_job, private.rule) == (False, "notify_owner")
     assert private.due_at == datetime(2026, 12, 10, 9, 0, tzinfo=timezone.utc)
-    assert removal_target(created, False, None, {"other_workdays": 1}).due_at.day == 27
+    one_day = {**targets_from_config(app.config), "other_workdays": 1}
+    assert removal_target(created, False, None, one_day).due_at.day == 27
 
 
 def test_transition_table_is_closed_over_known_statuses():

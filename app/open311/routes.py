@@ -2,7 +2,6 @@
 from flask import current_app, request, url_for
 from flask_babel import gettext as _
 
-from app.city import current_city
 from app.extensions import db
 from app.open311 import bp
 from app.open311.formats import errors_response, respond
@@ -19,7 +18,7 @@ def _check_format(fmt: str) -> None:
 
 def _check_jurisdiction() -> None:
     """jurisdiction_id is accepted always and checked when one is configured."""
-    configured = current_app.config.get("OPEN311_JURISDICTION_ID")
+    configured = current_app.config["OPEN311_JURISDICTION_ID"]
     given = request.values.get("jurisdiction_id")
     if configured and given and given != configured:
         raise svc.Open311Error(404, _("Unbekannte jurisdiction_id '%(given)s'; diese Schnittstelle bedient "
@@ -42,13 +41,12 @@ def _before():
 @bp.route("/discovery.<fmt>")
 def discovery(fmt):
     """Service discovery: where the GeoReport v2 endpoint lives and which formats it speaks."""
-    city = current_city()
     base = request.url_root.rstrip("/") + url_for("open311.services_list", fmt="xml").rsplit("/", 1)[0]
     payload = {
         "changeset": "2026-11-26T00:00:00+00:00",
-        "contact": current_app.config.get("OPEN311_CONTACT", f"Stadt {city.name}, Gebäudemanagement"),
-        "key_service": current_app.config.get(
-            "OPEN311_KEY_SERVICE", _("API-Schlüssel vergibt die Administration der Stadt.")),
+        "contact": current_app.config["OPEN311_CONTACT"],
+        "key_service": current_app.config["OPEN311_KEY_SERVICE"] or _("API-Schlüssel vergibt die Administration "
+                                                                      "der Stadt."),
         "endpoints": [{"specification": "http://wiki.open311.org/GeoReport_v2", "url": base,
                        "changeset": "2026-11-26T00:00:00+00:00", "type": "production",
                        "formats": ["text/xml", "application/json"]}],
@@ -73,7 +71,7 @@ def _media_url(photo) -> str:
 
 
 def _as_requests(reports):
-    agency = current_app.config.get("OPEN311_AGENCY", f"Stadt {current_city().name}")
+    agency = current_app.config["OPEN311_AGENCY"]
     names = svc.service_names()
     return [svc.as_service_request(r, _media_url, agency, names) for r in reports]
 

@@ -19,7 +19,7 @@ def status_link(token: str) -> str:
     """The absolute (when PUBLIC_BASE_URL or a request is known) link to a report's status page."""
     from flask import has_request_context, request
 
-    base = current_app.config.get("PUBLIC_BASE_URL") or (request.host_url if has_request_context() else "")
+    base = current_app.config["PUBLIC_BASE_URL"] or (request.host_url if has_request_context() else "")
     return base.rstrip("/") + f"/r/{token}"
 
 

@@ -19,8 +19,8 @@ TRUE, FALSE = {"1", "true", "on", "yes", "ja"}, {"", "0", "false", "off", "no", 
 
 
 def max_photo_bytes() -> int:
-    """Largest accepted single photo in bytes (PHOTO_MAX_MB, default 15)."""
-    return int(float(current_app.config.get("PHOTO_MAX_MB", 15)) * 1024 * 1024)
+    """Largest accepted single photo in bytes (PHOTO_MAX_MB)."""
+    return int(float(current_app.config["PHOTO_MAX_MB"]) * 1024 * 1024)
 
 
 def _number(value, field, low, high, errors):

@@ -16,7 +16,7 @@ from gis.districts import load_districts, voronoi_districts
 def configured_districts() -> dict:
     """The districts from CITY_DISTRICTS_FILE, else approximate ones from a centres file beside the boundary."""
     city = current_city()
-    path = current_app.config.get("CITY_DISTRICTS_FILE")
+    path = current_app.config["CITY_DISTRICTS_FILE"]
     if path:
         return load_districts(path)
     centres_file = Path(current_app.config["CITY_BOUNDARY_FILE"]).with_name("district_centres.json")

@@ -34,9 +34,9 @@ def build_message(to: str, subject: str, body: str, sender: str) -> EmailMessage
 def send_mail(to: str, subject: str, body: str, config=None) -> None:
     """Send one message now: over SMTP when SMTP_HOST is configured, else into the outbox folder."""
     config = config if config is not None else current_app.config
-    msg = build_message(to, subject, body, config.get("MAIL_FROM", "graffiti-meldungen@localhost"))
-    if config.get("SMTP_HOST"):
-        with smtplib.SMTP(config["SMTP_HOST"], int(config.get("SMTP_PORT", 25)), timeout=15) as smtp:
+    msg = build_message(to, subject, body, config["MAIL_FROM"])
+    if config["SMTP_HOST"]:
+        with smtplib.SMTP(config["SMTP_HOST"], int(config["SMTP_PORT"]), timeout=15) as smtp:
             smtp.send_message(msg)
         log.info("mail sent over SMTP: %s", subject)
         return

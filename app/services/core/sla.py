@@ -2,9 +2,9 @@
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from app.services.core.workdays import add_working_days
+from flask import current_app
 
-DEFAULT_TARGETS = {"offensive_hours": 24, "municipal_workdays": 3, "other_workdays": 10}
+from app.services.core.workdays import add_working_days
 
 PRIORITY_OFFENSIVE, PRIORITY_MUNICIPAL, PRIORITY_OTHER, PRIORITY_PRIVATE = 1, 2, 3, 4
 
@@ -20,8 +20,9 @@ class Target:
 
 
 def removal_target(created_at: datetime, offensive: bool, owner_type: str | None, targets=None) -> Target:
-    """The removal target of a report created at `created_at` on a building of `owner_type` (None: no building)."""
-    t = {**DEFAULT_TARGETS, **(targets or {})}
+    """The removal target of a report created at `created_at` on a building of `owner_type` (None: no building);
+    `targets` as targets_from_config returns them (default: the app's)."""
+    t = targets if targets is not None else targets_from_config(current_app.config)
     if offensive:
         return Target(PRIORITY_OFFENSIVE, created_at + timedelta(hours=t["offensive_hours"]), True, "offensive")
     if owner_type == "municipal":
@@ -34,7 +35,7 @@ def removal_target(created_at: datetime, offensive: bool, owner_type: str | None
 def targets_from_config(config) -> dict:
     """Removal targets from the app configuration (SLA_OFFENSIVE_HOURS, SLA_MUNICIPAL_WORKDAYS, SLA_OTHER_WORKDAYS)."""
     return {
-        "offensive_hours": int(config.get("SLA_OFFENSIVE_HOURS", DEFAULT_TARGETS["offensive_hours"])),
-        "municipal_workdays": int(config.get("SLA_MUNICIPAL_WORKDAYS", DEFAULT_TARGETS["municipal_workdays"])),
-        "other_workdays": int(config.get("SLA_OTHER_WORKDAYS", DEFAULT_TARGETS["other_workdays"])),
+        "offensive_hours": config["SLA_OFFENSIVE_HOURS"],
+        "municipal_workdays": config["SLA_MUNICIPAL_WORKDAYS"],
+        "other_workdays": config["SLA_OTHER_WORKDAYS"],
     }

@@ -3,7 +3,6 @@ import csv
 import io
 import json
 import logging
-import os
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from xml.sax.saxutils import escape as xml_escape
@@ -80,20 +79,12 @@ class Tour:
         return self.drive_min + self.work_min
 
 
-def _setting(name, default):
-    return current_app.config.get(name) or os.environ.get(name) or default
-
-
 def settings() -> Settings:
-    """Planning settings: DEPOT_LOCATION (lat,lon; default the city's map centre), PLAN_SHIFT_HOURS (8),
-    CREW_SPEED_KMH (20, city traffic) and ROUTE_DETOUR (1.3, streets versus straight lines)."""
-    raw = _setting("DEPOT_LOCATION", "")
-    depot = current_city().center
-    if raw:
-        lat, lon = (float(v) for v in str(raw).split(","))
-        depot = (lat, lon)
-    return Settings(depot, float(_setting("PLAN_SHIFT_HOURS", 8)), float(_setting("CREW_SPEED_KMH", 20)),
-                    float(_setting("ROUTE_DETOUR", 1.3)))
+    """Planning settings: DEPOT_LOCATION (unset: the city's map centre), PLAN_SHIFT_HOURS, CREW_SPEED_KMH (city
+    traffic) and ROUTE_DETOUR (streets versus straight lines)."""
+    c = current_app.config
+    return Settings(c["DEPOT_LOCATION"] or current_city().center, float(c["PLAN_SHIFT_HOURS"]),
+                    float(c["CREW_SPEED_KMH"]), float(c["ROUTE_DETOUR"]))
 
 
 def work_minutes(area_m2: float, method: str) -> float:
