@@ -224,7 +224,7 @@ def test_post_without_a_valid_api_key_is_403(client, fmt):
 
 def test_services_speak_english_on_request(client):
     body = client.get(f"{BASE}/services.json", headers={"Accept-Language": "en"}).get_json()
-    assert body[1]["service_name"] == "Stickers / posters"
+    assert body[1]["service_name"] == "Sticker / poster"  # the category label (app/labels.py)
     resp = client.get(f"{BASE}/requests.json?status=pending", headers={"Accept-Language": "en"})
     assert resp.get_json()[0]["description"] == "status must be 'open' or 'closed'."
 

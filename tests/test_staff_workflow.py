@@ -71,7 +71,7 @@ def test_history_shows_who_when_from_to_and_note(staff_client):
     history = page[page.index('class="history"'):]
     assert staff_client.user.email in history
     assert "to verified" in history and "to scheduled" in history
-    assert history.index("geprüft") < history.index("eingeplant")
+    assert history.index("Geprüft") < history.index("Entfernung geplant")
     db.session.expire_all()
     fresh = db.session.get(Report, report.id)
     assert float(fresh.est_area_m2) == 3.5 and fresh.est_method == "paint_over"

@@ -13,6 +13,7 @@ from flask_babel import pgettext
 from flask_login import current_user
 from sqlalchemy import select, text
 
+from app import labels
 from app.api.hotspots import method_options
 from app.auth.roles import role_required
 from app.errors import ValidationFailed
@@ -31,22 +32,13 @@ PER_PAGE = 50
 
 
 def category_labels() -> dict:
-    """Translated category names."""
-    return {"graffiti": _("Graffiti"), "sticker": _("Aufkleber/Plakat"), "scratching": _("Kratzer/Ritzungen"),
-            "other": _("Sonstiges")}
-
-
-def status_labels() -> dict:
-    """Translated status names."""
-    return {"new": _("neu"), "verified": _("geprüft"), "scheduled": _("eingeplant"), "removed": _("entfernt"),
-            "closed": _("abgeschlossen"), "rejected": _("abgelehnt"), "duplicate": _("Duplikat"),
-            "notify_owner": _("Eigentümer informiert")}
+    """Category names in the current language (for the filter form and map popups)."""
+    return labels.names(labels.CATEGORY)
 
 
 def class_labels() -> dict:
-    """Translated Gi* class names."""
-    return {3: _("Hotspot 99 %"), 2: _("Hotspot 95 %"), 1: _("Hotspot 90 %"), -1: _("Coldspot 90 %"),
-            -2: _("Coldspot 95 %"), -3: _("Coldspot 99 %")}
+    """Gi* class names in the current language (legend, figures, map)."""
+    return labels.names(labels.HOTSPOT_CLASS)
 
 
 def _assets() -> Assets:
@@ -94,8 +86,7 @@ def _filters_and_options():
 
 def _form_context(f, opts) -> dict:
     return {"f": f, "opts": opts, "districts": filters.districts(), "categories": category_labels(),
-            "weekdays": [(1, _("Mo")), (2, _("Di")), (3, _("Mi")), (4, _("Do")), (5, _("Fr")), (6, _("Sa")),
-                         (7, _("So"))],
+            "weekdays": list(labels.names(labels.WEEKDAY).items()),
             "args": request.args,
             "query": urlencode([(k, v) for k, v in request.args.items(multi=True) if k != "page"])}
 
@@ -114,7 +105,7 @@ def index():
 def map_frame():
     """The folium map document shown in the hotspot page's frame."""
     f, opts = _filters_and_options()
-    html_doc = maps.hotspot_map(f, opts, _assets(), _map_labels(), _report_url, category_labels())
+    html_doc = maps.hotspot_map(f, opts, _assets(), _map_labels(), _report_url)
     return Response(html_doc, mimetype="text/html")
 
 
@@ -217,7 +208,7 @@ def reports():
         FROM reports r WHERE {where} ORDER BY r.created_at DESC, r.id DESC LIMIT :limit OFFSET :offset"""),
         {**params, "limit": PER_PAGE, "offset": (page - 1) * PER_PAGE}).mappings().all()
     return render_template("police/reports.html", rows=rows, total=total, page=page, per_page=PER_PAGE,
-                           statuses=status_labels(), tz=city_timezone(), **_form_context(f, opts))
+                           tz=city_timezone(), **_form_context(f, opts))
 
 
 def _report_or_404(report_id: int) -> Report:
@@ -233,7 +224,7 @@ def _render_report(report, revealed=None, status=200):
                                 .order_by(StatusEvent.created_at)).all()
     return render_template("police/report.html", report=report, tags=tag_service.tags_of(report.id),
                            has_contact=contact.has_contact(report), revealed=revealed, removals=removals,
-                           events=events, statuses=status_labels(), categories=category_labels(),
+                           events=events,
                            tz=city_timezone(), all_tags=db.session.scalars(select(Tag).order_by(Tag.name)).all()
                            ), status
 
@@ -305,7 +296,7 @@ def tag(tag_id):
     timeline = tag_service.timeline(t.id)
     return render_template("police/tag.html", tag=t, stats=stats, timeline=timeline,
                            peak=max((n for _, n in timeline), default=1), incidents=tag_service.incidents(t.id, 200),
-                           statuses=status_labels(), tz=city_timezone())
+                           tz=city_timezone())
 
 
 @bp.route("/tags/<int:tag_id>/map")

@@ -5,11 +5,10 @@ import click
 from flask import abort, current_app, jsonify, render_template, send_from_directory
 from flask_babel import gettext as _
 
+from app import labels
 from app.city import current_city
 from app.extensions import db
-from app.models import CATEGORIES
 from app.public import bp
-from app.services.citizen.notifications import category_label, status_label
 from app.services.citizen.photos import is_stored_name
 from app.services.citizen.public import photo_exists, public_status
 from app.services.citizen.retention import purge_reporter_contacts
@@ -40,7 +39,8 @@ def report_form():
     """The mobile-first report page (map, location, photos, category); it submits to POST /api/v1/reports."""
     city = current_city()
     return render_template("public/report.html", city_center=city.center, city_zoom=city.zoom,
-                           categories=[(c, category_label(c)) for c in CATEGORIES], max_photos=MAX_PHOTOS,
+                           categories=labels.names(labels.CATEGORY), statuses=labels.names(labels.STATUS),
+                           max_photos=MAX_PHOTOS,
                            max_photo_mb=max_photo_bytes() // (1024 * 1024), max_description=MAX_DESCRIPTION)
 
 
@@ -49,7 +49,7 @@ def map_page():
     """The public map of reports: approximate positions, category and status only."""
     city = current_city()
     return render_template("public/map.html", city_center=city.center, city_zoom=city.zoom,
-                           categories=[(c, category_label(c)) for c in CATEGORIES])
+                           categories=labels.names(labels.CATEGORY), statuses=labels.names(labels.STATUS))
 
 
 @bp.route("/r/<token>")
@@ -58,7 +58,7 @@ def status_page(token):
     info = public_status(token)
     if info is None:
         abort(404, description=_("Keine Meldung mit diesem Link gefunden."))
-    return render_template("public/status.html", r=info, status_label=status_label, category_label=category_label)
+    return render_template("public/status.html", r=info)
 
 
 @bp.route("/media/<name>")

@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from flask_babel import pgettext
 from flask_login import current_user
 
+from app import labels
 from app.auth.roles import role_required
 from app.city import current_city
 from app.errors import ValidationFailed
@@ -32,12 +33,9 @@ from gis.maps_staff import plan_map
 @role_required("staff")
 def index():
     """Staff start page: counts and the overview map (data is loaded per visible area from the API)."""
-    from app.staff.labels import CATEGORY_LABELS, STATUS_LABELS
-
     map_labels = {"job": _("Auftrag"), "open": _("Details öffnen"), "overdue": _("überfällig"), "due": _("fällig"),
                   "reports": _("Aufträge"), "zoom": _("Hineinzoomen für Einzelaufträge"), "status": _("Status"),
-                  "statuses": {k: str(v) for k, v in STATUS_LABELS.items()},
-                  "categories": {k: str(v) for k, v in CATEGORY_LABELS.items()}}
+                  "statuses": labels.names(labels.STATUS), "categories": labels.names(labels.CATEGORY)}
     return render_template("staff/index.html", summary=triage.summary(), map_labels=map_labels)
 
 
@@ -84,7 +82,7 @@ def change_status(report_id):
         db.session.rollback()
         return _job_page(triage.get_report(report_id), error=str(exc), status=409)
     db.session.commit()
-    flash(_("Status geändert: %(status)s", status=_status_label(report.status)))
+    flash(_("Status geändert: %(status)s", status=labels.status_label(report.status)))
     return redirect(url_for("staff.job", report_id=report_id))
 
 
@@ -186,9 +184,9 @@ def plan_map_page(plan_id):
     stops = [{"seq": i, "lat": j.lat, "lon": j.lon, "priority": j.priority, "overdue": j.overdue,
               "title": j.address or _("Auftrag %(id)s", id=j.id),
               "popup": [(_("Auftrag"), f"#{j.id}"), (_("Adresse"), j.address or "–"),
-                        (_("Kategorie"), _category_label(j.category)), (_("Priorität"), j.priority),
+                        (_("Kategorie"), labels.category_label(j.category)), (_("Priorität"), j.priority),
                         (_("Fällig"), j.due_at.strftime("%d.%m.%Y %H:%M") if j.due_at else "–"),
-                        (_("Methode"), _method_label(j.method)), (_("Fläche"), f"{j.area_m2:.1f} m²"),
+                        (_("Methode"), labels.method_label(j.method)), (_("Fläche"), f"{j.area_m2:.1f} m²"),
                         (_("Beschreibung"), j.description or "–")]}
              for i, j in enumerate(tour.jobs, start=1)]
     city = current_city()
@@ -241,20 +239,3 @@ def stats_csv():
     return Response(statistics.to_csv(statistics.monthly(query)), mimetype="text/csv",
                     headers={"Content-Disposition": 'attachment; filename="graffiti-statistics.csv"'})
 
-
-def _status_label(status):
-    from app.staff.labels import STATUS_LABELS
-
-    return STATUS_LABELS.get(status, status)
-
-
-def _category_label(category):
-    from app.staff.labels import category_label
-
-    return category_label(category)
-
-
-def _method_label(method):
-    from app.staff.labels import method_label
-
-    return method_label(method)

@@ -93,7 +93,7 @@ def test_citizen_report_is_verified_planned_and_removed_by_staff(citizen, deskto
 
     page.click("button[data-to=verified]")
     page.wait_for_load_state("networkidle")
-    assert page.inner_text(".job-status") == "geprüft"
+    assert page.inner_text(".job-status") == "Geprüft"
 
     page.goto(live_server.url + "/staff/plans/new")
     page.check(f"#job-{job_id}")
@@ -110,11 +110,11 @@ def test_citizen_report_is_verified_planned_and_removed_by_staff(citizen, deskto
     assert sorted(frame.locator(".stop-icon").all_inner_texts()) == ["1", "2"]
 
     page.goto(f"{live_server.url}/staff/jobs/{job_id}")
-    assert page.inner_text(".job-status") == "eingeplant"
+    assert page.inner_text(".job-status") == "Entfernung geplant"
     photo = tmp_path / "after.jpg"
     photo.write_bytes(_photo((190, 190, 185)))
     record_removal(page, "Team Journey", "paint_over", "3", "95,50", photo)
-    assert page.inner_text(".job-status") == "entfernt"
+    assert page.inner_text(".job-status") == "Entfernt"
 
     # the citizen's status page shows the change (in the language the citizen chose)
     phone.goto(f"{live_server.url}/r/{token}")

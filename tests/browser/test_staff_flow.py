@@ -43,13 +43,13 @@ def test_staff_plans_a_day_and_records_a_removal(desktop, live_server, tmp_path)
 
     # the job is scheduled; record the removal with an after-photo
     page.goto(f"{live_server.url}/staff/jobs/{first_job}")
-    assert page.inner_text(".job-status") == "eingeplant"
+    assert page.inner_text(".job-status") == "Entfernung geplant"
     photo = tmp_path / "after.jpg"
     buf = io.BytesIO()
     Image.new("RGB", (800, 600), (180, 180, 170)).save(buf, "JPEG")
     photo.write_bytes(buf.getvalue())
     record_removal(page, "Team E2E", "pressure_washing", "2,5", "120", photo)
-    assert page.inner_text(".job-status") == "entfernt"
+    assert page.inner_text(".job-status") == "Entfernt"
     assert page.evaluate("document.querySelector('img.after-photo').naturalWidth") > 0
     history = page.inner_text("table.history")
-    assert "e2e-staff@example.org" in history and "entfernt" in history
+    assert "e2e-staff@example.org" in history and "Entfernt" in history

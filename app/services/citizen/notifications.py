@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from app.city import current_city
 from app.extensions import db
+from app.labels import category_label, status_label
 from app.models import Report
 from app.services.core.mail import queue_mail, send_mail
 from app.services.core.workflow import status_changed
@@ -21,23 +22,6 @@ def status_link(token: str) -> str:
 
     base = current_app.config["PUBLIC_BASE_URL"] or (request.host_url if has_request_context() else "")
     return base.rstrip("/") + f"/r/{token}"
-
-
-def status_label(status: str) -> str:
-    """The citizen-facing name of a status, in the current language."""
-    return {
-        "new": _("Eingegangen"), "verified": _("Geprüft"), "scheduled": _("Entfernung geplant"),
-        "removed": _("Entfernt"), "closed": _("Abgeschlossen"), "rejected": _("Abgelehnt"),
-        "duplicate": _("Bereits gemeldet"), "notify_owner": _("Eigentümer wird benachrichtigt"),
-    }.get(status, status)
-
-
-def category_label(category: str) -> str:
-    """The citizen-facing name of a category, in the current language."""
-    return {
-        "graffiti": _("Graffiti"), "sticker": _("Aufkleber / Plakat"),
-        "scratching": _("Kratzer / Ätzung"), "other": _("Andere Sachbeschädigung"),
-    }.get(category, category)
 
 
 def received_mail(clean: dict, row: dict) -> tuple[str, str]:

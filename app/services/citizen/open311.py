@@ -7,6 +7,7 @@ from geoalchemy2.shape import to_shape
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from app import labels
 from app.extensions import db
 from app.models import CATEGORIES, OPEN_STATUSES, Report
 
@@ -25,15 +26,14 @@ class Open311Error(Exception):
 
 
 def _service_texts() -> dict:
+    """Per category: description and search keywords (the service's name is the category's label)."""
     return {
-        "graffiti": (_("Graffiti"), _("Graffiti und Tags an Gebäuden, Mauern oder Stadtmobiliar."),
+        "graffiti": (_("Graffiti und Tags an Gebäuden, Mauern oder Stadtmobiliar."),
                      ["graffiti", "tag", "spray", "farbe"]),
-        "sticker": (_("Aufkleber / Plakate"), _("Wild geklebte Aufkleber oder Plakate."),
-                    ["aufkleber", "plakat", "sticker", "poster"]),
-        "scratching": (_("Kratzen / Ätzen"), _("Eingeritzte oder geätzte Zeichen in Glas oder Oberflächen."),
+        "sticker": (_("Wild geklebte Aufkleber oder Plakate."), ["aufkleber", "plakat", "sticker", "poster"]),
+        "scratching": (_("Eingeritzte oder geätzte Zeichen in Glas oder Oberflächen."),
                        ["kratzen", "ätzen", "scratching", "etching"]),
-        "other": (_("Sonstige Beschädigung"), _("Andere Sachbeschädigung an Gebäuden."),
-                  ["beschädigung", "vandalismus", "damage"]),
+        "other": (_("Andere Sachbeschädigung an Gebäuden."), ["beschädigung", "vandalismus", "damage"]),
     }
 
 
@@ -41,8 +41,8 @@ def services() -> list[dict]:
     """GET services: one service per report category."""
     texts = _service_texts()
     return [{
-        "service_code": code, "service_name": texts[code][0], "description": texts[code][1],
-        "metadata": True, "type": "realtime", "keywords": ", ".join(texts[code][2]),
+        "service_code": code, "service_name": labels.category_label(code), "description": texts[code][0],
+        "metadata": True, "type": "realtime", "keywords": ", ".join(texts[code][1]),
         "group": _("Graffiti und Sachbeschädigung"),
     } for code in CATEGORIES]
 
@@ -52,13 +52,11 @@ def service_definition(code: str) -> dict:
     if code not in CATEGORIES:
         raise Open311Error(404, _("Unbekannter service_code '%(code)s'. Gültig: %(codes)s",
                                   code=code, codes=", ".join(CATEGORIES)))
-    surface_names = {"facade": _("Fassade / Wand"), "door": _("Tür / Tor"), "window": _("Fenster / Glas"),
-                     "furniture": _("Stadtmobiliar"), "other": _("Sonstiges")}
     return {"service_code": code, "attributes": [
         {"variable": True, "code": "surface", "datatype": "singlevaluelist", "required": False,
          "datatype_description": _("Eine der Flächen"), "order": 1,
          "description": _("Wo befindet sich das Graffiti?"),
-         "values": [{"key": k, "name": surface_names[k]} for k in SURFACES]},
+         "values": [{"key": k, "name": labels.label(labels.SURFACE, k)} for k in SURFACES]},
         {"variable": True, "code": "offensive", "datatype": "singlevaluelist", "required": False,
          "datatype_description": _("true oder false"), "order": 2,
          "description": _("Beleidigender Inhalt (rassistisch, sexistisch, politisch, beleidigend)? "
@@ -86,7 +84,7 @@ def status_notes(report: Report) -> str:
 
 def service_names() -> dict[str, str]:
     """service_code -> service_name in the current language."""
-    return {s["service_code"]: s["service_name"] for s in services()}
+    return labels.names(labels.CATEGORY)
 
 
 def as_service_request(report: Report, media_url_for, default_agency: str, names: dict[str, str]) -> dict:

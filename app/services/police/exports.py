@@ -10,13 +10,12 @@ from sqlalchemy import text
 
 from app.city import current_city
 from app.extensions import db
+from app.labels import HOTSPOT_CLASS_CODE
 from app.services.core.workdays import city_timezone
 from app.services.police import analyses, filters, points
 from gis import gistar as gi
 from gis.projection import transformer
 
-CLASS_LABELS = {3: "hot_99", 2: "hot_95", 1: "hot_90", 0: "not_significant", -1: "cold_90", -2: "cold_95",
-                -3: "cold_99"}
 MAX_INCIDENTS = 100_000
 
 
@@ -62,7 +61,7 @@ def gistar_features(result: analyses.GiResult, significant_only: bool = False) -
     klass = st.klass[idx].tolist()
     return [{"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [rings[k]]},
              "properties": {"cell": f"{keys[k][0]}_{keys[k][1]}_{keys[k][2]}", "reports": counts[k], "gi": g[k],
-                            "z": z[k], "p": p[k], "class": klass[k], "class_label": CLASS_LABELS[klass[k]]}}
+                            "z": z[k], "p": p[k], "class": klass[k], "class_label": HOTSPOT_CLASS_CODE[klass[k]]}}
             for k in range(len(idx))]
 
 

@@ -7,6 +7,7 @@ from sqlalchemy import text
 
 from app.city import current_city
 from app.extensions import db
+from app.labels import category_label
 from app.services.core.workdays import city_timezone
 from app.services.police import analyses, filters, points
 from app.services.police import exports as ex
@@ -36,12 +37,12 @@ def _heat_overlay(d, area_m):
     return mp.density_png(values), [[miny, minx], [maxy, maxx]]
 
 
-def incident_markers(f: filters.Filters, report_url, category_labels: dict) -> list[dict]:
+def incident_markers(f: filters.Filters, report_url) -> list[dict]:
     """Incidents for markers: position, date, category, address, tags, description, link."""
     out = []
     for r in ex.incident_rows(f, limit=MAX_MARKERS):
         out.append({"id": r["id"], "lat": r["lat"], "lon": r["lon"], "date": r["created_at"][:16].replace("T", " "),
-                    "category_label": category_labels.get(r["category"], r["category"]), "address": r["address"],
+                    "category_label": category_label(r["category"]), "address": r["address"],
                     "tags": r["tags"], "description": r["description"], "url": report_url(r["id"])})
     return out
 
@@ -67,8 +68,7 @@ def tag_layers_for(f: filters.Filters, report_url) -> list[dict]:
     return sorted(layers.values(), key=lambda t: -len(t["incidents"]))[:MAX_TAG_LAYERS]
 
 
-def hotspot_map(f: filters.Filters, opts: dict, assets: mp.Assets, labels: dict, report_url,
-                category_labels: dict) -> str:
+def hotspot_map(f: filters.Filters, opts: dict, assets: mp.Assets, labels: dict, report_url) -> str:
     """The police hotspot map: clusters, Gi* cells, density, monthly slider, tags and incidents."""
     city = current_city()
     area_m = points.study_area(f)
@@ -93,7 +93,7 @@ def hotspot_map(f: filters.Filters, opts: dict, assets: mp.Assets, labels: dict,
     mp.add_tags(m, tag_layers, labels["tag_popup"], show=False)
 
     if n <= MAX_MARKERS:
-        mp.add_incidents(m, incident_markers(f, report_url, category_labels), labels["incidents_layer"],
+        mp.add_incidents(m, incident_markers(f, report_url), labels["incidents_layer"],
                          labels["incident_popup"], assets, show=False)
     else:
         keys = gi.cell_keys(pts.x, pts.y, AGGREGATE_CELL, "square")

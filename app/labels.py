@@ -1,0 +1,100 @@
+"""One wording per code shown to people: statuses, categories, Gi* classes, owner types, removal methods, ...
+
+Every page, e-mail, export and the JavaScript takes its display names from here (the JavaScript gets them
+from the server inside the page, as plain strings). The codes are the machine-readable contract of the
+database, the API and the exports and never change; only their names are shown and translated. German
+msgids, translated lazily (when shown: in the language of the request, or of `force_locale` for e-mails);
+the English names are in the core catalog, app/translations/core/en/LC_MESSAGES/messages.po.
+Templates use the filters registered by `init_app`, e.g. ``{{ report.status|status_label }}``.
+"""
+from flask_babel import lazy_gettext as _l
+from jinja2 import pass_context
+
+STATUS = {
+    "new": _l("Eingegangen"), "verified": _l("Geprüft"), "scheduled": _l("Entfernung geplant"),
+    "removed": _l("Entfernt"), "closed": _l("Abgeschlossen"), "rejected": _l("Abgelehnt"),
+    "duplicate": _l("Bereits gemeldet"), "notify_owner": _l("Eigentümer wird benachrichtigt"),
+}
+# The staff's button that moves a job into a status.
+ACTION = {
+    "new": _l("Wieder öffnen"), "verified": _l("Bestätigen"), "scheduled": _l("Einplanen"),
+    "removed": _l("Als entfernt markieren"), "closed": _l("Abschließen"), "rejected": _l("Ablehnen"),
+    "duplicate": _l("Als Duplikat markieren"), "notify_owner": _l("Eigentümer benachrichtigen"),
+}
+CATEGORY = {
+    "graffiti": _l("Graffiti"), "sticker": _l("Aufkleber / Plakat"), "scratching": _l("Kratzer / Ätzung"),
+    "other": _l("Andere Sachbeschädigung"),
+}
+OWNER_TYPE = {"municipal": _l("städtisch"), "public": _l("öffentlich (andere)"), "private": _l("privat")}
+REMOVAL_METHOD = {
+    "paint_over": _l("Überstreichen"), "pressure_washing": _l("Hochdruckreinigung"),
+    "chemical": _l("Chemische Entfernung"), "film_removal": _l("Folien-/Aufkleberentfernung"),
+}
+PRIORITY = {
+    1: _l("1 – anstößig (24 h)"), 2: _l("2 – städtisch (3 Arbeitstage)"), 3: _l("3 – sonstige (10 Arbeitstage)"),
+    4: _l("4 – privat: Eigentümer"),
+}
+# Where on a building the damage is (Open311 attribute `surface`).
+SURFACE = {
+    "facade": _l("Fassade / Wand"), "door": _l("Tür / Tor"), "window": _l("Fenster / Glas"),
+    "furniture": _l("Stadtmobiliar"), "other": _l("Sonstiges"),
+}
+# Getis-Ord Gi* classes: hot (positive) or cold (negative) at 90, 95 or 99 %; 0, not significant, is not drawn.
+HOTSPOT_CLASS = {
+    3: _l("Hotspot 99 %"), 2: _l("Hotspot 95 %"), 1: _l("Hotspot 90 %"),
+    -1: _l("Coldspot 90 %"), -2: _l("Coldspot 95 %"), -3: _l("Coldspot 99 %"),
+}
+# The classes' machine-readable names in GeoJSON/CSV exports and the API (`class_label`): never translated.
+HOTSPOT_CLASS_CODE = {3: "hot_99", 2: "hot_95", 1: "hot_90", 0: "not_significant", -1: "cold_90", -2: "cold_95",
+                      -3: "cold_99"}
+GRID_SHAPE = {"hex": _l("Sechsecke"), "square": _l("Quadrate")}
+# ISO weekdays (1 = Monday), short.
+WEEKDAY = {1: _l("Mo"), 2: _l("Di"), 3: _l("Mi"), 4: _l("Do"), 5: _l("Fr"), 6: _l("Sa"), 7: _l("So")}
+
+# Template filter name -> table (the filters are registered by init_app).
+FILTERS = {
+    "status_label": STATUS, "action_label": ACTION, "category_label": CATEGORY, "owner_label": OWNER_TYPE,
+    "method_label": REMOVAL_METHOD, "priority_label": PRIORITY, "surface_label": SURFACE,
+    "class_label": HOTSPOT_CLASS, "grid_label": GRID_SHAPE, "weekday_label": WEEKDAY,
+}
+
+
+def label(table: dict, code) -> str:
+    """The name of `code` in the current language; the code itself when it has none, "–" for no code."""
+    if code is None:
+        return "–"
+    name = table.get(code)
+    return str(code) if name is None else str(name)
+
+
+def names(table: dict) -> dict:
+    """A whole table as plain strings in the current language, in its order (for JSON in pages)."""
+    return {code: str(name) for code, name in table.items()}
+
+
+def status_label(code: str) -> str:
+    """The name of a status."""
+    return label(STATUS, code)
+
+
+def category_label(code: str) -> str:
+    """The name of a category."""
+    return label(CATEGORY, code)
+
+
+def method_label(code: str | None) -> str:
+    """The name of a removal method."""
+    return label(REMOVAL_METHOD, code)
+
+
+def _template_filter(table: dict):
+    @pass_context  # never evaluated at compile time: ``'hex'|grid_label`` is a constant, its name is not
+    def name_of(_context, code) -> str:
+        return label(table, code)
+    return name_of
+
+
+def init_app(app) -> None:
+    """Register one template filter per table (``{{ code|status_label }}``)."""
+    for name, table in FILTERS.items():
+        app.add_template_filter(_template_filter(table), name)
