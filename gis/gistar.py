@@ -116,11 +116,6 @@ class Grid:
     def __len__(self):
         return len(self.keys)
 
-    def index_of(self, keys: np.ndarray) -> np.ndarray:
-        """Row of each key in this grid, -1 for keys outside it."""
-        lookup = {tuple(k): i for i, k in enumerate(self.keys.tolist())}
-        return np.array([lookup.get(tuple(k), -1) for k in np.asarray(keys).tolist()], dtype=np.int64)
-
     def count(self, keys: np.ndarray) -> np.ndarray:
         """How many of the given cell keys fall in each cell of this grid (by counting integer codes)."""
         keys = np.asarray(keys, dtype=np.int64).reshape(-1, 3)

@@ -1,88 +1,15 @@
 """The citizen report API against the real PostGIS: submit, snapping, duplicates, idempotency, public views."""
-import io
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from PIL import Image
-from shapely.geometry import MultiPolygon, Point, box
+from shapely.geometry import Point
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import Building, Confirmation, IdempotencyKey, Photo, Report, StatusEvent
+from app.models import Confirmation, IdempotencyKey, Photo, Report, StatusEvent
 from app.services.core.workdays import local_today
-from gis.projection import to_metric, to_wgs84
-
-SRID = 25832
-MARKT = (49.1418, 9.2185)            # lat, lon: Marktplatz, inside Heilbronn
-NECKARSULM = (49.1920, 9.2255)       # outside the city boundary
-
-
-def offset(lat, lon, east_m=0.0, north_m=0.0):
-    """The (lat, lon) `east_m`/`north_m` metres away from (lat, lon), computed in the metric CRS."""
-    p = to_metric(Point(lon, lat), SRID)
-    q = to_wgs84(Point(p.x + east_m, p.y + north_m), SRID)
-    return q.y, q.x
-
-
-def make_building(lat, lon, size_m=10.0, owner_type="private", address="Teststraße 1, Heilbronn", name=None):
-    """A square building footprint of `size_m` metres centred on (lat, lon)."""
-    p = to_metric(Point(lon, lat), SRID)
-    half = size_m / 2
-    footprint = to_wgs84(box(p.x - half, p.y - half, p.x + half, p.y + half), SRID)
-    b = Building(address=address, name=name, owner_type=owner_type,
-                 footprint=f"SRID=4326;{MultiPolygon([footprint]).wkt}")
-    db.session.add(b)
-    db.session.flush()
-    return b
-
-
-def jpeg_bytes(size=(64, 48), color=(180, 40, 40), exif=None, fmt="JPEG", mode="RGB"):
-    """A small generated image, optionally with EXIF."""
-    img = Image.new(mode, size, color)
-    buf = io.BytesIO()
-    kwargs = {"exif": exif.tobytes()} if exif is not None else {}
-    img.save(buf, fmt, **kwargs)
-    return buf.getvalue()
-
-
-def gps_exif(lat, lon, orientation=1):
-    """EXIF with camera make, owner, orientation and GPS position."""
-    def dms(value):
-        d = int(value)
-        m = int((value - d) * 60)
-        return (float(d), float(m), round((value - d - m / 60) * 3600, 4))
-
-    exif = Image.Exif()
-    exif[0x0112] = orientation
-    exif[0x010F] = "ACME Camera Co"
-    exif[0x013B] = "Erika Mustermann"   # Artist (owner)
-    exif[0x8825] = {1: "N", 2: dms(lat), 3: "E", 4: dms(lon)}
-    return exif
-
-
-def post(client, data=None, photos=(), headers=None, **fields):
-    """POST /api/v1/reports as multipart with `photos` as (filename, bytes[, mimetype]) or bytes."""
-    form = {"category": "graffiti", "lat": str(MARKT[0]), "lon": str(MARKT[1]), **(data or {}), **fields}
-    form = {k: v for k, v in form.items() if v is not None}
-    files = []
-    for p in photos:
-        if isinstance(p, bytes):
-            p = ("photo.jpg", p)
-        name, content, *mime = p
-        files.append((io.BytesIO(content), name, *(mime or ["image/jpeg"])))
-    if files:
-        form["photos"] = files
-    return client.post("/api/v1/reports", data=form, headers=headers or {}, content_type="multipart/form-data")
-
-
-def count(model):
-    return db.session.scalar(select(func.count()).select_from(model))
-
-
-def field_errors(resp):
-    body = resp.get_json()
-    assert set(body) == {"errors"}, body
-    return {e["field"]: e["message"] for e in body["errors"]}
+from gis.projection import to_metric
+from tests.factories import MARKT, NECKARSULM, SRID, count, field_errors, jpeg_bytes, make_building, offset, post
 
 
 # -- submitting --------------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from sqlalchemy import text
 
 from app import autocommit
 from app.extensions import db
-from tests.test_citizen_api import MARKT, jpeg_bytes, post
+from tests.factories import MARKT, jpeg_bytes, post
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from app.extensions import db
 from app.models import Report
 from app.services.citizen.retention import purge_reporter_contacts
 from app.services.core.workflow import change_status
-from tests.test_citizen_api import MARKT, jpeg_bytes, make_building, offset, post
+from tests.factories import MARKT, jpeg_bytes, make_building, offset, post
 
 
 def outbox(app) -> list:

@@ -10,7 +10,7 @@ from PIL import Image
 
 from app.models import Photo, Report, StatusEvent
 from app.services.citizen.photos import PhotoError, StoredPhoto, store_photo
-from tests.test_citizen_api import MARKT, NECKARSULM, count, field_errors, gps_exif, jpeg_bytes, post
+from tests.factories import MARKT, NECKARSULM, count, field_errors, gps_exif, jpeg_bytes, post
 
 
 def uploads(app) -> set[str]:

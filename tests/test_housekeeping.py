@@ -4,7 +4,7 @@ from sqlalchemy import text
 
 from app import housekeeping
 from app.extensions import db
-from tests.test_citizen_api import MARKT, offset, post
+from tests.factories import MARKT, offset, post
 
 
 @pytest.fixture

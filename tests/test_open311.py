@@ -8,6 +8,7 @@ import pytest
 from app.extensions import db
 from app.models import Report
 from app.services.core.apikeys import create_api_key, find_active_key, revoke_api_keys
+from tests.factories import make_report
 
 BASE = "/open311/v2"
 REQUEST_FIELDS = ["service_request_id", "status", "status_notes", "service_name", "service_code", "description",
@@ -21,23 +22,20 @@ def xml(resp):
     return ET.fromstring(resp.data)
 
 
-def make_report(created_at, status="new", category="graffiti", email="secret@example.org", **kw):
-    report = Report(token=f"tok-{created_at.timestamp()}-{category}-{status}", category=category, status=status,
-                    location="SRID=4326;POINT(9.2185 49.1418)", created_at=created_at, updated_at=created_at,
-                    reporter_email=email, reporter_name="Erika Mustermann", reporter_phone="0711 123",
-                    description="Schriftzug <b>am</b> Rathaus", **kw)
-    db.session.add(report)
-    db.session.flush()
-    return report
+def open311_report(created_at, status="new", category="graffiti", **kw):
+    """A report with the reporter's contact data (which Open311 must never show) and HTML in its description."""
+    return make_report(created_at=created_at, status=status, category=category, reporter_email="secret@example.org",
+                       reporter_name="Erika Mustermann", reporter_phone="0711 123",
+                       description="Schriftzug <b>am</b> Rathaus", **kw)
 
 
 @pytest.fixture
 def reports(app):
     now = datetime.now(timezone.utc)
     return {
-        "recent_open": make_report(now - timedelta(days=2), due_at=now + timedelta(days=1)),
-        "recent_closed": make_report(now - timedelta(days=5), status="closed", category="sticker"),
-        "old": make_report(now - timedelta(days=120), status="removed"),
+        "recent_open": open311_report(now - timedelta(days=2), due_at=now + timedelta(days=1)),
+        "recent_closed": open311_report(now - timedelta(days=5), status="closed", category="sticker"),
+        "old": open311_report(now - timedelta(days=120), status="removed"),
     }
 
 

@@ -1,5 +1,5 @@
 """GET /api/v1/hotspots: role checks, bad parameters, GeoJSON with the parameters echoed back."""
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -7,31 +7,9 @@ import pytest
 from sqlalchemy import text
 
 from app.extensions import db
+from tests.factories import seed_reports
 
 TODAY = datetime.now(ZoneInfo("Europe/Berlin")).date()  # the city's calendar day, as the service counts
-
-
-def seed_reports(points, days_ago=10, category="graffiti"):
-    """Insert reports at metric offsets (dx, dy) from the city centre; returns their ids."""
-    from shapely.geometry import Point
-
-    from app.city import current_city
-    from gis.projection import to_metric, to_wgs84
-
-    city = current_city()
-    lat, lon = city.center
-    c = to_metric(Point(lon, lat), city.srid)
-    ids = []
-    for k, (dx, dy) in enumerate(points):
-        p = to_wgs84(Point(c.x + dx, c.y + dy), city.srid)
-        created = datetime.now(UTC) - timedelta(days=days_ago, hours=k % 5)
-        ids.append(db.session.execute(text(
-            "INSERT INTO reports (token, category, location, created_at, updated_at, status) VALUES "
-            "(:t, :c, ST_SetSRID(ST_MakePoint(:lon, :lat), 4326), :at, :at, 'new') RETURNING id"),
-            {"t": f"test-{k}-{np.random.default_rng().integers(1 << 60)}", "c": category, "lon": p.x, "lat": p.y,
-             "at": created}).scalar())
-    db.session.commit()
-    return ids
 
 
 @pytest.fixture

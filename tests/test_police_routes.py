@@ -9,7 +9,7 @@ from sqlalchemy import func, select, text
 from app.extensions import db
 from app.models import ContactAccess, Removal, ReportTag, Tag
 from app.services.police.tags import normalise
-from tests.test_police_api import seed_reports
+from tests.factories import seed_reports
 
 
 def police_rules(app):

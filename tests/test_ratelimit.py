@@ -5,7 +5,7 @@ from sqlalchemy import text
 from app.config import ConfigError
 from app.extensions import db
 from app.ratelimit import AddressLimiter, limit_key, parse_rate
-from tests.test_citizen_api import MARKT, offset, post
+from tests.factories import MARKT, offset, post
 
 PUBLIC_V4 = "93.184.216.34"
 PUBLIC_V6 = "2a00:1450:4001:80b::200e"

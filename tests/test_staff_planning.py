@@ -11,7 +11,7 @@ from app.extensions import db
 from app.models import CrewPlan, Report
 from app.services.staff import planning
 from gis.maps_staff import plan_map, popup_text
-from tests.staff_factories import make_building, make_report
+from tests.factories import make_building, make_report
 
 SPOTS = [(49.1418, 9.2185), (49.1450, 9.2250), (49.1380, 9.2100), (49.1500, 9.2150), (49.1350, 9.2300),
          (49.1470, 9.2050)]

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Photo, Removal, Report
 from app.services.core.workdays import local_today
-from tests.staff_factories import make_building, make_report
+from tests.factories import make_building, make_report
 
 
 def _jpeg():

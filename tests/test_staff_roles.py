@@ -4,7 +4,7 @@ import re
 import pytest
 
 from app.extensions import db
-from tests.staff_factories import make_building, make_report
+from tests.factories import make_building, make_report
 
 
 def _staff_rules(app):

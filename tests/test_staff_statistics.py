@@ -8,7 +8,7 @@ import pytest
 from app.extensions import db
 from app.models import Removal
 from app.services.staff import statistics
-from tests.staff_factories import make_building, make_report
+from tests.factories import make_building, make_report
 
 
 def _removed(building, created, days, cost, area, due_days=None):

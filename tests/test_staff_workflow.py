@@ -9,7 +9,7 @@ from app.models import STATUSES, Removal, Report, StatusEvent
 from app.services.core.workdays import local_today
 from app.services.core.workflow import TRANSITIONS
 from app.services.staff import triage
-from tests.staff_factories import make_building, make_report
+from tests.factories import make_building, make_report
 
 # A path from 'new' to each status, so every (from, to) pair can be tried from a real state.
 PATHS = {

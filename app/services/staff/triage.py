@@ -222,12 +222,6 @@ def refresh_target(report: Report) -> None:
     report.priority, report.due_at = target.priority, target.due_at
 
 
-def classify_new_report(report: Report) -> None:
-    """Priority, due time and the re-tag flag of a newly created report (a building cleaned within 90 days)."""
-    refresh_target(report)
-    report.retagged = workflow.is_retag(report.building_id, report.created_at)
-
-
 def parse_estimate(area, method) -> tuple[Decimal | None, str | None]:
     """The staff's estimate of area (m²) and method for planning; empty values stay unknown."""
     errors = []
