@@ -1,10 +1,22 @@
-"""Error answers: JSON `{"errors": [...]}` for the API, pages for browsers; never a bare 500."""
+"""Error answers: JSON `{"errors": [...]}` for the API, pages for browsers; never a bare 500.
+
+A browser's error page keeps the layout of the area it happened in: staff and police users see their area's
+menu and a link back into it; everyone else (citizens, and users of another role) the public layout.
+"""
 import logging
 
 from flask import jsonify, render_template, request
+from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 
+from app.auth.roles import has_role
+
 log = logging.getLogger(__name__)
+
+# Area (first part of the path) -> (error template, roles that see the area's layout)
+AREA_ERROR_PAGES = {"staff": ("staff/error.html", ("staff",)), "police": ("police/error.html", ("police",))}
+NOT_FOUND = {"reports": _l("Diese Meldung gibt es nicht."), "tags": _l("Diesen Tag gibt es nicht."),
+             "crew_plans": _l("Diesen Tagesplan gibt es nicht.")}
 
 
 class ValidationFailed(Exception):
@@ -16,12 +28,25 @@ class ValidationFailed(Exception):
         self.status = status
 
 
+def get_or_404(model, ident):
+    """The row of `model` with the primary key `ident`; a 404 saying what does not exist when there is none."""
+    from app.extensions import db
+
+    return db.get_or_404(model, ident, description=str(NOT_FOUND[model.__tablename__]))
+
+
 def wants_json() -> bool:
     """API paths and clients that prefer JSON get JSON errors."""
     if request.path.startswith("/api/"):
         return True
     best = request.accept_mimetypes.best_match(["application/json", "text/html"])
     return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+
+
+def error_templates() -> list[str]:
+    """The error page templates to try for this request: its area's (for users of the area), then the public one."""
+    template, roles = AREA_ERROR_PAGES.get(request.path.strip("/").split("/", 1)[0], (None, ()))
+    return [template, "error.html"] if template and has_role(*roles) else ["error.html"]
 
 
 def error_response(errors, status):
@@ -33,12 +58,13 @@ def error_response(errors, status):
         return errors_response(fmt, [(status, m) for _, m in errors], status)
     if wants_json():
         return jsonify({"errors": [{"field": f, "message": m} for f, m in errors]}), status
-    try:
-        return render_template("error.html", errors=errors, status=status), status
-    except Exception:  # noqa: BLE001 - never fail while reporting a failure
-        log.exception("error page could not be rendered")
-        text = "\n".join(m for _, m in errors)
-        return text, status, {"Content-Type": "text/plain; charset=utf-8"}
+    for template in error_templates():
+        try:
+            return render_template(template, errors=errors, status=status), status
+        except Exception:  # noqa: BLE001 - never fail while reporting a failure
+            log.exception("error page %s could not be rendered", template)
+    text = "\n".join(m for _, m in errors)
+    return text, status, {"Content-Type": "text/plain; charset=utf-8"}
 
 
 def init_app(app):

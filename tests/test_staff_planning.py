@@ -139,3 +139,13 @@ def test_preview_orders_picked_jobs_without_saving(staff_client, verified_jobs):
     assert 'id="proposal"' in text and "3 Stopps" in text
     assert db.session.query(CrewPlan).count() == count
     assert all(db.session.get(Report, int(i)).status == "verified" for i in ids)
+
+
+@pytest.mark.parametrize("url, field", [("/api/v1/staff/plan-proposal?hours=40", "hours"),
+                                        ("/api/v1/staff/plan-proposal?hours=0.2", "hours"),
+                                        ("/staff/plans/new?shift=17", "shift")])
+def test_a_shift_longer_than_16_hours_or_shorter_than_half_an_hour_is_refused(staff_client, url, field):
+    resp = staff_client.get(url, headers={"Accept": "application/json"})
+    assert resp.status_code == 400
+    (error,) = resp.get_json()["errors"]
+    assert error["field"] == field and "0.5" in error["message"] and "16" in error["message"]

@@ -3,89 +3,15 @@ from flask import jsonify, request
 
 from app.api import bp
 from app.auth.roles import role_required
-from app.errors import ValidationFailed
-from app.services.police import analyses, filters
-from app.services.police import exports as ex
-
-
-def number(args, name, default, lo, hi, errors, integer=False):
-    """A bounded number from the query string (default when absent); appends a message when bad."""
-    raw = args.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = int(raw) if integer else float(raw)
-    except ValueError:
-        errors.append((name, f"'{name}' must be {'an integer' if integer else 'a number'}."))
-        return default
-    if not (lo <= value <= hi):
-        errors.append((name, f"'{name}' must be between {lo} and {hi}."))
-        return default
-    return value
-
-
-def flag(args, name, default, errors):
-    """A true/false query parameter."""
-    raw = (args.get(name) or "").lower()
-    if not raw:
-        return default
-    if raw in ("1", "true", "yes", "on"):
-        return True
-    if raw in ("0", "false", "no", "off"):
-        return False
-    errors.append((name, f"'{name}' must be true or false."))
-    return default
-
-
-def method_options(args, errors: list) -> dict:
-    """Method-specific parameters with their defaults and bounds (shared with the police pages)."""
-    eps = number(args, "eps", 50.0, 5, 1000, errors)
-    opts = {
-        "eps": eps,
-        "min_points": number(args, "min_points", 10, 2, 100000, errors, integer=True),
-        "cell": number(args, "cell", 150.0, 25, 2000, errors),
-        "shape": args.get("shape") or "hex",
-        "fdr": flag(args, "fdr", True, errors),
-        "bandwidth": number(args, "bandwidth", 150.0, 10, 5000, errors),
-    }
-    if opts["shape"] not in ("hex", "square"):
-        errors.append(("shape", "'shape' must be hex or square."))
-    return opts
+from app.services.police import exports, parameters
 
 
 @bp.route("/hotspots")
 @role_required("police")
 def hotspots():
     """Hotspots of the filtered reports as GeoJSON, with the parameters used echoed back."""
-    errors: list = []
-    method = request.args.get("method", "")
-    if method not in filters.METHODS:
-        errors.append(("method", "'method' must be one of dbscan, gistar, kde."))
-    opts = method_options(request.args, errors)
-    significant_only = flag(request.args, "significant_only", False, errors)
-    try:
-        f = filters.parse_filters(request.args)
-    except ValidationFailed as exc:
-        errors += exc.errors
-    if errors:
-        raise ValidationFailed(errors)
-    if method == "dbscan":
-        res = analyses.dbscan(f, opts["eps"], opts["min_points"])
-        body = ex.feature_collection(ex.cluster_features(res), res.parameters,
-                                     summary={"reports": res.reports, "clustered_reports": res.clustered,
-                                              "clusters": len(res.clusters)})
-    elif method == "gistar":
-        res = analyses.gistar(f, opts["cell"], opts["shape"], opts["fdr"])
-        feats = ex.gistar_features(res, significant_only)
-        k = res.stats.klass
-        body = ex.feature_collection(feats, {**res.parameters, "significant_only": significant_only},
-                                     summary={"reports": res.reports, "cells": len(res.grid),
-                                              "hot_cells": int((k > 0).sum()), "cold_cells": int((k < 0).sum())})
-    else:
-        d, params, n = analyses.density(f, opts["bandwidth"])
-        body = ex.feature_collection(ex.density_features(d), params,
-                                     summary={"reports": n, "peak_density": round(float(d.values.max()), 3)})
-    return jsonify(body)
+    method, f, opts = parameters.hotspot_request(request.args)
+    return jsonify(exports.hotspot_collection(method, f, opts))
 
 
 _Q = [

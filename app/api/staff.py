@@ -33,12 +33,7 @@ def staff_jobs():
 @role_required("staff")
 def staff_plan_proposal():
     """The most urgent jobs that fit a shift (hours=, default from configuration), in visiting order."""
-    hours = request.args.get("hours", type=float)
-    if hours is not None and not 0.5 <= hours <= 16:
-        from app.errors import ValidationFailed
-
-        raise ValidationFailed([("hours", "A shift lasts between 0.5 and 16 hours.")])
-    tour = planning.propose(hours)
+    tour = planning.propose(planning.checked_shift(request.args.get("hours", type=float)))
     return jsonify({
         "depot": {"lat": tour.settings.depot[0], "lon": tour.settings.depot[1]},
         "distance_m": round(tour.distance_m), "drive_min": round(tour.drive_min, 1),

@@ -1,26 +1,40 @@
-"""Role checks for staff, police and admin routes."""
+"""Role checks for staff, police and admin routes: once per blueprint where the whole area needs a role
+(`require_role`), per view where one route needs another (`role_required`)."""
 from functools import wraps
 
 from flask import abort, redirect, request, url_for
 from flask_login import current_user
 
 
-def role_required(*roles):
-    """Allow only logged-in users with one of `roles` (admins pass every check).
+def has_role(*roles) -> bool:
+    """Whether the current user is logged in with one of `roles` (admins have every role)."""
+    return current_user.is_authenticated and (current_user.role == "admin" or current_user.role in roles)
 
-    Anonymous browsers are sent to the login page; API clients and users of another role get 401/403.
-    """
+
+def check_role(*roles):
+    """None when the current user has one of `roles`; else the login page for anonymous browsers, and
+    401 (anonymous API clients) or 403 (users of another role)."""
+    if not current_user.is_authenticated:
+        if request.path.startswith("/api/"):
+            abort(401, description="Login required.")
+        return redirect(url_for("auth.login", next=request.full_path))
+    if not has_role(*roles):
+        abort(403, description="Your role may not open this page.")
+    return None
+
+
+def require_role(bp, *roles) -> None:
+    """Every route of the blueprint `bp` needs one of `roles` (checked before the view runs)."""
+    bp.before_request(lambda: check_role(*roles))
+
+
+def role_required(*roles):
+    """A view that needs one of `roles` (for a route whose blueprint does not need it as a whole)."""
 
     def decorator(view):
         @wraps(view)
         def wrapped(*args, **kwargs):
-            if not current_user.is_authenticated:
-                if request.path.startswith("/api/"):
-                    abort(401, description="Login required.")
-                return redirect(url_for("auth.login", next=request.full_path))
-            if current_user.role != "admin" and current_user.role not in roles:
-                abort(403, description="Your role may not open this page.")
-            return view(*args, **kwargs)
+            return check_role(*roles) or view(*args, **kwargs)
 
         return wrapped
 

@@ -1,6 +1,9 @@
 """Blueprint for building-management staff: triage, planning, statistics."""
 from flask import Blueprint
 
+from app.auth.roles import require_role
+
 bp = Blueprint("staff", __name__)
+require_role(bp, "staff")
 
 from app.staff import formatting, routes  # noqa: E402,F401

@@ -17,11 +17,10 @@ from flask_babel import pgettext
 from flask_login import current_user
 
 from app import labels
-from app.auth.roles import role_required
 from app.city import current_city
-from app.errors import ValidationFailed
+from app.errors import ValidationFailed, get_or_404
 from app.extensions import db
-from app.models import CATEGORIES, OWNER_TYPES, REMOVAL_METHODS, STATUSES
+from app.models import CATEGORIES, OWNER_TYPES, REMOVAL_METHODS, STATUSES, CrewPlan, Report
 from app.services.core.workdays import local_today
 from app.services.core.workflow import TRANSITIONS, WorkflowError
 from app.services.staff import planning, removals, statistics, triage
@@ -30,7 +29,6 @@ from gis.maps_staff import plan_map
 
 
 @bp.route("/")
-@role_required("staff")
 def index():
     """Staff start page: counts and the overview map (data is loaded per visible area from the API)."""
     map_labels = {"job": _("Auftrag"), "open": _("Details öffnen"), "overdue": _("überfällig"), "due": _("fällig"),
@@ -40,7 +38,6 @@ def index():
 
 
 @bp.route("/queue")
-@role_required("staff")
 def queue():
     """The triage queue with filters."""
     filters = triage.parse_filters(request.args)
@@ -61,17 +58,15 @@ def _job_page(report, error=None, status=200):
 
 
 @bp.route("/jobs/<int:report_id>")
-@role_required("staff")
 def job(report_id):
     """One job: report, building, linked reports, due time, history, removals, actions."""
-    return _job_page(triage.get_report(report_id))
+    return _job_page(get_or_404(Report, report_id))
 
 
 @bp.route("/jobs/<int:report_id>/status", methods=["POST"])
-@role_required("staff")
 def change_status(report_id):
     """Apply a status change from the job page; illegal ones are refused with a message (409)."""
-    report = triage.get_report(report_id)
+    report = get_or_404(Report, report_id)
     form = request.form
     try:
         dup = form.get("duplicate_of") or None
@@ -80,17 +75,16 @@ def change_status(report_id):
                                  est_area=form.get("est_area_m2"), est_method=form.get("est_method"))
     except WorkflowError as exc:
         db.session.rollback()
-        return _job_page(triage.get_report(report_id), error=str(exc), status=409)
+        return _job_page(get_or_404(Report, report_id), error=str(exc), status=409)
     db.session.commit()
     flash(_("Status geändert: %(status)s", status=labels.status_label(report.status)))
     return redirect(url_for("staff.job", report_id=report_id))
 
 
 @bp.route("/jobs/<int:report_id>/merge", methods=["POST"])
-@role_required("staff")
 def merge(report_id):
     """Link the other open reports of the building to this job as duplicates."""
-    report = triage.get_report(report_id)
+    report = get_or_404(Report, report_id)
     n = triage.merge_into(report, current_user)
     db.session.commit()
     flash(_("%(n)d Meldungen als Duplikat verknüpft.", n=n))
@@ -98,10 +92,9 @@ def merge(report_id):
 
 
 @bp.route("/jobs/<int:report_id>/removal", methods=["POST"])
-@role_required("staff")
 def record_removal(report_id):
     """Record a removal (with an optional after-photo); the job becomes 'removed'."""
-    report = triage.get_report(report_id)
+    report = get_or_404(Report, report_id)
     data = removals.parse_removal(request.form)
     upload = request.files.get("photo")
     photo = upload.read() if upload and upload.filename else None
@@ -109,14 +102,13 @@ def record_removal(report_id):
         removals.record_removal(report, data, current_user, photo=photo)
     except WorkflowError as exc:
         db.session.rollback()
-        return _job_page(triage.get_report(report_id), error=str(exc), status=409)
+        return _job_page(get_or_404(Report, report_id), error=str(exc), status=409)
     db.session.commit()
     flash(_("Entfernung gespeichert."))
     return redirect(url_for("staff.job", report_id=report_id))
 
 
 @bp.route("/photos/<path:name>")
-@role_required("staff")
 def photo(name):
     """A stored photo (content-addressed file name) for staff pages."""
     from app.services.citizen.photos import is_stored_name
@@ -127,14 +119,12 @@ def photo(name):
 
 
 @bp.route("/plans")
-@role_required("staff")
 def plans():
     """Recent crew plans and the form for a new one."""
     return render_template("staff/plans.html", plans=planning.recent_plans())
 
 
 @bp.route("/plans/new", methods=["GET", "POST"])
-@role_required("staff")
 def new_plan():
     """Pick jobs (or take the proposal that fits a shift), preview the order, then save and schedule."""
     s = planning.settings()
@@ -145,9 +135,7 @@ def new_plan():
         db.session.commit()
         flash(_("Tagesplan gespeichert; %(n)d Aufträge sind eingeplant.", n=len(plan.stops)))
         return redirect(url_for("staff.plan", plan_id=plan.id))
-    shift = request.args.get("shift", type=float) or s.shift_hours
-    if not 0.5 <= shift <= 16:
-        raise ValidationFailed([("shift", "A shift lasts between 0.5 and 16 hours.")])
+    shift = planning.checked_shift(request.args.get("shift", type=float) or s.shift_hours, "shift")
     proposal = planning.propose(shift) if request.args.get("propose") else None
     chosen = {j.id for j in proposal.jobs} if proposal else set()
     preview = None
@@ -167,19 +155,18 @@ def _parse_day(value) -> date:
         raise ValidationFailed([("day", f"'{value}' is not a date (YYYY-MM-DD).")]) from None
 
 
-@bp.route("/plans/<int:plan_id>")
-@role_required("staff")
-def plan(plan_id):
-    """A crew plan: map, stops and exports."""
-    p = planning.get_plan(plan_id)
-    return render_template("staff/plan.html", plan=p, tour=planning.plan_tour(p))
+@bp.route("/plans/<int:plan_id>", endpoint="plan", defaults={"template": "staff/plan.html"})
+@bp.route("/plans/<int:plan_id>/sheet", endpoint="plan_sheet", defaults={"template": "staff/plan_sheet.html"})
+def plan_page(plan_id, template):
+    """A crew plan: map, stops and exports; or its printable work sheet."""
+    p = get_or_404(CrewPlan, plan_id)
+    return render_template(template, plan=p, tour=planning.plan_tour(p))
 
 
 @bp.route("/plans/<int:plan_id>/map")
-@role_required("staff")
 def plan_map_page(plan_id):
     """The plan as a standalone folium map (numbered stops, route, footprints, priority colours)."""
-    p = planning.get_plan(plan_id)
+    p = get_or_404(CrewPlan, plan_id)
     tour = planning.plan_tour(p)
     stops = [{"seq": i, "lat": j.lat, "lon": j.lon, "priority": j.priority, "overdue": j.overdue,
               "title": j.address or _("Auftrag %(id)s", id=j.id),
@@ -196,34 +183,23 @@ def plan_map_page(plan_id):
     return Response(m.get_root().render(), mimetype="text/html")
 
 
-@bp.route("/plans/<int:plan_id>/sheet")
-@role_required("staff")
-def plan_sheet(plan_id):
-    """The printable work sheet of a plan."""
-    p = planning.get_plan(plan_id)
-    return render_template("staff/plan_sheet.html", plan=p, tour=planning.plan_tour(p))
-
-
 @bp.route("/plans/<int:plan_id>.csv")
-@role_required("staff")
 def plan_csv(plan_id):
     """The plan's stops as CSV."""
-    p = planning.get_plan(plan_id)
+    p = get_or_404(CrewPlan, plan_id)
     return Response(planning.plan_csv(p, planning.plan_tour(p)), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="crew-plan-{p.id}.csv"'})
 
 
 @bp.route("/plans/<int:plan_id>.gpx")
-@role_required("staff")
 def plan_gpx(plan_id):
     """The plan as GPX (waypoints and the route)."""
-    p = planning.get_plan(plan_id)
+    p = get_or_404(CrewPlan, plan_id)
     return Response(planning.plan_gpx(p, planning.plan_tour(p)), mimetype="application/gpx+xml",
                     headers={"Content-Disposition": f'attachment; filename="crew-plan-{p.id}.gpx"'})
 
 
 @bp.route("/statistics")
-@role_required("staff")
 def stats():
     """Monthly figures for the steering committee, with charts."""
     query = statistics.parse_query(request.args)
@@ -232,7 +208,6 @@ def stats():
 
 
 @bp.route("/statistics.csv")
-@role_required("staff")
 def stats_csv():
     """The monthly figures per district as CSV."""
     query = statistics.parse_query(request.args)

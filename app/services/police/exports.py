@@ -150,3 +150,36 @@ def _centre(geometry: dict) -> tuple[float, float]:
 
     c = shape(geometry).centroid
     return c.x, c.y
+
+
+def hotspot_collection(method: str, f: filters.Filters, opts: dict) -> dict:
+    """GET /api/v1/hotspots: the hotspots of a method as a FeatureCollection with its parameters and a summary."""
+    if method == "dbscan":
+        res = analyses.dbscan(f, opts["eps"], opts["min_points"])
+        return feature_collection(cluster_features(res), res.parameters,
+                                  summary={"reports": res.reports, "clustered_reports": res.clustered,
+                                           "clusters": len(res.clusters)})
+    if method == "gistar":
+        res = analyses.gistar(f, opts["cell"], opts["shape"], opts["fdr"])
+        k = res.stats.klass
+        return feature_collection(gistar_features(res, opts["significant_only"]),
+                                  {**res.parameters, "significant_only": opts["significant_only"]},
+                                  summary={"reports": res.reports, "cells": len(res.grid),
+                                           "hot_cells": int((k > 0).sum()), "cold_cells": int((k < 0).sum())})
+    d, params, n = analyses.density(f, opts["bandwidth"])
+    return feature_collection(density_features(d), params,
+                              summary={"reports": n, "peak_density": round(float(d.values.max()), 3)})
+
+
+EXPORT_KINDS = ("clusters", "gistar", "incidents")
+
+
+def export_features(kind: str, f: filters.Filters, opts: dict) -> tuple[list[dict], dict]:
+    """The features of a police export (one of EXPORT_KINDS) and the parameters they were computed with."""
+    if kind == "clusters":
+        res = analyses.dbscan(f, opts["eps"], opts["min_points"])
+        return cluster_features(res), res.parameters
+    if kind == "gistar":
+        res = analyses.gistar(f, opts["cell"], opts["shape"], opts["fdr"])
+        return gistar_features(res), res.parameters
+    return incident_features(incident_rows(f)), {"method": "incidents", **f.echo()}

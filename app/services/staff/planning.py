@@ -138,6 +138,13 @@ def build_tour(jobs: list[Job], s: Settings | None = None, exact_limit: int | No
                 sum(j.work_min for j in ordered), s)
 
 
+def checked_shift(hours: float | None, field: str = "hours") -> float | None:
+    """A requested shift length in hours (None: the configured one); ValidationFailed unless 0.5 to 16 hours."""
+    if hours is not None and not 0.5 <= hours <= 16:
+        raise ValidationFailed([(field, "A shift lasts between 0.5 and 16 hours.")])
+    return hours
+
+
 def propose(shift_hours: float | None = None, s: Settings | None = None, limit: int = 300) -> Tour:
     """The most urgent jobs that fit one shift from the depot and back, in visiting order."""
     s = s or settings()
@@ -207,14 +214,6 @@ def create_plan(day: date, crew: str, ids: list[int], user) -> CrewPlan:
         plan.stops.append(CrewPlanStop(seq=seq, report_id=job.id))
     db.session.flush()
     log.info("crew plan %s: %s stops, %.1f km, %.0f min", plan.id, len(jobs), tour.distance_m / 1000, tour.total_min)
-    return plan
-
-
-def get_plan(plan_id: int) -> CrewPlan:
-    """A crew plan by id, or a 404."""
-    plan = db.session.get(CrewPlan, plan_id)
-    if plan is None:
-        raise ValidationFailed([("id", f"There is no crew plan {plan_id}.")], 404)
     return plan
 
 

@@ -181,14 +181,6 @@ def districts() -> list[tuple[int, str]]:
     return list(db.session.execute(select(District.id, District.name).order_by(District.name)).all())
 
 
-def get_report(report_id: int) -> Report:
-    """A report by id, or a 404 with a message."""
-    report = db.session.get(Report, report_id)
-    if report is None:
-        raise ValidationFailed([("id", f"There is no report {report_id}.")], 404)
-    return report
-
-
 def linked_reports(report: Report) -> list[Report]:
     """The reports linked to this job: its duplicates and other open reports on the same building."""
     cond = Report.duplicate_of_id == report.id

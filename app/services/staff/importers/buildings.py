@@ -13,19 +13,7 @@ from app.city import current_city
 from app.extensions import db
 from app.models import OWNER_TYPES, Building
 from app.services.core.city_setup import assign_districts
-from app.services.staff.importers.files import (
-    ImportError_,
-    ImportResult,
-    Rejected,
-    gpkg_srs,
-    import_records,
-    mapped,
-    new_external_id,
-    no_progress,
-    prop,
-    read_features,
-    wgs84_transformer,
-)
+from app.services.staff.importers import files
 
 log = logging.getLogger(__name__)
 
@@ -46,22 +34,22 @@ class BuildingMapping:
     layer: str | None = None
 
 
-def import_buildings(path, mapping: BuildingMapping, progress=no_progress) -> ImportResult:
+def import_buildings(path, mapping: BuildingMapping, progress=files.no_progress) -> files.ImportResult:
     """Insert or update buildings by external id; features that cannot be used are rejected with a reason."""
     path = Path(path)
     if mapping.default_owner not in OWNER_TYPES:
-        raise ImportError_(f"--default-owner must be one of {', '.join(OWNER_TYPES)}")
+        raise files.ImportError_(f"--default-owner must be one of {', '.join(OWNER_TYPES)}")
     crs = mapping.crs
     if path.suffix.lower() == ".gpkg" and crs == 4326:
-        crs = gpkg_srs(path, mapping.layer) or 4326
-    to_wgs84 = wgs84_transformer(crs)
+        crs = files.gpkg_srs(path, mapping.layer) or 4326
+    to_wgs84 = files.wgs84_transformer(crs)
     area = current_city().boundary
-    features = list(read_features(path, mapping.layer))
+    features = list(files.read_features(path, mapping.layer))
     existing = dict(db.session.execute(select(Building.external_id, Building.id)).all())
     seen = set()
 
     def store(props, geom) -> bool:
-        ext = new_external_id(props, mapping.id_field, seen, "attribute")
+        ext = files.new_external_id(props, mapping.id_field, seen, "attribute")
         values = _building_values(props, _footprint(geom, to_wgs84, area), mapping)
         seen.add(ext)
         if ext in existing:
@@ -70,7 +58,7 @@ def import_buildings(path, mapping: BuildingMapping, progress=no_progress) -> Im
         db.session.add(Building(external_id=ext[:200], **values))
         return True
 
-    result = import_records(features, store, progress)
+    result = files.import_records(features, store, progress)
     assign_districts()
     log.info("buildings import %s: %s", path.name, result.summary())
     return result
@@ -88,27 +76,29 @@ def _footprint(geom, to_wgs84, area) -> MultiPolygon:
     """The feature's polygon in WGS84, repaired when invalid; Rejected when it is none or not in the city."""
     poly = _as_multipolygon(geom)
     if poly is None:
-        raise Rejected(f"geometry is a {geom.geom_type}, not a polygon")
+        raise files.Rejected(f"geometry is a {geom.geom_type}, not a polygon")
     if to_wgs84 is not None:
         poly = shapely.transform(poly, to_wgs84.transform, interleaved=False)
     if not poly.is_valid:
         poly = _as_multipolygon(shapely.make_valid(poly))
         if poly is None or poly.is_empty:
-            raise Rejected("invalid polygon that cannot be repaired")
+            raise files.Rejected("invalid polygon that cannot be repaired")
     minx, miny, maxx, maxy = poly.bounds
     if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
-        raise Rejected("coordinates are not longitude/latitude; pass --crs")
+        raise files.Rejected("coordinates are not longitude/latitude; pass --crs")
     if not area.intersects(poly):
-        raise Rejected("outside the city boundary")
+        raise files.Rejected("outside the city boundary")
     return poly
 
 
 def _building_values(props: dict, poly: MultiPolygon, mapping: BuildingMapping) -> dict:
     """The building's columns from the feature's attributes; Rejected for an owner value that is not mapped."""
-    owner = mapped(prop(props, mapping.owner_field), mapping.owner_values, OWNER_TYPES, mapping.default_owner,
-                   "owner value {raw!r} is not mapped to " + ", ".join(OWNER_TYPES) + " (use --owner-map)")
-    values = {"address": prop(props, mapping.address_field), "name": prop(props, mapping.name_field),
-              "department": prop(props, mapping.department_field), "usage": prop(props, mapping.usage_field),
+    owner = files.mapped(files.prop(props, mapping.owner_field), mapping.owner_values, OWNER_TYPES,
+                         mapping.default_owner,
+                         "owner value {raw!r} is not mapped to " + ", ".join(OWNER_TYPES) + " (use --owner-map)")
+    values = {"address": files.prop(props, mapping.address_field), "name": files.prop(props, mapping.name_field),
+              "department": files.prop(props, mapping.department_field),
+              "usage": files.prop(props, mapping.usage_field),
               "owner_type": owner, "footprint": from_shape(poly, srid=4326),
               "updated_at": datetime.now(UTC), "district_id": None}
     for k in ("address", "name", "department", "usage"):

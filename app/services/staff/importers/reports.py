@@ -16,18 +16,7 @@ from app.models import CATEGORIES, STATUSES, Report, StatusEvent
 from app.services.core.city_setup import assign_districts
 from app.services.core.sla import removal_target, targets_from_config
 from app.services.core.workflow import RETAG_WINDOW
-from app.services.staff.importers.files import (
-    ImportError_,
-    ImportResult,
-    Rejected,
-    import_records,
-    mapped,
-    new_external_id,
-    no_progress,
-    prop,
-    read_features,
-    wgs84_transformer,
-)
+from app.services.staff.importers import files
 
 log = logging.getLogger(__name__)
 
@@ -57,15 +46,15 @@ class ReportMapping:
     delimiter: str = ","
 
 
-def import_reports(path, mapping: ReportMapping, progress=no_progress) -> ImportResult:
+def import_reports(path, mapping: ReportMapping, progress=files.no_progress) -> files.ImportResult:
     """Insert or update historical reports by external id; every skipped row is listed with its line and reason."""
     path = Path(path)
     city = current_city()
     try:
         tz = ZoneInfo(mapping.timezone or city.timezone)
     except Exception as exc:
-        raise ImportError_(f"unknown time zone {mapping.timezone!r}") from exc
-    to_wgs84 = wgs84_transformer(mapping.crs)
+        raise files.ImportError_(f"unknown time zone {mapping.timezone!r}") from exc
+    to_wgs84 = files.wgs84_transformer(mapping.crs)
     targets = targets_from_config(current_app.config)
     existing = dict(db.session.execute(
         select(Report.external_id, Report.id).where(Report.external_id.is_not(None))).all())
@@ -73,20 +62,20 @@ def import_reports(path, mapping: ReportMapping, progress=no_progress) -> Import
     now = datetime.now(UTC)
 
     def store(rec, geom) -> bool:
-        ext = new_external_id(rec, mapping.id_col, seen, "column")
+        ext = files.new_external_id(rec, mapping.id_col, seen, "column")
         x, y = _position(rec, geom, mapping, to_wgs84)
         if not city.contains(x, y):
-            raise Rejected(f"outside the city boundary ({y:.5f}, {x:.5f})")
+            raise files.Rejected(f"outside the city boundary ({y:.5f}, {x:.5f})")
         created, closed = _dates(rec, mapping, tz, now)
-        status = mapped(prop(rec, mapping.status_col), mapping.status_values, STATUSES,
+        status = files.mapped(files.prop(rec, mapping.status_col), mapping.status_values, STATUSES,
                         "closed" if closed else "new", "status {raw!r} is not mapped (use --status-map)")
-        category = mapped(prop(rec, mapping.category_col), mapping.category_values, CATEGORIES,
+        category = files.mapped(files.prop(rec, mapping.category_col), mapping.category_values, CATEGORIES,
                           mapping.default_category, "category {raw!r} is not one of " + ", ".join(CATEGORIES))
         seen.add(ext)
         values = {
             "category": category, "status": status, "source": "import",
-            "address": (prop(rec, mapping.address_col) or "")[:300] or None,
-            "description": prop(rec, mapping.description_col),
+            "address": (files.prop(rec, mapping.address_col) or "")[:300] or None,
+            "description": files.prop(rec, mapping.description_col),
             "location": f"SRID=4326;POINT({x:.7f} {y:.7f})", "created_at": created,
             "updated_at": closed or created,
             "closed_at": closed if status in ("closed", "rejected", "duplicate") else None,
@@ -94,7 +83,7 @@ def import_reports(path, mapping: ReportMapping, progress=no_progress) -> Import
         }
         return _store(ext, existing.get(ext), values)
 
-    result = import_records(_rows(path, mapping), store, progress)
+    result = files.import_records(_rows(path, mapping), store, progress)
     _link_imported(targets)
     log.info("reports import %s: %s", path.name, result.summary())
     return result
@@ -103,19 +92,19 @@ def import_reports(path, mapping: ReportMapping, progress=no_progress) -> Import
 def _rows(path: Path, mapping: ReportMapping):
     """(line number, record dict, geometry from the file or None, problem) for CSV or GeoJSON."""
     if path.suffix.lower() in (".geojson", ".json"):
-        yield from read_features(path)
+        yield from files.read_features(path)
         return
     try:
         handle = path.open(encoding="utf-8-sig", newline="")
     except OSError as exc:
-        raise ImportError_(f"cannot read {path}: {exc}") from exc
+        raise files.ImportError_(f"cannot read {path}: {exc}") from exc
     with handle:
         reader = csv.DictReader(handle, delimiter=mapping.delimiter)
         needed = [c for c in (mapping.id_col, mapping.created_col) if c]
         needed += [c for c in ((mapping.x_col, mapping.y_col) if mapping.x_col else (mapping.lat_col, mapping.lon_col))]
         missing = [c for c in needed if c not in (reader.fieldnames or [])]
         if missing:
-            raise ImportError_(f"{path.name} has no column(s) {', '.join(missing)}; columns: "
+            raise files.ImportError_(f"{path.name} has no column(s) {', '.join(missing)}; columns: "
                                f"{', '.join(reader.fieldnames or [])}")
         for record in reader:
             yield reader.line_num, record, None, None
@@ -142,7 +131,7 @@ def _position(rec: dict, geom, mapping: ReportMapping, to_wgs84) -> tuple[float,
         if not (-180 <= x <= 180 and -90 <= y <= 90):  # NaN fails these comparisons too
             raise ValueError("coordinates out of range")
     except (TypeError, ValueError, KeyError) as exc:
-        raise Rejected(f"bad coordinates: {exc}") from None
+        raise files.Rejected(f"bad coordinates: {exc}") from None
     return x, y
 
 
@@ -161,13 +150,13 @@ def _dates(rec: dict, mapping: ReportMapping, tz: ZoneInfo, now: datetime) -> tu
         created = _parse_time(rec.get(mapping.created_col), mapping, tz)
         closed = _parse_time(rec.get(mapping.closed_col), mapping, tz) if mapping.closed_col else None
     except (TypeError, ValueError) as exc:
-        raise Rejected(f"bad date: {exc}") from None
+        raise files.Rejected(f"bad date: {exc}") from None
     if created is None:
-        raise Rejected(f"no created date in column '{mapping.created_col}'")
+        raise files.Rejected(f"no created date in column '{mapping.created_col}'")
     if created > now:
-        raise Rejected("created date lies in the future")
+        raise files.Rejected("created date lies in the future")
     if closed is not None and closed < created:
-        raise Rejected("closed before it was opened")
+        raise files.Rejected("closed before it was opened")
     return created, closed
 
 

@@ -1,0 +1,126 @@
+"""The request parameters of police analyses, parsed in one place for the JSON API and the police pages:
+filters, method options (eps, min_points, cell, shape, fdr, bandwidth), near-repeat bands, page numbers.
+
+Every parser collects all problems and raises one ValidationFailed listing them (400 with a message per field).
+"""
+from __future__ import annotations
+
+from itertools import pairwise
+
+from flask_babel import gettext as _
+
+from app.errors import ValidationFailed
+from app.services.police import filters
+from gis.knox import DEFAULT_DAYS, DEFAULT_DISTANCES
+
+
+def number(args, name, default, lo, hi, errors, integer=False):
+    """A bounded number from the query string (default when absent); appends a message when bad."""
+    raw = args.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw) if integer else float(raw)
+    except ValueError:
+        errors.append((name, f"'{name}' must be {'an integer' if integer else 'a number'}."))
+        return default
+    if not (lo <= value <= hi):
+        errors.append((name, f"'{name}' must be between {lo} and {hi}."))
+        return default
+    return value
+
+
+def flag(args, name, default, errors):
+    """A true/false query parameter."""
+    raw = (args.get(name) or "").lower()
+    if not raw:
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    errors.append((name, f"'{name}' must be true or false."))
+    return default
+
+
+def method_options(args, errors: list) -> dict:
+    """Method-specific parameters with their defaults and bounds."""
+    opts = {
+        "eps": number(args, "eps", 50.0, 5, 1000, errors),
+        "min_points": number(args, "min_points", 10, 2, 100000, errors, integer=True),
+        "cell": number(args, "cell", 150.0, 25, 2000, errors),
+        "shape": args.get("shape") or "hex",
+        "fdr": flag(args, "fdr", True, errors),
+        "bandwidth": number(args, "bandwidth", 150.0, 10, 5000, errors),
+    }
+    if opts["shape"] not in ("hex", "square"):
+        errors.append(("shape", "'shape' must be hex or square."))
+    return opts
+
+
+def _raise(errors: list) -> None:
+    if errors:
+        raise ValidationFailed(errors)
+
+
+def _filters(args, errors: list) -> filters.Filters | None:
+    try:
+        return filters.parse_filters(args)
+    except ValidationFailed as exc:
+        errors += exc.errors
+        return None
+
+
+def analysis_request(args, errors: list | None = None) -> tuple[filters.Filters, dict]:
+    """Filters and method options of a police page; ValidationFailed with these and the `errors` found before."""
+    errors = list(errors or [])
+    opts = method_options(args, errors)
+    f = _filters(args, errors)
+    _raise(errors)
+    return f, opts
+
+
+def hotspot_request(args) -> tuple[str, filters.Filters, dict]:
+    """Method, filters and options (with `significant_only`) of GET /api/v1/hotspots; ValidationFailed."""
+    errors: list = []
+    method = args.get("method", "")
+    if method not in filters.METHODS:
+        errors.append(("method", "'method' must be one of dbscan, gistar, kde."))
+    opts = method_options(args, errors)
+    opts["significant_only"] = flag(args, "significant_only", False, errors)
+    f = _filters(args, errors)
+    _raise(errors)
+    return method, f, opts
+
+
+def _bands(args, name, default, errors):
+    raw = args.get(name)
+    if not raw:
+        return list(default)
+    try:
+        values = [float(v) for v in raw.split(",") if v.strip()]
+    except ValueError:
+        values = []
+    if len(values) < 2 or any(b <= a for a, b in pairwise(values)) or values[0] < 0 or len(values) > 12:
+        errors.append((name, _("Bitte 2 bis 12 aufsteigende Zahlen ab 0, durch Kommas getrennt.")))
+        return list(default)
+    return values
+
+
+def near_repeat_request(args) -> tuple[filters.Filters, dict, list[float], list[float], int]:
+    """Filters, options, distance and day bands and permutations of the near-repeat page; ValidationFailed."""
+    errors: list = []
+    distances = _bands(args, "distances", DEFAULT_DISTANCES, errors)
+    days = _bands(args, "days", DEFAULT_DAYS, errors)
+    raw = args.get("permutations", "99")
+    permutations = int(raw) if raw.isdigit() and 19 <= int(raw) <= 999 else None
+    if permutations is None:
+        errors.append(("permutations", _("Permutationen: eine ganze Zahl von 19 bis 999.")))
+    f, opts = analysis_request(args, errors)
+    return f, opts, distances, days, permutations
+
+
+def page_number(args) -> int:
+    """The page of a paged list (?page=, from 1); 1 when absent or not a sensible number."""
+    page = args.get("page", "1")
+    return int(page) if page.isdigit() and 0 < int(page) < 100000 else 1
