@@ -140,8 +140,7 @@ def _boxes(page: str, name: str) -> dict:
 def _shown_everywhere(lang, client, staff_client, police_client):
     """(where, table, code, name shown) for each code on the pages, e-mails and Open311 answers of every audience."""
     from app.services.citizen.notifications import received_mail
-    from tests.staff_factories import make_building, make_report
-    from tests.test_police_api import seed_reports
+    from tests.factories import make_building, make_report, seed_reports
 
     h = {"Accept-Language": lang}
     building = make_building(owner_type="private")
