@@ -7,11 +7,16 @@ export FLASK_APP := wsgi:app
 # Access log without the client's address (citizens may report anonymously) or user agent.
 ACCESS_LOG_FORMAT := %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms
 
-.PHONY: run test screenshots lint
+.PHONY: run test screenshots lint lock
 
-$(VENV)/.installed: pyproject.toml scripts/ensure-venv.sh
+$(VENV)/.installed: pyproject.toml requirements.lock scripts/ensure-venv.sh
 	@scripts/ensure-venv.sh
 	@touch $@
+
+## lock: update requirements.lock (exact versions with hashes) from the ranges in pyproject.toml; pins that
+## still fit are kept: `make lock LOCK_ARGS=--upgrade` moves all, `LOCK_ARGS='--upgrade-package NAME'` one
+lock:
+	@scripts/lock.sh $(LOCK_ARGS)
 
 ## run: provision PostGIS (unless DATABASE_URL is set), migrate, seed an empty database, serve on 127.0.0.1:$(PORT)
 run: $(VENV)/.installed
