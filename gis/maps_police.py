@@ -49,6 +49,24 @@ def _json_for_script(data) -> str:
         "&", "\\u0026")
 
 
+class _Call(MacroElement):
+    """A call of a police_map.js function in the map's script: the map (with_map), the layer group's name
+    (group), then each of `data` as JSON safe inside <script>."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        {{ this.function }}({% if this.with_map %}{{ this._parent.get_name() }}, {% endif %}{{ this.arguments }});
+        {% endmacro %}
+    """)
+
+    def __init__(self, function: str, *data, group: str | None = None, with_map: bool = False):
+        super().__init__()
+        self._name = function[:1].upper() + function[1:]
+        self.function = function
+        self.with_map = with_map
+        self.arguments = ", ".join(([group] if group else []) + [_json_for_script(d) for d in data])
+
+
 def base_map(center, zoom: int, attribution: str, assets: Assets, tiles_name: str = "OpenStreetMap") -> folium.Map:
     """A folium map that loads Leaflet from `assets` only, with an OSM tile layer (may fail offline)."""
     m = folium.Map(location=list(center), zoom_start=zoom, tiles=None, control_scale=True, prefer_canvas=True)
@@ -66,21 +84,6 @@ def add_boundary(m: folium.Map, geometry: dict, name: str) -> None:
                    interactive=False).add_to(m)
 
 
-class _Clusters(MacroElement):
-    _template = Template("""
-        {% macro script(this, kwargs) %}
-        policeClusters({{ this.group }}, {{ this.data }}, {{ this.options }});
-        {% endmacro %}
-    """)
-
-    def __init__(self, group_name: str, data: dict, options: dict):
-        super().__init__()
-        self._name = "PoliceClusters"
-        self.group = group_name
-        self.data = _json_for_script(data)
-        self.options = _json_for_script(options)
-
-
 def add_clusters(m: folium.Map, features: list[dict], name: str, labels: dict) -> None:
     """DBSCAN cluster hulls with a popup of their figures (built as text in the browser)."""
     group = folium.FeatureGroup(name=esc(name), show=True)
@@ -93,8 +96,8 @@ def add_clusters(m: folium.Map, features: list[dict], name: str, labels: dict) -
             [labels["cluster"], str(p["cluster"])], [labels["reports"], str(p["reports"])],
             [labels["period"], f"{p['first']} – {p['last']}"], [labels["buildings"], str(p["buildings"])],
             [labels["retagged"], "–" if share is None else f"{share * 100:.0f} %"]]}})
-    m.add_child(_Clusters(group.get_name(), {"type": "FeatureCollection", "features": rows},
-                          {"color": CLUSTER_COLOUR}))
+    m.add_child(_Call("policeClusters", {"type": "FeatureCollection", "features": rows}, {"color": CLUSTER_COLOUR},
+                      group=group.get_name()))
 
 
 def add_gistar(m: folium.Map, features: list[dict], name: str, show: bool = True) -> None:
@@ -152,21 +155,6 @@ def add_heat(m: folium.Map, image_png: bytes, bounds, name: str, show: bool = Fa
     group.add_to(m)
 
 
-class _Points(MacroElement):
-    _template = Template("""
-        {% macro script(this, kwargs) %}
-        policePoints({{ this._parent.get_name() }}, {{ this.group }}, {{ this.rows }}, {{ this.options }});
-        {% endmacro %}
-    """)
-
-    def __init__(self, group_name: str, rows: list, options: dict):
-        super().__init__()
-        self._name = "PolicePoints"
-        self.group = group_name
-        self.rows = _json_for_script(rows)
-        self.options = _json_for_script(options)
-
-
 def _point_rows(incidents: list[dict]) -> list[list]:
     """Compact rows for the browser: [lat, lon, id, date, category, address, tags, description, url].
 
@@ -186,23 +174,9 @@ def add_incidents(m: folium.Map, incidents: list[dict], name: str, labels: dict,
     mc.default_js = [("markerclusterjs", cluster_assets.markercluster_js)]
     mc.default_css = [(f"markerclustercss{i}", u) for i, u in enumerate(cluster_assets.markercluster_css)]
     mc.add_to(group)
-    m.add_child(_Points(group.get_name(), _point_rows(incidents),
-                        {"cluster": True, "color": "#222", "fill": "#ffcc00", "labels": labels}))
-
-
-class _Cells(MacroElement):
-    _template = Template("""
-        {% macro script(this, kwargs) %}
-        policeCells({{ this.group }}, {{ this.rows }}, {{ this.options }});
-        {% endmacro %}
-    """)
-
-    def __init__(self, group_name: str, rows: list, options: dict):
-        super().__init__()
-        self._name = "PoliceCells"
-        self.group = group_name
-        self.rows = _json_for_script(rows)
-        self.options = _json_for_script(options)
+    m.add_child(_Call("policePoints", _point_rows(incidents),
+                      {"cluster": True, "color": "#222", "fill": "#ffcc00", "labels": labels},
+                      group=group.get_name(), with_map=True))
 
 
 def add_aggregated_incidents(m: folium.Map, cells: list[tuple[float, float, int]], name: str, cell_m: float,
@@ -210,8 +184,8 @@ def add_aggregated_incidents(m: folium.Map, cells: list[tuple[float, float, int]
     """Many incidents drawn as one circle per grid cell, its area proportional to the count."""
     group = folium.FeatureGroup(name=esc(name), show=show)
     group.add_to(m)
-    m.add_child(_Cells(group.get_name(), [[round(lat, 6), round(lon, 6), int(c)] for lon, lat, c in cells],
-                       {"cell": cell_m}))
+    m.add_child(_Call("policeCells", [[round(lat, 6), round(lon, 6), int(c)] for lon, lat, c in cells],
+                      {"cell": cell_m}, group=group.get_name()))
 
 
 def add_tags(m: folium.Map, tags: list[dict], labels: dict, show: bool = True) -> None:
@@ -222,51 +196,24 @@ def add_tags(m: folium.Map, tags: list[dict], labels: dict, show: bool = True) -
                                          f'{esc(t["name"])} ({len(t["incidents"])})', show=show)
         group.add_to(m)
         rows = _point_rows([{**r, "tags": t["name"]} for r in t["incidents"]])
-        m.add_child(_Points(group.get_name(), rows, {"cluster": False, "color": colour, "fill": colour,
-                                                     "labels": {"tags": labels["tag"], "open": labels["open"]}}))
-
-
-class _Monthly(MacroElement):
-    _template = Template("""
-        {% macro script(this, kwargs) %}
-        policeMonthly({{ this._parent.get_name() }}, {{ this.group }}, {{ this.data }}, {{ this.options }});
-        {% endmacro %}
-    """)
-
-    def __init__(self, group_name: str, data: list, options: dict):
-        super().__init__()
-        self._name = "PoliceMonthly"
-        self.group = group_name
-        self.data = _json_for_script(data)
-        self.options = _json_for_script(options)
+        m.add_child(_Call("policePoints", rows, {"cluster": False, "color": colour, "fill": colour,
+                                                 "labels": {"tags": labels["tag"], "open": labels["open"]}},
+                          group=group.get_name(), with_map=True))
 
 
 def add_monthly(m: folium.Map, months: list, name: str, options: dict, show: bool = False) -> None:
     """Monthly development: a layer redrawn by a slider (months: [(YYYY-MM, [(lon, lat, count), ...])])."""
     group = folium.FeatureGroup(name=esc(name), show=show)
     group.add_to(m)
-    m.add_child(_Monthly(group.get_name(), [[label, [[lat, lon, c] for lon, lat, c in cells]]
-                                            for label, cells in months], options))
-
-
-class _Legend(MacroElement):
-    _template = Template("""
-        {% macro script(this, kwargs) %}
-        policeLegend({{ this._parent.get_name() }}, {{ this.html }});
-        {% endmacro %}
-    """)
-
-    def __init__(self, html_text: str):
-        super().__init__()
-        self._name = "PoliceLegend"
-        self.html = _json_for_script(html_text)
+    m.add_child(_Call("policeMonthly", [[label, [[lat, lon, c] for lon, lat, c in cells]] for label, cells in months],
+                      options, group=group.get_name(), with_map=True))
 
 
 def add_legend(m: folium.Map, title: str, entries: list[tuple[str, str]], notes: list[str] = ()) -> None:
     """A legend box: coloured swatches with (escaped) labels and notes such as the KDE bandwidth."""
     rows = "".join(f'<div><i style="background:{esc(c)}"></i>{esc(t)}</div>' for c, t in entries)
     rows += "".join(f"<div class=\"note\">{esc(n)}</div>" for n in notes)
-    m.add_child(_Legend(f"<strong>{esc(title)}</strong>{rows}"))
+    m.add_child(_Call("policeLegend", f"<strong>{esc(title)}</strong>{rows}", with_map=True))
 
 
 def finish(m: folium.Map) -> str:
