@@ -99,9 +99,8 @@ def token_lookup(token, fmt):
 @bp.route("/requests.<fmt>", methods=["POST"])
 def create_request(fmt):
     """File a service request through the same validation, snapping and duplicate logic as the citizen API."""
-    key = find_active_key(request.form.get("api_key"))
-    if key is None:
+    if find_active_key(request.form.get("api_key")) is None:
         raise svc.Open311Error(403, _("api_key fehlt oder ist ungültig."))
-    answer = svc.submit_open311_request(request.form, key)
+    answer = svc.submit_open311_request(request.form)
     db.session.commit()
     return respond(fmt, "service_requests", "request", [answer])

@@ -226,7 +226,7 @@ def _locate_address(address: str) -> tuple[float, float]:
     return float(row[0]), float(row[1])
 
 
-def submit_open311_request(form, api_key) -> dict:
+def submit_open311_request(form) -> dict:
     """POST requests: map the spec's fields onto the citizen use case and answer the spec's fields."""
     from app.errors import ValidationFailed
     from app.services.citizen.submission import submit_report
