@@ -7,8 +7,8 @@ weights, z-scores equal PySAL esda's ``G_Local(y, w, transform="B", star=True).Z
 
 Cell keys: squares (i, j, 0) with centre ((i + 0.5) s, (j + 0.5) s); hexagons (pointy top, centre
 spacing s) are the Voronoi cells of two offset rectangular lattices, (i, j, 0) with centre
-(i s, j sqrt(3) s) and (i, j, 1) with centre ((i + 0.5) s, (j + 0.5) sqrt(3) s). The same arithmetic
-runs in SQL (see `sql_cell_key`) so the database can count reports per cell.
+(i s, j sqrt(3) s) and (i, j, 1) with centre ((i + 0.5) s, (j + 0.5) sqrt(3) s). Reports are counted per
+cell from their keys (`cell_keys`, then `Grid.count`).
 """
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""API endpoints."""
+"""GET /api/v1/city: the configured city for map clients."""
 from flask import jsonify
 
 from app.api import bp
