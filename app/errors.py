@@ -6,6 +6,7 @@ menu and a link back into it; everyone else (citizens, and users of another role
 import logging
 
 from flask import jsonify, render_template, request
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException
 
@@ -81,4 +82,5 @@ def init_app(app):
     @app.errorhandler(Exception)
     def _unexpected(exc):
         log.exception("unhandled error on %s %s", request.method, request.path)
-        return error_response([(None, "Internal error; the request was not stored. Please try again.")], 500)
+        return error_response([(None, _("Interner Fehler; die Anfrage wurde nicht gespeichert. Bitte versuchen Sie "
+                                         "es erneut."))], 500)

@@ -89,7 +89,7 @@ def test_a_failing_statement_stores_nothing_and_removes_the_new_photo_files(own,
     events_before = _scalar(own, "SELECT count(*) FROM status_events")
     files_before = _files(own)
     resp = post(own.test_client(), photos=[jpeg_bytes(color=(7, 7, 7))])
-    assert resp.status_code == 500 and "not stored" in resp.get_json()["errors"][0]["message"]
+    assert resp.status_code == 500 and "nicht gespeichert" in resp.get_json()["errors"][0]["message"]
     assert _scalar(own, "SELECT count(*) FROM reports") == reports_before
     assert _scalar(own, "SELECT count(*) FROM status_events") == events_before
     assert _files(own) == files_before

@@ -145,7 +145,7 @@ def test_preview_orders_picked_jobs_without_saving(staff_client, verified_jobs):
                                         ("/api/v1/staff/plan-proposal?hours=0.2", "hours"),
                                         ("/staff/plans/new?shift=17", "shift")])
 def test_a_shift_longer_than_16_hours_or_shorter_than_half_an_hour_is_refused(staff_client, url, field):
-    resp = staff_client.get(url, headers={"Accept": "application/json"})
+    resp = staff_client.get(url, headers={"Accept": "application/json", "Accept-Language": "en"})
     assert resp.status_code == 400
     (error,) = resp.get_json()["errors"]
     assert error["field"] == field and "0.5" in error["message"] and "16" in error["message"]

@@ -67,7 +67,7 @@ def test_only_scheduled_jobs_can_be_recorded(staff_client):
     report = make_report(make_building(), status="verified")
     db.session.commit()
     resp = staff_client.post(f"/staff/jobs/{report.id}/removal", data={
-        "method": "paint_over", "area_m2": "1", "cost_eur": "50"})
+        "method": "paint_over", "area_m2": "1", "cost_eur": "50"}, headers={"Accept-Language": "en"})
     assert resp.status_code == 409 and "Schedule it first" in resp.get_data(as_text=True)
 
 

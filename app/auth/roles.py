@@ -3,6 +3,7 @@
 from functools import wraps
 
 from flask import abort, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 
@@ -16,10 +17,10 @@ def check_role(*roles):
     401 (anonymous API clients) or 403 (users of another role)."""
     if not current_user.is_authenticated:
         if request.path.startswith("/api/"):
-            abort(401, description="Login required.")
+            abort(401, description=_("Bitte melden Sie sich an."))
         return redirect(url_for("auth.login", next=request.full_path))
     if not has_role(*roles):
-        abort(403, description="Your role may not open this page.")
+        abort(403, description=_("Ihre Rolle darf diese Seite nicht öffnen."))
     return None
 
 

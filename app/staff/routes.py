@@ -152,7 +152,7 @@ def _parse_day(value) -> date:
     try:
         return date.fromisoformat(value or "")
     except ValueError:
-        raise ValidationFailed([("day", f"'{value}' is not a date (YYYY-MM-DD).")]) from None
+        raise ValidationFailed([("day", _("„%(value)s“ ist kein Datum (YYYY-MM-DD).", value=value))]) from None
 
 
 @bp.route("/plans/<int:plan_id>", endpoint="plan", defaults={"template": "staff/plan.html"})

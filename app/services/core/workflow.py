@@ -2,8 +2,10 @@
 from datetime import datetime, timedelta, timezone
 
 from blinker import Namespace
+from flask_babel import gettext as _
 from sqlalchemy import exists, select
 
+from app import labels
 from app.extensions import db
 from app.models import Removal, Report, StatusEvent
 from app.services.core.workdays import local_date
@@ -34,8 +36,10 @@ def change_status(report: Report, to_status: str, user=None, note: str | None = 
     """Move `report` to `to_status`, writing a status event (who, when, from, to, note)."""
     allowed = TRANSITIONS.get(report.status, set())
     if to_status not in allowed:
-        options = ", ".join(sorted(allowed)) or "none (final state)"
-        raise WorkflowError(f"A report in status '{report.status}' cannot become '{to_status}'. Allowed: {options}.")
+        options = ", ".join(labels.status_label(s) for s in sorted(allowed)) or _("keiner (Endzustand)")
+        raise WorkflowError(_("Eine Meldung im Status „%(status)s“ kann nicht „%(to)s“ werden. Erlaubt: %(allowed)s.",
+                              status=labels.status_label(report.status), to=labels.status_label(to_status),
+                              allowed=options))
     at = at or datetime.now(timezone.utc)
     event = StatusEvent(report=report, user_id=getattr(user, "id", None), from_status=report.status,
                         to_status=to_status, note=note, created_at=at)

@@ -9,6 +9,7 @@ from datetime import datetime
 from functools import lru_cache
 
 import numpy as np
+from flask_babel import gettext as _
 from shapely import wkb
 
 from app.city import current_city
@@ -89,7 +90,8 @@ def gistar(f: Filters, cell: float = 150.0, shape: str = "hex", fdr: bool = True
     params = {"method": "gistar", "cell_m": cell, "grid": shape, "neighbour_distance_m": round(dist, 3),
               "fdr": fdr, "levels": list(gi.LEVELS), "cells": len(grid), "srid": current_city().srid, **f.echo()}
     if len(grid) < 3:
-        raise ValidationFailed([("cell", "The area holds fewer than three cells; choose a smaller cell size.")])
+        raise ValidationFailed([("cell", _("Das Gebiet umfasst weniger als drei Zellen; bitte eine kleinere Zellgröße "
+                                           "wählen."))])
     stats = gi.analyse(counts, gi.binary_weights(grid.centres, dist), fdr=fdr)
     params["p_thresholds"] = {f"{int(k * 100)}": v for k, v in stats.thresholds.items()}
     return GiResult(grid, counts, stats, params, int(counts.sum()))
@@ -126,12 +128,14 @@ def near_repeat(f: Filters, distances=DEFAULT_DISTANCES, days=DEFAULT_DAYS, perm
     """Knox test over the filtered reports; ValidationFailed when there are too many to permute."""
     pts = points.fetch_points(f, attributes=True)
     if len(pts) > MAX_KNOX_REPORTS:
-        raise ValidationFailed([("from", (f"{len(pts)} reports are too many for the near-repeat test "
-                                          f"(at most {MAX_KNOX_REPORTS}); choose a shorter period or a district."))])
+        raise ValidationFailed([("from", _("%(n)d Meldungen sind zu viele für den Near-Repeat-Test (höchstens "
+                                           "%(max)d); bitte einen kürzeren Zeitraum oder einen Stadtteil wählen.",
+                                           n=len(pts), max=MAX_KNOX_REPORTS))])
     try:
         return knox_test(pts.x, pts.y, pts.days, distances, days, permutations, seed=0)
     except TooManyPairs as exc:
-        raise ValidationFailed([("from", str(exc))]) from exc
+        raise ValidationFailed([("from", _("Zu viele Paare von Vorfällen: bitte Zeitraum oder Gebiet "
+                                           "eingrenzen."))]) from exc
 
 
 # ---------------------------------------------------------------- monthly development
@@ -154,7 +158,7 @@ def monthly_cells(f: Filters, size: float = 300.0, shape: str = "square", pts: P
     centres = gi.cell_centres(uniq[:, 1:], size, shape)
     lonlat = to_lonlat(centres)
     out: dict[int, list] = {}
-    for (m, *_), (lon, lat), c in zip(uniq.tolist(), lonlat, counts.tolist()):
+    for (m, *_cell), (lon, lat), c in zip(uniq.tolist(), lonlat, counts.tolist()):
         out.setdefault(m, []).append((round(lon, 6), round(lat, 6), int(c)))
     first, last = min(out), max(out)
     return [(f"{m // 12:04d}-{m % 12 + 1:02d}", out.get(m, [])) for m in range(first, last + 1)]

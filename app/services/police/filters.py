@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from flask_babel import gettext as _
 from sqlalchemy import text
 
 from app.errors import ValidationFailed
@@ -63,10 +64,10 @@ def _date(value: str, field_name: str, errors: list) -> date | None:
     try:
         day = date.fromisoformat(value.strip())
     except ValueError:
-        errors.append((field_name, f"'{value}' is not a date; use YYYY-MM-DD."))
+        errors.append((field_name, _("„%(value)s“ ist kein Datum; bitte als YYYY-MM-DD angeben.", value=value)))
         return None
     if not 1970 <= day.year <= 2200:
-        errors.append((field_name, f"'{value}' lies outside the years 1970 to 2200."))
+        errors.append((field_name, _("„%(value)s“ liegt außerhalb der Jahre 1970 bis 2200.", value=value)))
         return None
     return day
 
@@ -81,13 +82,14 @@ def parse_filters(args, default_days: int = 365, today: date | None = None) -> F
         start_day = max(end_day - timedelta(days=default_days - 1), date(1970, 1, 1))
     if start_day and end_day:
         if start_day > end_day:
-            errors.append(("from", "'from' must not be after 'to'."))
+            errors.append(("from", _("„from“ darf nicht nach „to“ liegen.")))
         elif (end_day - start_day).days + 1 > MAX_PERIOD_DAYS:
-            errors.append(("from", f"The period may be at most {MAX_PERIOD_DAYS} days long."))
+            errors.append(("from", _("Der Zeitraum darf höchstens %(n)d Tage lang sein.", n=MAX_PERIOD_DAYS)))
     categories = _list(args, "category")
     for c in categories:
         if c not in CATEGORIES:
-            errors.append(("category", f"Unknown category '{c}'; use one of {', '.join(CATEGORIES)}."))
+            errors.append(("category", _("Unbekannte Kategorie „%(value)s“. Erlaubt: %(allowed)s.", value=c,
+                                         allowed=", ".join(CATEGORIES))))
     weekdays = []
     for w in _list(args, "weekday"):
         key = w.lower()[:2]
@@ -96,7 +98,8 @@ def parse_filters(args, default_days: int = 365, today: date | None = None) -> F
         elif key in WEEKDAYS and not w.isdigit():
             weekdays.append(WEEKDAYS[key])
         else:
-            errors.append(("weekday", f"Unknown weekday '{w}'; use 1 (Monday) to 7 (Sunday)."))
+            errors.append(("weekday", _("Unbekannter Wochentag „%(value)s“; bitte 1 (Montag) bis 7 (Sonntag).",
+                                        value=w)))
     hours = []
     for h in _list(args, "hour"):
         if "-" in h and h.count("-") == 1 and all(p.isdigit() for p in h.split("-")):
@@ -107,7 +110,8 @@ def parse_filters(args, default_days: int = 365, today: date | None = None) -> F
         elif h.isdigit() and int(h) <= 23:
             hours.append(int(h))
             continue
-        errors.append(("hour", f"Unknown hour '{h}'; use 0 to 23 or a range like 20-4."))
+        errors.append(("hour", _("Unbekannte Stunde „%(value)s“; bitte 0 bis 23 oder einen Bereich wie 20-4.",
+                                 value=h)))
     district_id = district_name = None
     if args.get("district"):
         district_id, district_name = _district(str(args["district"]).strip(), errors)
@@ -116,7 +120,7 @@ def parse_filters(args, default_days: int = 365, today: date | None = None) -> F
         if str(args["tag"]).isdigit() and int(args["tag"]) < 2**31:
             tag_id = int(args["tag"])
         else:
-            errors.append(("tag", "'tag' must be a tag id."))
+            errors.append(("tag", _("„tag“ muss die Nummer eines Tags sein.")))
     if errors:
         raise ValidationFailed(errors)
     return Filters(local_midnight(start_day), local_midnight(end_day + timedelta(days=1)),
@@ -132,7 +136,7 @@ def _district(value: str, errors: list) -> tuple[int | None, str | None]:
         row = db.session.execute(text("SELECT id, name FROM districts WHERE lower(name) = lower(:v)"),
                                  {"v": value}).first()
     if row is None:
-        errors.append(("district", f"Unknown district '{value}'."))
+        errors.append(("district", _("Unbekannter Stadtteil „%(value)s“.", value=value)))
         return None, None
     return row.id, row.name
 

@@ -22,10 +22,11 @@ def number(args, name, default, lo, hi, errors, integer=False):
     try:
         value = int(raw) if integer else float(raw)
     except ValueError:
-        errors.append((name, f"'{name}' must be {'an integer' if integer else 'a number'}."))
+        errors.append((name, _("„%(name)s“ muss eine ganze Zahl sein.", name=name) if integer
+                       else _("„%(name)s“ muss eine Zahl sein.", name=name)))
         return default
     if not (lo <= value <= hi):
-        errors.append((name, f"'{name}' must be between {lo} and {hi}."))
+        errors.append((name, _("%(field)s muss zwischen %(low)s und %(high)s liegen.", field=name, low=lo, high=hi)))
         return default
     return value
 
@@ -39,7 +40,7 @@ def flag(args, name, default, errors):
         return True
     if raw in ("0", "false", "no", "off"):
         return False
-    errors.append((name, f"'{name}' must be true or false."))
+    errors.append((name, _("„%(name)s“ muss true oder false sein.", name=name)))
     return default
 
 
@@ -54,7 +55,7 @@ def method_options(args, errors: list) -> dict:
         "bandwidth": number(args, "bandwidth", 150.0, 10, 5000, errors),
     }
     if opts["shape"] not in ("hex", "square"):
-        errors.append(("shape", "'shape' must be hex or square."))
+        errors.append(("shape", _("„shape“ muss hex oder square sein.")))
     return opts
 
 
@@ -85,7 +86,7 @@ def hotspot_request(args) -> tuple[str, filters.Filters, dict]:
     errors: list = []
     method = args.get("method", "")
     if method not in filters.METHODS:
-        errors.append(("method", "'method' must be one of dbscan, gistar, kde."))
+        errors.append(("method", _("„method“ muss dbscan, gistar oder kde sein.")))
     opts = method_options(args, errors)
     opts["significant_only"] = flag(args, "significant_only", False, errors)
     f = _filters(args, errors)

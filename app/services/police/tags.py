@@ -6,6 +6,7 @@ import re
 import unicodedata
 
 import numpy as np
+from flask_babel import gettext as _
 from sqlalchemy import delete, select, text
 
 from app.errors import ValidationFailed
@@ -28,9 +29,10 @@ def get_or_create(name: str, user) -> Tag:
     display = " ".join((name or "").split())
     key = normalise(display)
     if not key:
-        raise ValidationFailed([("tag", "Enter a tag name with at least one letter or digit.")])
+        raise ValidationFailed([("tag", _("Bitte einen Tag-Namen mit mindestens einem Buchstaben oder einer Ziffer "
+                                          "angeben."))])
     if len(display) > MAX_TAG_LENGTH:
-        raise ValidationFailed([("tag", f"A tag name may have at most {MAX_TAG_LENGTH} characters.")])
+        raise ValidationFailed([("tag", _("Ein Tag-Name darf höchstens %(n)d Zeichen haben.", n=MAX_TAG_LENGTH))])
     tag = db.session.scalar(select(Tag).where(Tag.name == key))
     if tag is None:
         tag = Tag(name=key, display_name=display, created_by_id=user.id)

@@ -7,6 +7,7 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from flask_babel import gettext as _
 from sqlalchemy import text
 
 from app.city import current_city
@@ -36,15 +37,16 @@ def parse_view(args) -> View:
     try:
         west, south, east, north = (float(v) for v in (args.get("bbox") or "").split(","))
     except ValueError:
-        raise ValidationFailed([("bbox", "bbox must be west,south,east,north in degrees (WGS84).")]) from None
+        raise ValidationFailed([("bbox", _("bbox muss west,süd,ost,nord in Grad (WGS84) sein."))]) from None
     if not (-180 <= west < east <= 180 and -90 <= south < north <= 90):
-        raise ValidationFailed([("bbox", "bbox must be west,south,east,north with west < east and south < north.")])
+        raise ValidationFailed([("bbox", _("bbox muss west,süd,ost,nord sein, mit west < ost und süd < nord."))])
+    message = _("zoom muss eine ganze Zahl von 0 bis 20 sein.")
     try:
         zoom = int(args.get("zoom", ""))
     except ValueError:
-        raise ValidationFailed([("zoom", "zoom must be a whole number between 0 and 20.")]) from None
+        raise ValidationFailed([("zoom", message)]) from None
     if not 0 <= zoom <= 20:
-        raise ValidationFailed([("zoom", "zoom must be a whole number between 0 and 20.")])
+        raise ValidationFailed([("zoom", message)])
     return View(west, south, east, north, zoom)
 
 

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 from xml.sax.saxutils import escape as xml_escape
 
 from flask import current_app
+from flask_babel import gettext as _
 from shapely.geometry import Point
 from sqlalchemy import and_, func, or_, select
 
@@ -141,7 +142,7 @@ def build_tour(jobs: list[Job], s: Settings | None = None, exact_limit: int | No
 def checked_shift(hours: float | None, field: str = "hours") -> float | None:
     """A requested shift length in hours (None: the configured one); ValidationFailed unless 0.5 to 16 hours."""
     if hours is not None and not 0.5 <= hours <= 16:
-        raise ValidationFailed([(field, "A shift lasts between 0.5 and 16 hours.")])
+        raise ValidationFailed([(field, _("Eine Schicht dauert zwischen 0,5 und 16 Stunden."))])
     return hours
 
 
@@ -172,7 +173,7 @@ def parse_ids(values) -> list[int]:
         try:
             i = int(v)
         except (TypeError, ValueError):
-            raise ValidationFailed([("jobs", f"'{v}' is not a job number.")]) from None
+            raise ValidationFailed([("jobs", _("„%(value)s“ ist keine Auftragsnummer.", value=v))]) from None
         if i not in ids:
             ids.append(i)
     return ids
@@ -181,14 +182,15 @@ def parse_ids(values) -> list[int]:
 def jobs_by_ids(ids: list[int]) -> list[Job]:
     """The plannable jobs with these ids; unknown or unplannable ones are refused with their number."""
     if not ids:
-        raise ValidationFailed([("jobs", "Pick at least one job.")])
+        raise ValidationFailed([("jobs", _("Bitte mindestens einen Auftrag wählen."))])
     if len(ids) > MAX_STOPS:
-        raise ValidationFailed([("jobs", f"At most {MAX_STOPS} jobs fit one crew day.")])
+        raise ValidationFailed([("jobs", _("Höchstens %(n)d Aufträge passen in den Tag eines Trupps.", n=MAX_STOPS))])
     found = {j.id: j for j in _jobs(and_(Report.id.in_(ids), _plannable()))}
     missing = [i for i in ids if i not in found]
     if missing:
-        raise ValidationFailed([("jobs", f"Job(s) {', '.join(map(str, missing))} cannot be planned "
-                                         "(unknown, not verified, already scheduled or a private building).")])
+        raise ValidationFailed([("jobs", _("Aufträge, die sich nicht einplanen lassen (unbekannt, nicht geprüft, "
+                                           "schon eingeplant oder ein privates Gebäude): %(ids)s.",
+                                           ids=", ".join(map(str, missing))))])
     return [found[i] for i in ids]
 
 
@@ -196,7 +198,7 @@ def create_plan(day: date, crew: str, ids: list[int], user) -> CrewPlan:
     """Store a crew's day in visiting order and schedule every job in it."""
     crew = (crew or "").strip()[:100]
     if not crew:
-        raise ValidationFailed([("crew", "Name the crew.")])
+        raise ValidationFailed([("crew", _("Bitte den Trupp angeben."))])
     jobs = jobs_by_ids(ids)
     tour = build_tour(jobs)
     s = tour.settings

@@ -5,7 +5,9 @@ from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 
 from flask import current_app
+from flask_babel import gettext as _
 
+from app import labels
 from app.errors import ValidationFailed
 from app.extensions import db
 from app.models import REMOVAL_METHODS, Photo, Removal, Report
@@ -33,9 +35,10 @@ def _decimal(value, field, label, maximum):
         if not number.is_finite():
             raise InvalidOperation
     except (InvalidOperation, ValueError):
-        return None, (field, f"{label}: '{value}' is not a number.")
+        return None, (field, _("%(label)s: „%(value)s“ ist keine Zahl.", label=label, value=value))
     if number < 0 or number > maximum:
-        return None, (field, f"{label} must be between 0 and {maximum}.")
+        return None, (field, _("%(field)s muss zwischen %(low)s und %(high)s liegen.", field=label, low=0,
+                               high=maximum))
     return number.quantize(Decimal("0.01")), None
 
 
@@ -48,15 +51,16 @@ def parse_removal(form, today: date | None = None) -> RemovalInput:
     try:
         removed_on = date.fromisoformat(raw_day) if raw_day else today
         if removed_on > today:
-            errors.append(("removed_on", "The removal date lies in the future."))
+            errors.append(("removed_on", _("Das Datum der Entfernung liegt in der Zukunft.")))
     except ValueError:
-        errors.append(("removed_on", f"'{raw_day}' is not a date (YYYY-MM-DD)."))
+        errors.append(("removed_on", _("„%(value)s“ ist kein Datum (YYYY-MM-DD).", value=raw_day)))
     method = form.get("method") or ""
     if method not in REMOVAL_METHODS:
-        errors.append(("method", f"Choose a method: {', '.join(REMOVAL_METHODS)}."))
-    area, err = _decimal(form.get("area_m2", ""), "area_m2", "Area (m²)", 10000)
+        errors.append(("method", _("Bitte eine Methode wählen: %(methods)s.",
+                                   methods=", ".join(labels.names(labels.REMOVAL_METHOD).values()))))
+    area, err = _decimal(form.get("area_m2", ""), "area_m2", _("Fläche (m²)"), 10000)
     errors += [err] if err else []
-    cost, err = _decimal(form.get("cost_eur", ""), "cost_eur", "Cost (EUR)", 1_000_000)
+    cost, err = _decimal(form.get("cost_eur", ""), "cost_eur", _("Kosten (EUR)"), 1_000_000)
     errors += [err] if err else []
     if errors:
         raise ValidationFailed(errors)
@@ -68,10 +72,11 @@ def parse_removal(form, today: date | None = None) -> RemovalInput:
 def record_removal(report: Report, data: RemovalInput, user, photo: bytes | None = None) -> Removal:
     """Store the removal (and its after-photo) and move the job to 'removed'; nothing is kept on a refusal."""
     if report.status != "scheduled":
-        raise workflow.WorkflowError(
-            f"Only scheduled jobs can be recorded as removed; this one is '{report.status}'. Schedule it first.")
+        raise workflow.WorkflowError(_(
+            "Nur eingeplante Aufträge können als entfernt erfasst werden; dieser ist „%(status)s“. Bitte zuerst "
+            "einplanen.", status=labels.status_label(report.status)))
     if data.removed_on < local_date(report.created_at):
-        raise ValidationFailed([("removed_on", "The removal date lies before the report was made.")])
+        raise ValidationFailed([("removed_on", _("Das Datum der Entfernung liegt vor der Meldung."))])
     stored = None
     if photo:
         from app.services.citizen.photos import PhotoError, store_photo

@@ -4,6 +4,7 @@ import io
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from flask_babel import gettext as _
 from sqlalchemy import text
 
 from app.errors import ValidationFailed
@@ -44,7 +45,7 @@ def _month(value: str, field: str) -> date:
     try:
         return datetime.strptime(value, "%Y-%m").date().replace(day=1)
     except ValueError:
-        raise ValidationFailed([(field, f"'{value}' is not a month (YYYY-MM).")]) from None
+        raise ValidationFailed([(field, _("„%(value)s“ ist kein Monat (YYYY-MM).", value=value))]) from None
 
 
 def _add_months(d: date, n: int) -> date:
@@ -58,12 +59,12 @@ def parse_query(args, today: date | None = None) -> StatsQuery:
     last = _month(args["to"], "to") if args.get("to") else today.replace(day=1)
     first = _month(args["from"], "from") if args.get("from") else _add_months(last, -11)
     if first > last:
-        raise ValidationFailed([("from", "The first month lies after the last one.")])
+        raise ValidationFailed([("from", _("Der erste Monat liegt nach dem letzten."))])
     if (last.year - first.year) * 12 + last.month - first.month > 120:
-        raise ValidationFailed([("from", "Ask for at most ten years at once.")])
+        raise ValidationFailed([("from", _("Bitte höchstens zehn Jahre auf einmal abfragen."))])
     district = args.get("district") or None
     if district is not None and not str(district).isdigit():
-        raise ValidationFailed([("district", f"'{district}' is not a district id.")])
+        raise ValidationFailed([("district", _("„%(value)s“ ist keine Stadtteil-Nummer.", value=district))])
     return StatsQuery(first, _add_months(last, 1), int(district) if district else None)
 
 

@@ -5,8 +5,10 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import and_, func, or_, select
 
+from app import labels
 from app.errors import ValidationFailed
 from app.extensions import db
 from app.models import (
@@ -69,9 +71,12 @@ def _int(value, name, minimum=0, maximum=None):
     try:
         number = int(value)
     except (TypeError, ValueError):
-        raise ValidationFailed([(name, f"'{value}' is not a whole number.")]) from None
+        raise ValidationFailed([(name, _("„%(value)s“ ist keine ganze Zahl.", value=value))]) from None
     if number < minimum or (maximum is not None and number > maximum):
-        raise ValidationFailed([(name, f"{name} must be between {minimum} and {maximum or 'any'}.")])
+        raise ValidationFailed([(name, _("%(field)s muss mindestens %(low)s sein.", field=name, low=minimum)
+                                 if maximum is None else
+                                 _("%(field)s muss zwischen %(low)s und %(high)s liegen.", field=name, low=minimum,
+                                   high=maximum))])
     return number
 
 
@@ -85,12 +90,14 @@ def parse_filters(args) -> QueueFilters:
         statuses = list(STATUSES)
     bad = [s for s in statuses if s not in STATUSES]
     if bad:
-        raise ValidationFailed([("status", f"unknown status {bad[0]!r}; allowed: open, all, {', '.join(STATUSES)}")])
+        raise ValidationFailed([("status", _("Unbekannter Status „%(value)s“. Erlaubt: %(allowed)s.", value=bad[0],
+                                             allowed=", ".join(("open", "all", *STATUSES))))])
     f.statuses = tuple(statuses)
     for name, allowed in (("category", CATEGORIES), ("owner_type", OWNER_TYPES)):
         value = args.get(name) or None
         if value is not None and value not in allowed:
-            raise ValidationFailed([(name, f"unknown {name} {value!r}; allowed: {', '.join(allowed)}")])
+            raise ValidationFailed([(name, _("Unbekannter Wert „%(value)s“ für %(name)s. Erlaubt: %(allowed)s.",
+                                             value=value, name=name, allowed=", ".join(allowed)))])
         setattr(f, name, value)
     f.district_id = _int(args.get("district"), "district", 1)
     f.min_age_days = _int(args.get("min_age"), "min_age", 0, 3650)
@@ -224,10 +231,11 @@ def parse_estimate(area, method) -> tuple[Decimal | None, str | None]:
             if not value.is_finite() or value < 0 or value > 10000:
                 raise InvalidOperation
         except InvalidOperation:
-            errors.append(("est_area_m2", "The area must be a number of square metres between 0 and 10000."))
+            errors.append(("est_area_m2", _("Die Fläche muss eine Zahl zwischen 0 und 10000 Quadratmetern sein.")))
     method = method or None
     if method is not None and method not in REMOVAL_METHODS:
-        errors.append(("est_method", f"Unknown method {method!r}; allowed: {', '.join(REMOVAL_METHODS)}."))
+        errors.append(("est_method", _("Unbekannte Methode „%(value)s“. Erlaubt: %(allowed)s.", value=method,
+                                       allowed=", ".join(REMOVAL_METHODS))))
     if errors:
         raise ValidationFailed(errors)
     return value, method
@@ -238,18 +246,20 @@ def change_job_status(report: Report, to_status: str, user, note: str | None = N
                       at: datetime | None = None):
     """Apply a staff status change with the area's rules; refused changes raise WorkflowError/ValidationFailed."""
     if to_status not in STATUSES:
-        raise ValidationFailed([("to", f"Unknown status {to_status!r}.")])
+        raise ValidationFailed([("to", _("Unbekannter Status „%(value)s“.", value=to_status))])
     note = (note or "").strip()[:2000] or None
     if to_status == "duplicate":
         if duplicate_of is None:
-            raise ValidationFailed([("duplicate_of", "Say which report this one duplicates.")])
+            raise ValidationFailed([("duplicate_of", _("Bitte angeben, von welcher Meldung diese ein Duplikat ist."))])
         original = db.session.get(Report, duplicate_of)
         if original is None or original.id == report.id or original.duplicate_of_id is not None:
-            raise ValidationFailed([("duplicate_of", f"Report {duplicate_of} cannot be the original of this one.")])
+            raise ValidationFailed([("duplicate_of", _("Meldung %(id)s kann nicht das Original dieser Meldung sein.",
+                                                       id=duplicate_of))])
     if to_status == "scheduled" and report.status == "verified" and not target_of(report).crew_job:
-        raise workflow.WorkflowError(
-            "This report is on a private building: notify the owner first (status 'notify_owner'); "
-            "a crew is scheduled only when the owner does not act.")
+        raise workflow.WorkflowError(_(
+            "Diese Meldung betrifft ein privates Gebäude: zuerst den Eigentümer benachrichtigen (Status "
+            "„%(status)s“); ein Trupp wird nur eingeplant, wenn der Eigentümer nicht handelt.",
+            status=labels.status_label("notify_owner")))
     area, method = parse_estimate(est_area, est_method)
     event = workflow.change_status(report, to_status, user, note, at=at)
     if to_status == "duplicate":
