@@ -1,7 +1,7 @@
 """The Flask application factory."""
 import logging
 
-from flask import Flask, request, session
+from flask import Flask, current_app, request, session
 from flask_babel import get_locale
 
 from app import config as config_module
@@ -12,15 +12,15 @@ from app.sessions import SessionInterface
 
 
 def select_locale():
-    """German by default; ?lang=, the saved switch, then the browser's Accept-Language."""
-    langs = ("de", "en")
+    """?lang=, the saved switch, the browser's Accept-Language, then DEFAULT_LOCALE (German)."""
+    langs = current_app.config["LANGUAGES"]
     wanted = request.args.get("lang")
     if wanted in langs:
         session["lang"] = wanted
         return wanted
     if session.get("lang") in langs:
         return session["lang"]
-    return request.accept_languages.best_match(langs) or "de"
+    return request.accept_languages.best_match(langs) or current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
 def create_app(config: dict | None = None) -> Flask:

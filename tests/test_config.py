@@ -158,3 +158,12 @@ def test_the_service_stops_with_one_line_naming_the_setting():
     assert done.stderr.strip().splitlines() == [
         "configuration error: CITY_HOLIDAYS='Bavaria' cannot be used; use the code of a German state (BB, BE, "
         "BW, BY, HB, HE, HH, MV, NI, NW, RP, SH, SL, SN, ST, TH) or DE for nationwide holidays only"]
+
+
+def test_default_locale_is_the_language_of_browsers_that_name_none(app):
+    english = create_app({**from_env({"SECRET_KEY": "-", "DEFAULT_LOCALE": "en"}), "TESTING": True,
+                          "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"]})
+    assert '<html lang="en">' in english.test_client().get("/melden").get_data(as_text=True)
+    assert '<html lang="de">' in app.test_client().get("/melden").get_data(as_text=True)
+    asking = english.test_client().get("/melden", headers={"Accept-Language": "de-DE,de;q=0.9"})
+    assert '<html lang="de">' in asking.get_data(as_text=True)

@@ -26,7 +26,7 @@ def status_link(token: str) -> str:
 
 def received_mail(clean: dict, row: dict) -> tuple[str, str]:
     """Subject and body of the "we have received your report" message, in the reporter's language."""
-    with force_locale(row["reporter_locale"] or "de"):
+    with force_locale(row["reporter_locale"] or current_app.config["BABEL_DEFAULT_LOCALE"]):
         subject = _("Ihre Meldung ist eingegangen (%(category)s)", category=category_label(clean["category"]))
         body = _("Vielen Dank für Ihre Meldung an %(city)s.\n\nStatus: %(status)s\nHier verfolgen Sie, was "
                  "passiert: %(link)s\n\nSie erhalten eine kurze Nachricht, wenn sich der Status ändert.",
@@ -53,7 +53,7 @@ def notify_status_change(sender, report: Report, event, **_kw) -> None:
             .where(Report.duplicate_of_id == report.id, Report.status == "duplicate",
                    Report.reporter_email.is_not(None))).all()
     for email, locale, token in recipients:
-        with force_locale(locale or "de"):
+        with force_locale(locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
             subject = _("Ihre Meldung: %(status)s", status=status_label(event.to_status))
             body = _("Der Status der Meldung (%(category)s) hat sich geändert: %(status)s.\n\nVerlauf und Fotos: "
                      "%(link)s", category=category_label(report.category), status=status_label(event.to_status),

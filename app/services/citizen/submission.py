@@ -130,7 +130,7 @@ def _insert_params(clean: dict, source: str, extra: dict, now: datetime, process
         "retag_from": local_date(now - RETAG_WINDOW), "today": local_date(now), "token": secrets.token_urlsafe(24),
         "category": clean["category"],
         "description": clean["description"], "offensive": clean["offensive"], "source": source,
-        "email": clean["email"], "locale": str(get_locale() or "de") if clean["email"] else None,
+        "email": clean["email"], "locale": str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"]) if clean["email"] else None,
         "address": extra.get("address"), "now": now,
         "prio_municipal": by_owner["municipal"].priority, "due_municipal": by_owner["municipal"].due_at,
         "prio_private": by_owner["private"].priority, "due_private": by_owner["private"].due_at,
