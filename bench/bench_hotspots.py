@@ -128,12 +128,12 @@ def _compare_exact(x, y, ours, theirs, eps, min_points):
         dx, dy = x[near] - x[i], y[near] - y[i]
         core[i] = np.count_nonzero(np.sqrt(dx * dx + dy * dy) <= eps) >= min_points
     same_noise = np.array_equal(ours < 0, theirs < 0)
-    pairs = set(zip(ours[core].tolist(), theirs[core].tolist()))
+    pairs = set(zip(ours[core].tolist(), theirs[core].tolist(), strict=True))
     core_same = len(pairs) == len(set(ours[core].tolist())) == len(set(theirs[core].tolist()))
     # Border points: our cluster must be the cluster of a core point within eps (as in any valid DBSCAN).
     bad_border = 0
     border = np.flatnonzero(~core & (ours >= 0))
-    for i, near in zip(border, tree.query_ball_point(xy[border], eps + 1e-6)):
+    for i, near in zip(border, tree.query_ball_point(xy[border], eps + 1e-6), strict=True):
         near = np.asarray(near)
         dx, dy = x[near] - x[i], y[near] - y[i]
         near = near[np.sqrt(dx * dx + dy * dy) <= eps]

@@ -124,7 +124,7 @@ def _measure_project(app, repeats=5):
             parts.append(len(r.data))
             r.close()
         times.append(time.perf_counter() - t0)
-        sizes = dict(zip(urls, parts))
+        sizes = dict(zip(urls, parts, strict=True))
     clusters = len(client.get(data_url).get_json()["clusters"])
     return statistics.median(times[1:]), sizes, clusters, data_url
 

@@ -281,7 +281,7 @@ def main():
     b_rps, b_p99, b_err = total("baseline")
     p_rps, p_p99, p_err = total("project")
     # Each round measures both back to back, so a paired ratio cancels load that drifts between rounds.
-    paired = sorted(p["rps"] / b["rps"] for b, p in zip(results["baseline"], results["project"]))
+    paired = sorted(p["rps"] / b["rps"] for b, p in zip(results["baseline"], results["project"], strict=True))
     ratio = statistics.median(paired)
     print()
     print(f"workers {args.workers}, concurrency {args.concurrency}, rounds {args.rounds}")

@@ -76,7 +76,7 @@ def summarise_clusters(labels, x, y, days, building, retagged) -> list[Cluster]:
     buildings = _distinct_per_label(lab, building, known)
     retagged_buildings = _distinct_per_label(lab, building, known & np.asarray(retagged, dtype=bool)[order])
     out = []
-    for i, (s, e) in enumerate(zip(starts, np.r_[starts[1:], len(lab)])):
+    for i, (s, e) in enumerate(zip(starts, np.r_[starts[1:], len(lab)], strict=True)):
         out.append(Cluster(int(lab[s]), _hull(x[s:e], y[s:e]), int(e - s), float(first[i]), float(last[i]),
                            int(buildings[lab[s]]), int(retagged_buildings[lab[s]])))
     out.sort(key=lambda c: (-c.count, c.label))

@@ -61,7 +61,8 @@ def _core_components(grid: ix.Grid, core: np.ndarray, halves, runs) -> np.ndarra
     src.append(order[:-1][same_row])
     dst.append(order[1:][same_row])
     everyone = np.arange(m)
-    for d, h in zip(range(1, r + 1), halves[r + 1:]):  # pairs across rows: look from the lower row only
+    # pairs across rows: look from the lower row only
+    for d, h in zip(range(1, r + 1), halves[r + 1:], strict=True):
         found, first, last = runs(rows + d, cols - h, cols + h)
         idx = everyone[found]
         src += [idx, idx]
@@ -167,13 +168,14 @@ def _covered(grid: ix.Grid, core_cells: np.ndarray, halves: np.ndarray, cells: n
     r = len(halves) // 2
     if not grid.dense:
         found = np.zeros(len(cells), dtype=bool)
-        for d, h in zip(range(-r, r + 1), halves):
+        for d, h in zip(range(-r, r + 1), halves, strict=True):
             found |= runs(grid.rows[cells] + d, grid.cols[cells] - h, grid.cols[cells] + h)[0]
         return found
     w = grid.width + 1
     rows, cols = grid.rows[core_cells], grid.cols[core_cells]
-    starts = np.concatenate([(rows + d) * w + cols - h for d, h in zip(range(-r, r + 1), halves)])
-    ends = np.concatenate([(rows + d) * w + cols + h + 1 for d, h in zip(range(-r, r + 1), halves)])
+    offsets = list(zip(range(-r, r + 1), halves, strict=True))
+    starts = np.concatenate([(rows + d) * w + cols - h for d, h in offsets])
+    ends = np.concatenate([(rows + d) * w + cols + h + 1 for d, h in offsets])
     diff = np.zeros(grid.nrows * w, dtype=np.int64)
     np.add.at(diff, starts, 1)
     np.add.at(diff, ends, -1)
@@ -193,7 +195,7 @@ def _border(fr: ix.Frame, grid: ix.Grid, core, cell_of, per_cell, core_pos, labe
     rows, cols = grid.rows[cells], grid.cols[cells]
     label = np.full(len(cells), NOISE, dtype=np.int64)
     r = len(inner) // 2
-    for d, h in zip(range(-r, r + 1), inner):
+    for d, h in zip(range(-r, r + 1), inner, strict=True):
         todo = np.flatnonzero(label == NOISE)
         found, first, _ = runs(rows[todo] + d, cols[todo] - h, cols[todo] + h)
         label[todo[found]] = label_of_cell[first]
@@ -214,7 +216,7 @@ def _border(fr: ix.Frame, grid: ix.Grid, core, cell_of, per_cell, core_pos, labe
         qs = queries[s:e]
         qrow, qcol = grid.rows[cell_of[qs]] + grid.x0, grid.cols[cell_of[qs]] + grid.y0
         starts, ends = [], []
-        for d, h in zip(range(-r, r + 1), outer):
+        for d, h in zip(range(-r, r + 1), outer, strict=True):
             a, b = fr.run_span(qrow + d, qcol - h, qcol + h)
             starts.append(core_before[a])
             ends.append(core_before[b])

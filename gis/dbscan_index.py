@@ -218,7 +218,7 @@ class Frame:
         total = np.zeros(len(rows), dtype=np.int64)
 
         def chunk(s, e):
-            for d, h in zip(range(-r, r + 1), halves):
+            for d, h in zip(range(-r, r + 1), halves, strict=True):
                 start, end = self.run_span(rows[s:e] + d, cols[s:e] - h, cols[s:e] + h)
                 total[s:e] += end - start
 

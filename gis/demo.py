@@ -195,14 +195,15 @@ def _assign_uses(buildings: list[DemoBuilding], rng, core: str | None) -> None:
     for district in sorted(by_district):
         candidates = list(by_district[district])
         rng.shuffle(candidates)
-        for (usage, kind), i in zip(plan, candidates):
+        for (usage, kind), i in zip(plan, candidates, strict=False):  # small districts get fewer of the plan
             pattern, owner, dept = MUNICIPAL_USES[usage]
             b = buildings[i]
             b.usage, b.owner_type, b.department = usage, owner, dept
             b.name = pattern.format(kind=kind or "", district=district)
             if usage == "station":
                 b.name += f" {b.address.rsplit(' ', 1)[0]}"
-        for usage, i in zip(["police", "fire_station"], candidates[len(plan):len(plan) + 2]):
+        left = candidates[len(plan):len(plan) + 2]  # a police and a fire station where buildings are left
+        for usage, i in zip(["police", "fire_station"], left, strict=False):
             pattern, owner, dept = {**MUNICIPAL_USES, **PUBLIC_USES}[usage]
             b = buildings[i]
             b.usage, b.owner_type, b.department, b.name = usage, owner, dept, pattern.format(district=district)
@@ -216,7 +217,8 @@ def _assign_uses(buildings: list[DemoBuilding], rng, core: str | None) -> None:
                     ("school", "Gymnasium Innenstadt", "municipal", "Schul-, Kultur- und Sportamt"),
                     ("theatre", "Theater", "municipal", "Kulturamt")]
         free = [i for i in centre if buildings[i].usage is None]
-        for (usage, name, owner, dept), i in zip(specials, free[:: max(1, len(free) // 9)]):
+        spread = free[:: max(1, len(free) // 9)]  # up to nine buildings spread over the centre, or fewer
+        for (usage, name, owner, dept), i in zip(specials, spread, strict=False):
             b = buildings[i]
             b.usage, b.name, b.owner_type, b.department = usage, name, owner, dept
 
@@ -327,7 +329,7 @@ def _live(reports: list[DemoReport], buildings: list[DemoBuilding], until: datet
         r.retagged = bool(removed and r.created_at - removed <= timedelta(days=90))
         open_job[r.building] = (i, r.created_at)
 
-        def step(status, after_hours):
+        def step(status, after_hours, r=r):  # called in this iteration only; bound to be sure
             at = r.events[-1][1] + timedelta(hours=float(after_hours))
             if at <= until:
                 r.events.append((status, at))

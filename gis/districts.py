@@ -29,7 +29,7 @@ def voronoi_districts(boundary: MultiPolygon, centres: dict[str, tuple[float, fl
     pts_m = [to_metric(Point(lon, lat), srid) for lat, lon in (centres[n] for n in names)]
     cells = voronoi_polygons(MultiPoint(pts_m), extend_to=boundary_m.envelope.buffer(1000))
     result = {}
-    for name, pt in zip(names, pts_m):
+    for name, pt in zip(names, pts_m, strict=True):
         cell = next(c for c in cells.geoms if c.covers(pt))
         clipped = as_multipolygon(cell.intersection(boundary_m))
         if not clipped.is_empty:

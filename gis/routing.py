@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
 
@@ -33,7 +34,7 @@ def distance_matrix(depot: tuple[float, float], stops: list[tuple[float, float]]
 def tour_length(matrix: np.ndarray, order) -> float:
     """Length of depot -> stops in `order` (0-based stop indices) -> depot."""
     nodes = [0, *(i + 1 for i in order), 0]
-    return float(sum(matrix[a, b] for a, b in zip(nodes, nodes[1:])))
+    return float(sum(matrix[a, b] for a, b in pairwise(nodes)))
 
 
 def nearest_neighbour(matrix: np.ndarray) -> list[int]:
@@ -138,5 +139,5 @@ def order_stops(depot: tuple[float, float], stops: list[tuple[float, float]],
         candidates = [or_opt(matrix, two_opt(matrix, start)) for start in (nearest_neighbour(matrix), list(range(n)))]
         order = min(candidates, key=lambda o: tour_length(matrix, o))
     nodes = [0, *(i + 1 for i in order), 0]
-    legs = tuple(float(matrix[a, b]) for a, b in zip(nodes, nodes[1:]))
+    legs = tuple(float(matrix[a, b]) for a, b in pairwise(nodes))
     return Tour(tuple(order), float(math.fsum(legs)), legs)

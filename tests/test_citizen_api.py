@@ -1,5 +1,5 @@
 """The citizen report API against the real PostGIS: submit, snapping, duplicates, idempotency, public views."""
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from shapely.geometry import Point
@@ -86,7 +86,7 @@ def test_duplicates_within_15_metres_without_a_building(client):
 
 def test_old_or_finished_reports_are_not_duplicates(client):
     old = post(client).get_json()
-    db.session.get(Report, old["id"]).created_at = datetime.now(timezone.utc) - timedelta(days=31)
+    db.session.get(Report, old["id"]).created_at = datetime.now(UTC) - timedelta(days=31)
     db.session.commit()
     fresh = post(client).get_json()
     assert fresh["duplicate_of"] is None
@@ -119,10 +119,10 @@ def test_retagging_follows_workflow_is_retag(client):
     report = db.session.get(Report, first["id"])
     report.status = "closed"
     removal = Removal(report_id=report.id, method="paint_over", area_m2=1, cost_eur=50,
-                      removed_on=(datetime.now(timezone.utc) - RETAG_WINDOW - timedelta(days=5)).date())
+                      removed_on=(datetime.now(UTC) - RETAG_WINDOW - timedelta(days=5)).date())
     db.session.add(removal)
     db.session.commit()
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     assert is_retag(b.id, now) is False
     assert db.session.get(Report, post(client).get_json()["id"]).retagged is False
     removal.removed_on = (now - RETAG_WINDOW + timedelta(days=1)).date()
@@ -288,7 +288,8 @@ def test_i_see_it_too_adds_a_confirmation(client):
 
 def test_the_map_layer_is_geojson_with_approximate_positions_and_no_personal_data(client):
     body = post(client, email="melder@example.org", description="Tag XY an der Wand").get_json()
-    rejected = post(client, **dict(zip(("lat", "lon"), map(str, offset(*MARKT, north_m=200))))).get_json()
+    lat, lon = offset(*MARKT, north_m=200)
+    rejected = post(client, lat=str(lat), lon=str(lon)).get_json()
     db.session.get(Report, rejected["id"]).status = "rejected"
     db.session.commit()
     resp = client.get("/api/v1/reports?bbox=9.20,49.13,9.23,49.15")

@@ -1,5 +1,5 @@
 """Citizen pages (form, status page, map) and e-mail notifications of status changes."""
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email import message_from_bytes
 from email.policy import default as default_policy
 from pathlib import Path
@@ -50,7 +50,8 @@ def test_the_status_page_shows_status_history_and_thumbnails_without_personal_da
 
 def test_the_status_page_of_a_duplicate_shows_the_first_report(client):
     first = post(client).get_json()
-    dup = post(client, **dict(zip(("lat", "lon"), map(str, offset(*MARKT, east_m=5))))).get_json()
+    lat, lon = offset(*MARKT, east_m=5)
+    dup = post(client, lat=str(lat), lon=str(lon)).get_json()
     assert dup["duplicate_of"] == first["id"]
     page = client.get(f"/r/{dup['token']}").get_data(as_text=True)
     assert "Bereits gemeldet" in page and "Stand der ersten Meldung" in page
@@ -105,11 +106,11 @@ def test_reports_without_email_send_nothing(app, client):
 
 def test_contact_data_is_forgotten_90_days_after_a_report_is_finished(client):
     old = post(client, email="old@example.org").get_json()
-    recent = post(client, email="new@example.org",
-                  **dict(zip(("lat", "lon"), map(str, offset(*MARKT, north_m=100))))).get_json()
+    lat, lon = offset(*MARKT, north_m=100)
+    recent = post(client, email="new@example.org", lat=str(lat), lon=str(lon)).get_json()
     for rid, days in ((old["id"], 91), (recent["id"], 10)):
         r = db.session.get(Report, rid)
-        r.status, r.closed_at = "closed", datetime.now(timezone.utc) - timedelta(days=days)
+        r.status, r.closed_at = "closed", datetime.now(UTC) - timedelta(days=days)
     db.session.commit()
     assert purge_reporter_contacts() == 1
     assert db.session.get(Report, old["id"]).reporter_email is None
@@ -119,7 +120,7 @@ def test_contact_data_is_forgotten_90_days_after_a_report_is_finished(client):
 def test_the_purge_command_reports_how_many_reports_it_cleaned(runner, client):
     body = post(client, email="gone@example.org").get_json()
     r = db.session.get(Report, body["id"])
-    r.status, r.closed_at = "rejected", datetime.now(timezone.utc) - timedelta(days=200)
+    r.status, r.closed_at = "rejected", datetime.now(UTC) - timedelta(days=200)
     db.session.commit()
     result = runner.invoke(args=["public", "purge-contacts", "--days", "90"])
     assert result.exit_code == 0 and "contact data removed from 1 reports" in result.output

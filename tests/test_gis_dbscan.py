@@ -26,7 +26,7 @@ def assert_same_dbscan(labels, x, y, eps, min_points):
     """Same partition of the core points, same noise, every border point in a cluster of a core neighbour."""
     core, comp, adj = brute_force(x, y, eps, min_points)
     assert labels.shape == core.shape
-    pairs = set(zip(labels[core].tolist(), comp[core].tolist()))
+    pairs = set(zip(labels[core].tolist(), comp[core].tolist(), strict=True))
     assert len(pairs) == len(set(labels[core].tolist())) == len(set(comp[core].tolist())), "core partition"
     reachable = (adj & core[None, :]).any(1)
     assert np.array_equal(labels == NOISE, ~reachable), "noise"
@@ -174,7 +174,8 @@ def test_larger_random_set_against_a_kd_tree_reference():
     both = core[pairs[:, 0]] & core[pairs[:, 1]]
     graph = csr_matrix((np.ones(both.sum()), (pairs[both, 0], pairs[both, 1])), shape=(len(x), len(x)))
     _, comp = connected_components(graph, directed=False)
-    assert len(set(zip(labels[core], comp[core]))) == len(set(labels[core])) == len(set(comp[core]))
+    matched = set(zip(labels[core], comp[core], strict=True))
+    assert len(matched) == len(set(labels[core])) == len(set(comp[core]))
     touches = np.zeros(len(x), dtype=bool)
     one = pairs[core[pairs[:, 1]], 0], pairs[core[pairs[:, 0]], 1]
     touches[np.r_[one[0], one[1]]] = True

@@ -41,7 +41,8 @@ def test_same_clusters_as_st_clusterdbscan(app, seed, eps, min_points):
     pairs = pairs[np.sqrt(dx * dx + dy * dy) <= eps]  # PostGIS' point distance
     core = 1 + np.bincount(pairs.ravel(), minlength=len(x)) >= min_points
     assert np.array_equal(ours == NOISE, theirs == NOISE)
-    assert len(set(zip(ours[core], theirs[core]))) == len(set(ours[core])) == len(set(theirs[core]))
+    matched = set(zip(ours[core], theirs[core], strict=True))
+    assert len(matched) == len(set(ours[core])) == len(set(theirs[core]))
     # Border points: in the cluster of a core point they touch (ST_ClusterDBSCAN may pick another one).
     border = ~core & (ours != NOISE)
     a, b = np.r_[pairs[:, 0], pairs[:, 1]], np.r_[pairs[:, 1], pairs[:, 0]]

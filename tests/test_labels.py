@@ -64,7 +64,7 @@ def test_every_name_has_an_english_translation_in_the_core_catalog(app):
 def _code_table(node) -> str | None:
     """The code list whose codes are all the keys of this dict (or list of pairs) of gettext texts, if any."""
     if isinstance(node, ast.Dict):
-        pairs = list(zip(node.keys, node.values))
+        pairs = list(zip(node.keys, node.values, strict=True))
     elif isinstance(node, (ast.List, ast.Tuple)) and node.elts and all(
             isinstance(e, ast.Tuple) and len(e.elts) == 2 for e in node.elts):
         pairs = [tuple(e.elts) for e in node.elts]

@@ -1,6 +1,6 @@
 """Open311 GeoReport v2: every endpoint in XML and JSON, errors, api keys, date windows."""
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from xml.etree import ElementTree as ET
 
 import pytest
@@ -31,7 +31,7 @@ def open311_report(created_at, status="new", category="graffiti", **kw):
 
 @pytest.fixture
 def reports(app):
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     return {
         "recent_open": open311_report(now - timedelta(days=2), due_at=now + timedelta(days=1)),
         "recent_closed": open311_report(now - timedelta(days=5), status="closed", category="sticker"),
@@ -132,8 +132,8 @@ def test_get_requests_filters(client, reports):
     assert all(r["status"] == "closed" for r in closed)
     stickers = client.get(f"{BASE}/requests.json?service_code=sticker").get_json()
     assert stickers and all(r["service_code"] == "sticker" for r in stickers)
-    old_start = (datetime.now(timezone.utc) - timedelta(days=130)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    old_end = (datetime.now(timezone.utc) - timedelta(days=100)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    old_start = (datetime.now(UTC) - timedelta(days=130)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    old_end = (datetime.now(UTC) - timedelta(days=100)).strftime("%Y-%m-%dT%H:%M:%SZ")
     old = client.get(f"{BASE}/requests.json", query_string={"start_date": old_start, "end_date": old_end}).get_json()
     assert [r["service_request_id"] for r in old] == [str(reports["old"].id)]
     by_id = client.get(f"{BASE}/requests.json?service_request_id={reports['old'].id},{reports['recent_open'].id}")

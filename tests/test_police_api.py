@@ -15,8 +15,8 @@ TODAY = datetime.now(ZoneInfo("Europe/Berlin")).date()  # the city's calendar da
 @pytest.fixture
 def planted(app):
     rng = np.random.default_rng(11)
-    hot = list(zip(rng.normal(0, 15, 60), rng.normal(0, 15, 60)))
-    noise = list(zip(rng.uniform(-2500, 2500, 150), rng.uniform(-2500, 2500, 150)))
+    hot = list(zip(rng.normal(0, 15, 60), rng.normal(0, 15, 60), strict=True))
+    noise = list(zip(rng.uniform(-2500, 2500, 150), rng.uniform(-2500, 2500, 150), strict=True))
     return seed_reports(hot + noise)
 
 

@@ -1,5 +1,5 @@
 """Working days, removal targets and the transition table."""
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -38,15 +38,15 @@ def test_three_working_days_skip_the_weekend_and_holidays():
 
 
 def test_removal_targets(app):  # the default targets are the app's configuration
-    created = datetime(2026, 11, 26, 9, 0, tzinfo=timezone.utc)  # Thursday
+    created = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)  # Thursday
     offensive = removal_target(created, True, "private")
     assert (offensive.priority, offensive.crew_job) == (1, True)
-    assert offensive.due_at == datetime(2026, 11, 27, 9, 0, tzinfo=timezone.utc)
+    assert offensive.due_at == datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
     municipal = removal_target(created, False, "municipal")
-    assert municipal.due_at == datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc)
+    assert municipal.due_at == datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
     private = removal_target(created, False, "private")
     assert (private.crew_job, private.rule) == (False, "notify_owner")
-    assert private.due_at == datetime(2026, 12, 10, 9, 0, tzinfo=timezone.utc)
+    assert private.due_at == datetime(2026, 12, 10, 9, 0, tzinfo=UTC)
     one_day = {**targets_from_config(app.config), "other_workdays": 1}
     assert removal_target(created, False, None, one_day).due_at.day == 27
 

@@ -1,6 +1,6 @@
 """Open311 GeoReport v2: the service catalogue, the mapping of reports to service requests, queries."""
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from flask_babel import gettext as _
 from geoalchemy2.shape import to_shape
@@ -122,7 +122,7 @@ def parse_datetime(name: str, value: str | None) -> datetime | None:
     except ValueError as exc:
         raise Open311Error(400, _("%(name)s ist kein Datum nach ISO 8601 (z. B. 2026-11-26T09:00:00Z).",
                                   name=name)) from exc
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 @dataclass
@@ -138,7 +138,7 @@ class RequestQuery:
 
 def parse_query(args, now: datetime | None = None) -> RequestQuery:
     """Validate GET requests parameters; windows default to the last 90 days and may not exceed 90 days."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     ids = None
     if args.get("service_request_id"):
         try:

@@ -1,5 +1,5 @@
 """What anyone may see: a report's status page, nearby open reports, the public map, address search."""
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select, text
@@ -115,7 +115,7 @@ def map_features(bbox: tuple[float, float, float, float]) -> dict:
         ORDER BY r.created_at DESC LIMIT :limit"""),
         {"grid": MAP_GRID_METRES, "minlon": bbox[0], "minlat": bbox[1], "maxlon": bbox[2], "maxlat": bbox[3],
          "cminlon": clip[0], "cminlat": clip[1], "cmaxlon": clip[2], "cmaxlat": clip[3], "srid": city.srid,
-         "recent": datetime.now(timezone.utc) - MAP_RECENT, "limit": MAP_LIMIT + 1}).all()
+         "recent": datetime.now(UTC) - MAP_RECENT, "limit": MAP_LIMIT + 1}).all()
     features = [{
         "type": "Feature", "id": r.id,
         "geometry": {"type": "Point", "coordinates": [round(r.lon, 6), round(r.lat, 6)]},

@@ -1,5 +1,5 @@
 """Keeping reporters' personal data no longer than promised."""
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import text
 
@@ -9,7 +9,7 @@ from app.models import OPEN_SQL
 
 def purge_reporter_contacts(older_than: timedelta = timedelta(days=90)) -> int:
     """Forget reporters' e-mail addresses of reports finished longer ago than `older_than`; returns how many."""
-    cutoff = datetime.now(timezone.utc) - older_than
+    cutoff = datetime.now(UTC) - older_than
     result = db.session.execute(text(
         "UPDATE reports SET reporter_email = NULL, reporter_name = NULL, reporter_phone = NULL, "
         "reporter_locale = NULL WHERE closed_at < :cutoff "
@@ -19,5 +19,5 @@ def purge_reporter_contacts(older_than: timedelta = timedelta(days=90)) -> int:
         "   OR o.closed_at IS NULL OR o.closed_at >= :cutoff))))"),
         {"cutoff": cutoff})
     db.session.execute(text("DELETE FROM idempotency_keys WHERE created_at < :c"),
-                       {"c": datetime.now(timezone.utc) - timedelta(days=7)})
+                       {"c": datetime.now(UTC) - timedelta(days=7)})
     return result.rowcount

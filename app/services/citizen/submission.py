@@ -7,7 +7,7 @@ import hashlib
 import json
 import logging
 import secrets
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from flask import current_app
@@ -175,7 +175,7 @@ def submit_report(data: dict, photos: list, source: str = "web", idempotency_key
         raise ValueError(f"unknown extra report fields: {sorted(set(extra) - set(EXTRA_FIELDS))}")
     key = check_key(idempotency_key)
     clean, processed = validate_report(data, photos)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     params = _insert_params(clean, source, extra, now, processed)
     created_files: list[Path] = []
     try:

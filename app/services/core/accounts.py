@@ -1,5 +1,5 @@
 """Creating users and checking logins (with a rate limit on failures)."""
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, func, select
 
@@ -39,7 +39,7 @@ def create_user(email: str, password: str, role: str, display_name: str | None =
 
 def too_many_failures(email: str, remote_addr: str | None) -> bool:
     """Whether this e-mail or address failed too often within the window."""
-    since = datetime.now(timezone.utc) - FAILURE_WINDOW
+    since = datetime.now(UTC) - FAILURE_WINDOW
     count = db.session.scalar(
         select(func.count()).select_from(LoginAttempt).where(
             LoginAttempt.attempted_at >= since,
@@ -51,7 +51,7 @@ def too_many_failures(email: str, remote_addr: str | None) -> bool:
 
 def forget_old_login_attempts() -> int:
     """Delete failed logins older than ATTEMPT_RETENTION (they hold e-mail and network addresses)."""
-    cutoff = datetime.now(timezone.utc) - ATTEMPT_RETENTION
+    cutoff = datetime.now(UTC) - ATTEMPT_RETENTION
     return db.session.execute(delete(LoginAttempt).where(LoginAttempt.attempted_at < cutoff)).rowcount
 
 
@@ -61,7 +61,7 @@ def authenticate(email: str, password: str, remote_addr: str | None) -> User | N
     user = db.session.scalar(select(User).where(User.email == email))
     if user is not None and user.active and verify_password(user.password_hash, password or ""):
         db.session.execute(delete(LoginAttempt).where(LoginAttempt.email == email))
-        user.last_login_at = datetime.now(timezone.utc)
+        user.last_login_at = datetime.now(UTC)
         return user
     db.session.add(LoginAttempt(email=email[:254], remote_addr=remote_addr))
     return None

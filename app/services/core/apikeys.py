@@ -2,7 +2,7 @@
 import hashlib
 import hmac
 import secrets
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 
@@ -44,7 +44,7 @@ def revoke_api_keys(name_or_prefix: str) -> int:
     """Revoke the active keys with this name or prefix; returns how many."""
     rows = db.session.scalars(select(ApiKey).where(
         ApiKey.revoked_at.is_(None), (ApiKey.name == name_or_prefix) | (ApiKey.prefix == name_or_prefix))).all()
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     for row in rows:
         row.revoked_at = now
     db.session.flush()

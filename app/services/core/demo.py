@@ -1,7 +1,7 @@
 """Filling the database with the deterministic demo city (buildings, reports, history, users)."""
 import logging
 import secrets
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 from flask import current_app
@@ -70,7 +70,7 @@ def _core_district(centres_m: dict, srid: int) -> str:
 def seed_demo(n_reports: int = 5000, seed: int = 20261126, until: datetime | None = None, progress=log.info) -> dict:
     """Insert the demo city. Same seed, same buildings and reports (timestamps end at `until`, default now)."""
     city = current_city()
-    until = until or datetime.now(timezone.utc).replace(minute=0, second=0, microsecond=0)
+    until = until or datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
     sync_city_and_districts()
     centres = _district_centres_m(city.srid)
     core = _core_district(centres, city.srid)
@@ -122,8 +122,8 @@ def _store_reports(reports, buildings, building_ids: list[int], addresses: list[
     report_rows = []
     for r in reports:
         p = to_wgs84(Point(r.x, r.y), srid)
-        created = r.created_at.replace(tzinfo=timezone.utc)
-        last = r.events[-1][1].replace(tzinfo=timezone.utc)
+        created = r.created_at.replace(tzinfo=UTC)
+        last = r.events[-1][1].replace(tzinfo=UTC)
         status = r.status
         target = removal_target(created, r.offensive, buildings[r.building].owner_type, targets)
         report_rows.append({
@@ -132,7 +132,7 @@ def _store_reports(reports, buildings, building_ids: list[int], addresses: list[
             "offensive": r.offensive, "status": status, "source": "demo", "reporter_email": r.email,
             "location": f"SRID=4326;POINT({p.x:.7f} {p.y:.7f})", "building_id": building_ids[r.building],
             "retagged": r.retagged, "created_at": created, "updated_at": last,
-            "removed_at": next((t.replace(tzinfo=timezone.utc) for s, t in r.events if s == "removed"), None),
+            "removed_at": next((t.replace(tzinfo=UTC) for s, t in r.events if s == "removed"), None),
             "closed_at": last if status in ("closed", "rejected", "duplicate") else None,
             "address": addresses[r.building],
         })
@@ -148,16 +148,16 @@ def _store_reports(reports, buildings, building_ids: list[int], addresses: list[
 def _store_history(report_ids: list[int], reports, staff_id: int) -> tuple[int, int]:
     """Insert the reports' status events and removals (by the demo staff user); how many of each."""
     events = []
-    for rid, r in zip(report_ids, reports):
+    for rid, r in zip(report_ids, reports, strict=True):
         prev = None
         for status, at in r.events:
             events.append({"report_id": rid, "user_id": None if status in ("new", "duplicate") else staff_id,
-                            "from_status": prev, "to_status": status, "created_at": at.replace(tzinfo=timezone.utc),
+                            "from_status": prev, "to_status": status, "created_at": at.replace(tzinfo=UTC),
                             "note": None})
             prev = status
     db.session.execute(insert(StatusEvent), events)
     removals = [{"report_id": rid, "created_by_id": staff_id, **r.removal}
-                for rid, r in zip(report_ids, reports) if r.removal]
+                for rid, r in zip(report_ids, reports, strict=True) if r.removal]
     if removals:
         db.session.execute(insert(Removal), removals)
     return len(events), len(removals)
@@ -172,8 +172,8 @@ def _store_tags(report_ids: list[int], reports, police_id: int) -> int:
         db.session.flush()
         tag_ids[name] = tag.id
     tagged = [{"report_id": rid, "tag_id": tag_ids[r.tag], "added_by_id": police_id,
-               "added_at": (r.created_at + timedelta(days=2)).replace(tzinfo=timezone.utc)}
-              for i, (rid, r) in enumerate(zip(report_ids, reports)) if r.tag and i % 5 != 0]
+               "added_at": (r.created_at + timedelta(days=2)).replace(tzinfo=UTC)}
+              for i, (rid, r) in enumerate(zip(report_ids, reports, strict=True)) if r.tag and i % 5 != 0]
     if tagged:
         db.session.execute(insert(ReportTag), tagged)
     return len(tagged)

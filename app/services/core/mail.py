@@ -6,7 +6,7 @@ never sends a message about something that did not happen.
 import logging
 import smtplib
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
@@ -25,7 +25,7 @@ def build_message(to: str, subject: str, body: str, sender: str) -> EmailMessage
     msg["From"] = sender
     msg["To"] = to
     msg["Subject"] = subject
-    msg["Date"] = format_datetime(datetime.now(timezone.utc))
+    msg["Date"] = format_datetime(datetime.now(UTC))
     msg["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or "localhost")
     msg.set_content(body)
     return msg
@@ -42,7 +42,7 @@ def send_mail(to: str, subject: str, body: str, config=None) -> None:
         return
     outbox = Path(config["MAIL_OUTBOX_DIR"])
     outbox.mkdir(parents=True, exist_ok=True)
-    name = f"{datetime.now(timezone.utc):%Y%m%dT%H%M%S.%f}-{uuid.uuid4().hex[:8]}.eml"
+    name = f"{datetime.now(UTC):%Y%m%dT%H%M%S.%f}-{uuid.uuid4().hex[:8]}.eml"
     (outbox / name).write_bytes(bytes(msg))
     log.info("mail written to the outbox: %s", outbox / name)
 

@@ -1,5 +1,5 @@
 """The status workflow of a report/job: legal transitions, the audit trail, re-tagging."""
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from blinker import Namespace
 from flask_babel import gettext as _
@@ -40,7 +40,7 @@ def change_status(report: Report, to_status: str, user=None, note: str | None = 
         raise WorkflowError(_("Eine Meldung im Status „%(status)s“ kann nicht „%(to)s“ werden. Erlaubt: %(allowed)s.",
                               status=labels.status_label(report.status), to=labels.status_label(to_status),
                               allowed=options))
-    at = at or datetime.now(timezone.utc)
+    at = at or datetime.now(UTC)
     event = StatusEvent(report=report, user_id=getattr(user, "id", None), from_status=report.status,
                         to_status=to_status, note=note, created_at=at)
     report.status = to_status
@@ -60,7 +60,7 @@ def change_status(report: Report, to_status: str, user=None, note: str | None = 
 def record_creation(report: Report, at: datetime | None = None) -> StatusEvent:
     """The first audit-trail entry of a new report."""
     event = StatusEvent(report=report, from_status=None, to_status=report.status,
-                        created_at=at or datetime.now(timezone.utc))
+                        created_at=at or datetime.now(UTC))
     db.session.add(event)
     return event
 

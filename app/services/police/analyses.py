@@ -158,7 +158,7 @@ def monthly_cells(f: Filters, size: float = 300.0, shape: str = "square", pts: P
     centres = gi.cell_centres(uniq[:, 1:], size, shape)
     lonlat = to_lonlat(centres)
     out: dict[int, list] = {}
-    for (m, *_cell), (lon, lat), c in zip(uniq.tolist(), lonlat, counts.tolist()):
+    for (m, *_cell), (lon, lat), c in zip(uniq.tolist(), lonlat, counts.tolist(), strict=True):
         out.setdefault(m, []).append((round(lon, 6), round(lat, 6), int(c)))
     first, last = min(out), max(out)
     return [(f"{m // 12:04d}-{m % 12 + 1:02d}", out.get(m, [])) for m in range(first, last + 1)]

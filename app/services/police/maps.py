@@ -99,8 +99,9 @@ def hotspot_map(f: filters.Filters, opts: dict, assets: mp.Assets, labels: dict,
         keys = gi.cell_keys(pts.x, pts.y, AGGREGATE_CELL, "square")
         uniq, counts = gi.distinct_rows(keys)
         lonlat = points.to_lonlat(gi.cell_centres(uniq, AGGREGATE_CELL, "square"))
-        mp.add_aggregated_incidents(m, [(lon, lat, c) for (lon, lat), c in zip(lonlat, counts.tolist())],
-                                    labels["incidents_aggregated_layer"], AGGREGATE_CELL, show=False)
+        cells = [(lon, lat, c) for (lon, lat), c in zip(lonlat, counts.tolist(), strict=True)]
+        mp.add_aggregated_incidents(m, cells, labels["incidents_aggregated_layer"], AGGREGATE_CELL,
+                                    show=False)
 
     entries = [(mp.GI_COLOURS[k], labels["classes"][k]) for k in (3, 2, 1, -1, -2, -3)]
     entries.append((mp.CLUSTER_COLOUR, labels["cluster_layer"]))

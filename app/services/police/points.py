@@ -129,7 +129,7 @@ def to_lonlat(xy: np.ndarray) -> list[tuple[float, float]]:
     if len(xy) == 0:
         return []
     lon, lat = transformer(current_city().srid, 4326).transform(xy[:, 0], xy[:, 1])
-    return list(zip(np.atleast_1d(lon).tolist(), np.atleast_1d(lat).tolist()))
+    return list(zip(np.atleast_1d(lon).tolist(), np.atleast_1d(lat).tolist(), strict=True))
 
 
 def metric_to_wgs84(geom):

@@ -124,7 +124,7 @@ def suggestions(distance: float = 250.0, days: float = 14.0, min_score: float = 
     for tid, name, x, y, d in rows:
         by_tag.setdefault(tid, []).append((x, y, float(d)))
         names[tid] = name
-    groups = [TagIncidents(tid, names[tid], *(np.array(col, dtype=float) for col in zip(*pts)))
+    groups = [TagIncidents(tid, names[tid], *(np.array(col, dtype=float) for col in zip(*pts, strict=True)))
               for tid, pts in by_tag.items()]
     return suggest_same_sprayer(groups, distance, days, min_score)
 

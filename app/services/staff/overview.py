@@ -87,7 +87,7 @@ def _to_wgs84(rows, srid):
     ys = [r[4] for r in rows]
     lons, lats = transformer(srid, 4326).transform(xs, ys)
     return [[round(lat, 6), round(lon, 6), int(r[0]), int(r[1]), int(r[2]), int(r[5])]
-            for r, lon, lat in zip(rows, lons, lats)]
+            for r, lon, lat in zip(rows, lons, lats, strict=True)]
 
 
 def details(view: View, now: datetime) -> dict:

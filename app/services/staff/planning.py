@@ -5,6 +5,7 @@ import json
 import logging
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from itertools import pairwise
 from xml.sax.saxutils import escape as xml_escape
 
 from flask import current_app
@@ -229,7 +230,7 @@ def plan_tour(plan: CrewPlan) -> Tour:
     srid = current_city().srid
     depot_m = to_metric(Point(s.depot[1], s.depot[0]), srid)
     pts = [(depot_m.x, depot_m.y)] + [(j.x, j.y) for j in jobs] + [(depot_m.x, depot_m.y)]
-    legs = [((a[0] - b[0]) ** 2 + (a[1] - b[1]) ** 2) ** 0.5 * s.detour for a, b in zip(pts, pts[1:])]
+    legs = [((a[0] - b[0]) ** 2 + (a[1] - b[1]) ** 2) ** 0.5 * s.detour for a, b in pairwise(pts)]
     distance = sum(legs) if jobs else 0.0
     tour = Tour(jobs, legs, distance, distance / 1000 / s.speed_kmh * 60, sum(j.work_min for j in jobs), s)
     building_ids = [j.building_id for j in jobs if j.building_id]
@@ -250,7 +251,8 @@ def plan_csv(plan: CrewPlan, tour: Tour) -> str:
     w = csv.writer(out)
     w.writerow(["stop", "job", "address", "category", "priority", "due_at", "lat", "lon", "method",
                 "area_m2", "work_min", "leg_km"])
-    for seq, (job, leg) in enumerate(zip(tour.jobs, tour.legs_m), start=1):
+    # one leg more than jobs: the last one leads back to the depot (its own row below)
+    for seq, (job, leg) in enumerate(zip(tour.jobs, tour.legs_m, strict=False), start=1):
         w.writerow([seq, job.id, _csv_safe(job.address or ""), job.category, job.priority,
                     job.due_at.isoformat() if job.due_at else "", f"{job.lat:.6f}", f"{job.lon:.6f}", job.method,
                     f"{job.area_m2:.1f}", f"{job.work_min:.0f}", f"{leg / 1000:.2f}"])

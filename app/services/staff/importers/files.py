@@ -174,7 +174,7 @@ def _read_gpkg(path: Path, layer: str | None):
     cur = conn.execute(f'SELECT * FROM "{table}"')  # table name comes from the file's own catalogue
     names = [d[0] for d in cur.description]
     for i, row in enumerate(cur, start=1):
-        props = {k: v for k, v in zip(names, row) if k != geom_col}
+        props = {k: v for k, v in zip(names, row, strict=True) if k != geom_col}
         try:
             geom = _gpkg_geometry(row[names.index(geom_col)])
             yield i, props, geom, None if geom is not None else "no geometry"
