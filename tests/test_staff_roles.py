@@ -66,3 +66,12 @@ def test_staff_pages_in_german_by_default_and_english_on_request(app, staff_clie
     assert "Queue: jobs" in english and "overdue only" in english and "Eingang: Aufträge" not in english
     job = staff_client.get(f"/staff/jobs/{ids['report_id']}").get_data(as_text=True)  # the choice is kept
     assert "Change status" in job and "History" in job
+
+
+def test_the_blueprint_wide_check_answers_options_as_the_per_view_check_does(app, client):
+    """Flask's automatic OPTIONS answer runs no view; the blueprint-wide role check leaves it alone, as the
+    per-view decorator (still used by the API) does."""
+    for url in ("/staff/", "/staff/queue", "/police/", "/police/access-log", "/api/v1/staff/jobs"):
+        resp = client.open(url, method="OPTIONS")
+        assert resp.status_code == 200 and "GET" in resp.headers["Allow"], url
+        assert client.get(url).status_code in (302, 401), url

@@ -25,8 +25,15 @@ def check_role(*roles):
 
 
 def require_role(bp, *roles) -> None:
-    """Every route of the blueprint `bp` needs one of `roles` (checked before the view runs)."""
-    bp.before_request(lambda: check_role(*roles))
+    """Every route of the blueprint `bp` needs one of `roles` (checked before the view runs; Flask's automatic
+    OPTIONS answer, which runs no view, stays as it is for routes checked per view)."""
+
+    def check():
+        if request.method == "OPTIONS" and getattr(request.url_rule, "provide_automatic_options", False):
+            return None
+        return check_role(*roles)
+
+    bp.before_request(check)
 
 
 def role_required(*roles):
