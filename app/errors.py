@@ -8,6 +8,7 @@ import logging
 from flask import jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from app.auth.roles import has_role
@@ -18,6 +19,11 @@ log = logging.getLogger(__name__)
 AREA_ERROR_PAGES = {"staff": ("staff/error.html", ("staff",)), "police": ("police/error.html", ("police",))}
 NOT_FOUND = {"reports": _l("Diese Meldung gibt es nicht."), "tags": _l("Diesen Tag gibt es nicht."),
              "crew_plans": _l("Diesen Tagesplan gibt es nicht.")}
+# For Werkzeug's own (English) descriptions: what people read instead, in their language.
+HTTP_MESSAGES = {400: _l("Die Anfrage ist ungültig."), 404: _l("Diese Seite gibt es nicht."),
+                 405: _l("Diese Aktion ist hier nicht möglich."), 413: _l("Die Anfrage ist zu groß.")}
+FORM_EXPIRED = _l("Das Formular ist abgelaufen oder unvollständig. Bitte laden Sie die Seite neu und senden Sie "
+                  "es noch einmal.")
 
 
 class ValidationFailed(Exception):
@@ -68,6 +74,16 @@ def error_response(errors, status):
     return text, status, {"Content-Type": "text/plain; charset=utf-8"}
 
 
+def http_message(exc: HTTPException) -> str:
+    """The message of an HTTP error: the one it was raised with, or a translated one for Werkzeug's English
+    default descriptions and Flask-WTF's CSRF refusals."""
+    if isinstance(exc, CSRFError):
+        return str(FORM_EXPIRED)
+    if exc.description == type(exc).description and exc.code in HTTP_MESSAGES:
+        return str(HTTP_MESSAGES[exc.code])
+    return exc.description
+
+
 def init_app(app):
     """Register the error handlers."""
 
@@ -77,7 +93,7 @@ def init_app(app):
 
     @app.errorhandler(HTTPException)
     def _http(exc):
-        return error_response([(None, exc.description)], exc.code)
+        return error_response([(None, http_message(exc))], exc.code)
 
     @app.errorhandler(Exception)
     def _unexpected(exc):

@@ -85,3 +85,14 @@ def test_one_building_and_a_count_of_buildings_are_translated_apart(app):
             assert (gettext("Gebäude"), pgettext("count", "Gebäude")) == ("Building", "Buildings")
     page = app.test_client().get("/melden?lang=en").get_data(as_text=True)
     assert '"building": "Building"' in page
+
+
+def test_http_errors_without_a_message_of_their_own_speak_the_users_language(client):
+    for lang, not_found, not_here in (("de", "Diese Seite gibt es nicht.", "Diese Aktion ist hier nicht möglich."),
+                                      ("en", "This page does not exist.", "This action is not possible here.")):
+        page = client.get("/media/nothing-here.jpg", headers={"Accept-Language": lang})
+        assert page.status_code == 404 and not_found in page.get_data(as_text=True)
+        api = client.get("/api/v1/no-such-endpoint", headers={"Accept-Language": lang})
+        assert api.status_code == 404 and api.get_json()["errors"][0]["message"] == not_found
+        wrong_method = client.delete("/melden", headers={"Accept-Language": lang})
+        assert wrong_method.status_code == 405 and not_here in wrong_method.get_data(as_text=True)
