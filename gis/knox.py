@@ -54,6 +54,15 @@ def _band(values: np.ndarray, edges: np.ndarray) -> np.ndarray:
     return idx
 
 
+def count_pairs(x, y, max_distance: float) -> int:
+    """How many incident pairs lie within `max_distance` metres of each other (without listing them)."""
+    n = len(x)
+    if n < 2:
+        return 0
+    tree = cKDTree(np.column_stack((np.asarray(x, dtype=float), np.asarray(y, dtype=float))))
+    return int((tree.count_neighbors(tree, max_distance) - n) // 2)
+
+
 def knox_test(x, y, days, distance_edges=DEFAULT_DISTANCES, day_edges=DEFAULT_DAYS, permutations: int = 99,
               seed: int | None = 0) -> KnoxResult:
     """Knox test over metric positions and dates (in days); p-values from `permutations` date shuffles."""

@@ -16,14 +16,14 @@ from app.city import current_city
 from app.errors import ValidationFailed
 from app.services.core.workdays import city_timezone
 from app.services.police.filters import DAY_S, Filters
-from app.services.police import points
+from app.services.police import budget, points
 from app.services.police.points import Points, study_area, to_lonlat
 from gis import gistar as gi
 from gis.clusters import summarise_clusters
 from gis.dbscan import dbscan_points
 from gis.evaluation import evaluate
 from gis.kde import DEFAULT_BANDWIDTH, kde
-from gis.knox import DEFAULT_DAYS, DEFAULT_DISTANCES, TooManyPairs, knox_test
+from gis.knox import DEFAULT_DAYS, DEFAULT_DISTANCES, TooManyPairs, count_pairs, knox_test
 
 
 # ---------------------------------------------------------------- DBSCAN
@@ -57,8 +57,11 @@ def _grid_cached(area_wkb: bytes, size: float, shape: str) -> gi.Grid:
 
 
 def grid_for(f: Filters, size: float, shape: str) -> gi.Grid:
-    """The analysis grid over the study area (cached per area, size and shape)."""
-    return _grid_cached(study_area(f).wkb, float(size), shape)
+    """The analysis grid over the study area (cached per area, size and shape); ValidationFailed when it would
+    have more cells than budget.MAX_GI_CELLS."""
+    area = study_area(f)
+    budget.check_gistar(area, size, shape)
+    return _grid_cached(area.wkb, float(size), shape)
 
 
 def counts_per_cell(grid: gi.Grid, pts: Points) -> np.ndarray:
@@ -121,16 +124,11 @@ def density(f: Filters, bandwidth: float = DEFAULT_BANDWIDTH, resolution: float 
 
 
 # ---------------------------------------------------------------- Knox
-MAX_KNOX_REPORTS = 20000
-
-
 def near_repeat(f: Filters, distances=DEFAULT_DISTANCES, days=DEFAULT_DAYS, permutations: int = 99):
-    """Knox test over the filtered reports; ValidationFailed when there are too many to permute."""
+    """Knox test over the filtered reports; ValidationFailed when it is over its budget (budget.check_knox)."""
     pts = points.fetch_points(f, attributes=True)
-    if len(pts) > MAX_KNOX_REPORTS:
-        raise ValidationFailed([("from", _("%(n)d Meldungen sind zu viele für den Near-Repeat-Test (höchstens "
-                                           "%(max)d); bitte einen kürzeren Zeitraum oder einen Stadtteil wählen.",
-                                           n=len(pts), max=MAX_KNOX_REPORTS))])
+    budget.check_knox(len(pts), count_pairs(pts.x, pts.y, max(distances)) if len(pts) <= budget.MAX_KNOX_REPORTS
+                      else 0, permutations)
     try:
         return knox_test(pts.x, pts.y, pts.days, distances, days, permutations, seed=0)
     except TooManyPairs as exc:

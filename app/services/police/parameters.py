@@ -10,7 +10,7 @@ from itertools import pairwise
 from flask_babel import gettext as _
 
 from app.errors import ValidationFailed
-from app.services.police import filters
+from app.services.police import budget, filters, points
 from gis.knox import DEFAULT_DAYS, DEFAULT_DISTANCES
 
 
@@ -72,11 +72,22 @@ def _filters(args, errors: list) -> filters.Filters | None:
         return None
 
 
+def _within_budget(f: filters.Filters, opts: dict, errors: list) -> None:
+    """Append the budget's message when the Gi* grid of these options would be too large (budget.check_gistar)."""
+    try:
+        budget.check_gistar(points.study_area(f), opts["cell"], opts["shape"])
+    except ValidationFailed as exc:
+        errors += exc.errors
+
+
 def analysis_request(args, errors: list | None = None) -> tuple[filters.Filters, dict]:
-    """Filters and method options of a police page; ValidationFailed with these and the `errors` found before."""
+    """Filters and method options of a police page; ValidationFailed with these and the `errors` found before
+    (the options' work budget included)."""
     errors = list(errors or [])
     opts = method_options(args, errors)
     f = _filters(args, errors)
+    if not errors:
+        _within_budget(f, opts, errors)
     _raise(errors)
     return f, opts
 
@@ -90,6 +101,8 @@ def hotspot_request(args) -> tuple[str, filters.Filters, dict]:
     opts = method_options(args, errors)
     opts["significant_only"] = flag(args, "significant_only", False, errors)
     f = _filters(args, errors)
+    if not errors and method == "gistar":
+        _within_budget(f, opts, errors)
     _raise(errors)
     return method, f, opts
 
