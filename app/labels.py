@@ -21,6 +21,27 @@ ACTION = {
     "removed": _l("Als entfernt markieren"), "closed": _l("Abschließen"), "rejected": _l("Ablehnen"),
     "duplicate": _l("Als Duplikat markieren"), "notify_owner": _l("Eigentümer benachrichtigen"),
 }
+# Canned replies to the citizen with a status change (status page, e-mail): code -> wording, shown in the reader's
+# language; PUBLIC_REPLY_FOR says with which target statuses the job page offers each.
+PUBLIC_REPLY = {
+    "checked": _l("Wir haben Ihre Meldung geprüft und kümmern uns darum."),
+    "crew_ordered": _l("Die Entfernung ist beauftragt; ein Trupp kommt in den nächsten Tagen vorbei."),
+    "owner_asked": _l("Das Gebäude ist in Privatbesitz. Wir haben den Eigentümer gebeten, den Schaden zu entfernen."),
+    "removed_thanks": _l("Der Schaden ist entfernt. Vielen Dank für Ihre Meldung!"),
+    "already_reported": _l("Dieser Schaden war schon gemeldet; wir bearbeiten ihn mit der ersten Meldung."),
+    "nothing_found": _l("Wir haben vor Ort keinen Schaden gefunden, der zu Ihrer Meldung passt."),
+    "already_gone": _l("Der Schaden war bei unserer Prüfung bereits beseitigt."),
+    "permitted_art": _l("Es handelt sich um eine genehmigte Wandgestaltung, nicht um eine Sachbeschädigung."),
+    "not_city": _l("Die Fläche gehört nicht der Stadt (zum Beispiel der Bahn oder einem Versorger); die Stadt "
+                   "kann dort nicht tätig werden."),
+    "place_unclear": _l("Wir konnten die Stelle nicht finden. Bitte melden Sie den Schaden gern noch einmal mit "
+                        "genauerem Ort oder einem Foto."),
+}
+PUBLIC_REPLY_FOR = {
+    "verified": ("checked",), "scheduled": ("crew_ordered",), "notify_owner": ("owner_asked",),
+    "removed": ("removed_thanks",), "closed": ("removed_thanks",), "duplicate": ("already_reported",),
+    "rejected": ("nothing_found", "already_gone", "permitted_art", "not_city", "place_unclear"),
+}
 CATEGORY = {
     "graffiti": _l("Graffiti"), "sticker": _l("Aufkleber / Plakat"), "scratching": _l("Kratzer / Ätzung"),
     "other": _l("Andere Sachbeschädigung"),
@@ -55,7 +76,7 @@ WEEKDAY = {1: _l("Mo"), 2: _l("Di"), 3: _l("Mi"), 4: _l("Do"), 5: _l("Fr"), 6: _
 FILTERS = {
     "status_label": STATUS, "action_label": ACTION, "category_label": CATEGORY, "owner_label": OWNER_TYPE,
     "method_label": REMOVAL_METHOD, "priority_label": PRIORITY, "surface_label": SURFACE,
-    "class_label": HOTSPOT_CLASS, "grid_label": GRID_SHAPE, "weekday_label": WEEKDAY,
+    "class_label": HOTSPOT_CLASS, "grid_label": GRID_SHAPE, "weekday_label": WEEKDAY, "reply_label": PUBLIC_REPLY,
 }
 
 

@@ -191,7 +191,10 @@ class StatusEvent(db.Model):
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     from_status: Mapped[str | None] = mapped_column(String(16))
     to_status: Mapped[str] = mapped_column(String(16))
-    note: Mapped[str | None] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(Text)  # internal: staff only
+    # For the citizen (status page, e-mail, Open311): a canned reply's code (labels.PUBLIC_REPLY) and/or free text.
+    public_reply: Mapped[str | None] = mapped_column(String(32))
+    public_message: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = _now()
     report = relationship("Report", back_populates="events")
     user = relationship("User")

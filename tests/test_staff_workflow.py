@@ -22,7 +22,8 @@ PATHS = {
 
 
 def _post(client, report, to, **extra):
-    return client.post(f"/staff/jobs/{report.id}/status", data={"to": to, "note": f"to {to}", **extra})
+    reason = {"public_reply": "nothing_found"} if to == "rejected" else {}  # a rejection tells the citizen why
+    return client.post(f"/staff/jobs/{report.id}/status", data={"to": to, "note": f"to {to}", **reason, **extra})
 
 
 def _reach(client, report, status, original):

@@ -53,7 +53,9 @@ OPENAPI_COMPONENTS = {"schemas": {
                          "token": {"type": "string"}, "status": _STATUS, "category": _CATEGORY,
                          "created_at": _DT, "updated_at": _DT,
                          "history": {"type": "array", "items": {"type": "object", "required": ["status", "at"],
-                                                                 "properties": {"status": _STATUS, "at": _DT}}},
+                                                                 "properties": {"status": _STATUS, "at": _DT,
+                                                                                "message": {"type": ["string",
+                                                                                                     "null"]}}}},
                          "photos": {"type": "array"}, "confirmations": {"type": "integer"}}},
     "FeatureCollection": {"type": "object", "required": ["type", "features"], "properties": {
         "type": {"const": "FeatureCollection"},

@@ -54,6 +54,7 @@ def _job_page(report, error=None, status=200):
         history=triage.history(report), removals=removal_rows,
         photos=removals.after_photos([r.id for r in removal_rows]), allowed=sorted(TRANSITIONS[report.status]),
         methods=REMOVAL_METHODS, error=error, now=datetime.now(UTC), today=local_today().isoformat(),
+        reply_codes=labels.PUBLIC_REPLY_FOR, message_required=triage.MESSAGE_REQUIRED,
     ), status
 
 
@@ -72,7 +73,8 @@ def change_status(report_id):
         dup = form.get("duplicate_of") or None
         triage.change_job_status(report, form.get("to", ""), current_user, note=form.get("note"),
                                  duplicate_of=int(dup) if dup and dup.isdigit() else (dup and -1),
-                                 est_area=form.get("est_area_m2"), est_method=form.get("est_method"))
+                                 est_area=form.get("est_area_m2"), est_method=form.get("est_method"),
+                                 public_reply=form.get("public_reply"), public_message=form.get("public_message"))
     except WorkflowError as exc:
         db.session.rollback()
         return _job_page(get_or_404(Report, report_id), error=str(exc), status=409)

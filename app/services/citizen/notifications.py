@@ -11,7 +11,7 @@ from app.extensions import db
 from app.labels import category_label, status_label
 from app.models import Report
 from app.services.core.mail import queue_mail, send_mail
-from app.services.core.workflow import status_changed
+from app.services.core.workflow import public_text, status_changed
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +45,8 @@ def send_received_mail(clean: dict, row: dict) -> None:
 
 
 def notify_status_change(sender, report: Report, event, **_kw) -> None:
-    """Receiver of workflow.status_changed: a short message to the reporter and to reporters of duplicates."""
+    """Receiver of workflow.status_changed: a short message to the reporter and to reporters of duplicates, with
+    what the city tells the citizen (in the reporter's language)."""
     recipients = [(report.reporter_email, report.reporter_locale, report.token)] if report.reporter_email else []
     if report.id is not None:
         recipients += db.session.execute(
@@ -55,10 +56,13 @@ def notify_status_change(sender, report: Report, event, **_kw) -> None:
     for email, locale, token in recipients:
         with force_locale(locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
             subject = _("Ihre Meldung: %(status)s", status=status_label(event.to_status))
-            body = _("Der Status der Meldung (%(category)s) hat sich geändert: %(status)s.\n\nVerlauf und Fotos: "
-                     "%(link)s", category=category_label(report.category), status=status_label(event.to_status),
-                     link=status_link(token))
-        queue_mail(db.session, email, subject, body)
+            parts = [_("Der Status der Meldung (%(category)s) hat sich geändert: %(status)s.",
+                       category=category_label(report.category), status=status_label(event.to_status))]
+            message = public_text(event)
+            if message:
+                parts.append(_("Nachricht der Stadt %(city)s:", city=current_city().name) + "\n" + message)
+            parts.append(_("Verlauf und Fotos: %(link)s", link=status_link(token)))
+        queue_mail(db.session, email, subject, "\n\n".join(parts))
 
 
 status_changed.connect(notify_status_change)

@@ -10,6 +10,7 @@ from app.extensions import db
 from app.models import OPEN_SQL, OPEN_STATUSES, Report
 from app.services.citizen.validation import CONTROL, parse_point
 from app.services.core.workdays import local_date
+from app.services.core.workflow import public_text
 
 NEARBY_METRES = 50.0
 MAP_GRID_METRES = 25.0          # public map positions are snapped to this grid (approximate)
@@ -61,7 +62,8 @@ def nearby_reports(data: dict) -> list[dict]:
 
 
 def public_status(token: str) -> dict | None:
-    """What anyone with the link may see of a report: status, history, photos; no personal data."""
+    """What anyone with the link may see of a report: status, history (with the city's messages to the citizen),
+    photos; no personal data and no internal notes."""
     report = report_by_token(token)
     if report is None:
         return None
@@ -81,7 +83,8 @@ def public_status(token: str) -> dict | None:
         "location": {"lat": round(point[0], 4), "lon": round(point[1], 4)},
         "address": building.address if building else report.address,
         "building_name": building.name if building else None,
-        "history": [{"status": e.to_status, "at": e.created_at.isoformat()} for e in report.events],
+        "history": [{"status": e.to_status, "at": e.created_at.isoformat(), "message": public_text(e)}
+                    for e in report.events],
         "photos": [{**_photo_urls(p.filename, p.thumb_filename), "kind": p.kind, "width": p.width,
                     "height": p.height} for p in report.photos],
         "confirmations": confirmation_count(report.id),

@@ -28,6 +28,7 @@ from app.services.core import workflow
 from app.services.core.sla import removal_target, targets_from_config
 
 log = logging.getLogger(__name__)
+MESSAGE_REQUIRED = ("rejected",)  # status changes that must tell the citizen why
 
 
 @dataclass
@@ -243,11 +244,16 @@ def parse_estimate(area, method) -> tuple[Decimal | None, str | None]:
 
 def change_job_status(report: Report, to_status: str, user, note: str | None = None,
                       duplicate_of: int | None = None, est_area=None, est_method=None,
-                      at: datetime | None = None):
-    """Apply a staff status change with the area's rules; refused changes raise WorkflowError/ValidationFailed."""
+                      at: datetime | None = None, public_reply: str | None = None, public_message: str | None = None):
+    """Apply a staff status change with the area's rules (a rejection tells the citizen why); refused changes
+    raise WorkflowError/ValidationFailed."""
     if to_status not in STATUSES:
         raise ValidationFailed([("to", _("Unbekannter Status „%(value)s“.", value=to_status))])
     note = (note or "").strip()[:2000] or None
+    public_reply, public_message = workflow.checked_public_message(public_reply, public_message)
+    if to_status in MESSAGE_REQUIRED and not (public_reply or public_message):
+        raise ValidationFailed([("public_message", _(
+            "Bitte dem Bürger sagen, warum: eine Standardantwort wählen oder eine Nachricht schreiben."))])
     if to_status == "duplicate":
         if duplicate_of is None:
             raise ValidationFailed([("duplicate_of", _("Bitte angeben, von welcher Meldung diese ein Duplikat ist."))])
@@ -261,7 +267,8 @@ def change_job_status(report: Report, to_status: str, user, note: str | None = N
             "„%(status)s“); ein Trupp wird nur eingeplant, wenn der Eigentümer nicht handelt.",
             status=labels.status_label("notify_owner")))
     area, method = parse_estimate(est_area, est_method)
-    event = workflow.change_status(report, to_status, user, note, at=at)
+    event = workflow.change_status(report, to_status, user, note, at=at, public_reply=public_reply,
+                                   public_message=public_message)
     if to_status == "duplicate":
         report.duplicate_of_id = duplicate_of
     elif to_status == "new":
