@@ -1,8 +1,10 @@
-"""The photo pipeline: decode, orient, strip all metadata, bound the size, thumbnail, store content-addressed.
+"""The photo pipeline: decode, orient, strip all metadata, bound the size, blur faces and number plates,
+thumbnail, store content-addressed.
 
 Nothing a client sends is trusted: the bytes are decoded (never the extension or MIME type), images that
 would decompress to huge pixel counts are refused before decoding, and what is stored is a fresh JPEG
-re-encoded from pixels only (no EXIF, GPS, XMP, comments or ICC profile).
+re-encoded from pixels only (no EXIF, GPS, XMP, comments or ICC profile). Faces and number plates are
+blurred before anything is written (app/services/citizen/anonymise.py): the unblurred pixels are never stored.
 """
 import hashlib
 import io
@@ -16,6 +18,8 @@ from pathlib import Path
 
 from flask_babel import gettext as _
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
+
+from app.services.citizen.anonymise import Box, anonymise, blur_boxes
 
 try:  # iPhone photos (HEIC/HEIF)
     from pillow_heif import register_heif_opener
@@ -60,6 +64,7 @@ class ProcessedPhoto:
     thumb: bytes
     width: int
     height: int
+    blurred: tuple[Box, ...] = ()   # what the detector found and blurred
 
     @property
     def filename(self) -> str:
@@ -122,8 +127,9 @@ def _encode(img: Image.Image) -> bytes:
     return out.getvalue()
 
 
-def process_photo(data: bytes) -> ProcessedPhoto:
-    """Decode, apply EXIF orientation, strip metadata, bound to MAX_SIDE and make a thumbnail (in memory)."""
+def process_photo(data: bytes, blur: bool = True) -> ProcessedPhoto:
+    """Decode, apply EXIF orientation, strip metadata, bound to MAX_SIDE, blur faces and number plates (unless
+    `blur` is false) and make a thumbnail (in memory)."""
     img = _open(data)
     try:
         img = ImageOps.exif_transpose(img)
@@ -131,10 +137,24 @@ def process_photo(data: bytes) -> ProcessedPhoto:
         log.info("broken EXIF orientation ignored")
     img = _to_srgb(img)
     img.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
+    boxes: list[Box] = []
+    if blur:
+        img, boxes = anonymise(img)
+    return _processed(img, tuple(boxes))
+
+
+def _processed(img: Image.Image, boxes: tuple[Box, ...] = ()) -> ProcessedPhoto:
     jpeg = _encode(img)
     thumb_img = img.copy()
     thumb_img.thumbnail((THUMB_SIDE, THUMB_SIDE), Image.Resampling.LANCZOS)
-    return ProcessedPhoto(hashlib.sha256(jpeg).hexdigest(), jpeg, _encode(thumb_img), img.width, img.height)
+    return ProcessedPhoto(hashlib.sha256(jpeg).hexdigest(), jpeg, _encode(thumb_img), img.width, img.height, boxes)
+
+
+def reblur_photo(path: Path, boxes: list[Box]) -> ProcessedPhoto:
+    """A stored photo with `boxes` (its pixels) blurred as well, re-encoded with a new thumbnail (in memory)."""
+    with Image.open(path, formats=("JPEG",)) as img:
+        img.load()
+        return _processed(blur_boxes(img.convert("RGB"), boxes, padding=0.0), tuple(boxes))
 
 
 def _write_atomic(path: Path, content: bytes) -> bool:
