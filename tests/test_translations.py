@@ -42,10 +42,19 @@ def texts_by_area() -> dict:
     return found
 
 
+def entry(message) -> tuple[tuple, str]:
+    """(context, German text) and the English text of a catalog entry; for plural forms (ngettext) the German
+    singular, and the English forms joined by "|" (empty when one is missing)."""
+    if isinstance(message.id, tuple | list):
+        forms = [str(s) for s in message.string]
+        return (message.context, str(message.id[0])), "|".join(forms) if all(forms) else ""
+    return (message.context, str(message.id)), str(message.string)
+
+
 def catalog(area: str) -> dict:
     """(context, German text) -> English text of one area's catalog."""
     with open(ROOT / f"app/translations/{area}/en/LC_MESSAGES/messages.po", "rb") as f:
-        return {(m.context, str(m.id)): str(m.string) for m in read_po(f) if m.id}
+        return dict(entry(m) for m in read_po(f) if m.id)
 
 
 def test_every_text_has_an_english_translation_in_its_areas_catalog():
@@ -71,7 +80,8 @@ def test_no_text_is_translated_differently_in_two_areas():
         with po.open("rb") as f:
             for message in read_po(f):
                 if message.id:
-                    seen.setdefault((message.context, str(message.id)), {})[po.parts[-5]] = str(message.string)
+                    key, text = entry(message)
+                    seen.setdefault(key, {})[po.parts[-5]] = text
     assert len(CATALOGS) >= 5 and len(seen) > 400
     clashes = {key: areas for key, areas in seen.items() if len(set(areas.values())) > 1}
     assert not clashes, f"give these texts a message context (pgettext) or one translation: {clashes}"
