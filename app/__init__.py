@@ -49,6 +49,7 @@ def create_app(config: dict | None = None) -> Flask:
     ratelimit.init_app(app)
     errors.init_app(app)
     labels.init_app(app)
+    i18n.init_app(app)
     cli.init_app(app)
 
     from app.api import bp as api_bp

@@ -1,14 +1,18 @@
-"""Translations: German msgids (the default language), English catalogs per area.
+"""Translations: German msgids (the default language), English catalogs per area; dates and times in the
+reader's language and the city's time zone.
 
 Each area keeps its own catalog in `app/translations/<area>/en/LC_MESSAGES/messages.po`, so parallel work
 never edits one shared file; Flask-Babel merges all directories. The `.po` files are compiled to `.mo`
 when the app starts (only when a catalog changed), so no binary files live in git.
 """
 import logging
+from datetime import date, datetime
 from pathlib import Path
 
+from babel.dates import format_date, format_time, get_datetime_format
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from flask_babel import get_locale
 
 log = logging.getLogger(__name__)
 TRANSLATIONS = Path(__file__).resolve().parent / "translations"
@@ -31,3 +35,44 @@ def compile_catalogs(root: Path = TRANSLATIONS) -> list[str]:
             except OSError as exc:  # read-only install: use what is there
                 log.warning("cannot compile %s: %s", po, exc)
     return directories
+
+
+
+def _moment(value):
+    """An aware datetime or a date from a datetime, a date or an ISO string of either."""
+    if isinstance(value, str):
+        return datetime.fromisoformat(value) if "T" in value else date.fromisoformat(value)
+    return value
+
+
+def local_datetime(value) -> str:
+    """A moment (aware datetime or ISO string) in the city's time zone, in the reader's language:
+    "29. März 2026, 00:30", "March 29, 2026, 12:30 AM"."""
+    from app.services.core.workdays import city_timezone
+
+    if value is None:
+        return "–"
+    local = _moment(value).astimezone(city_timezone())
+    locale = get_locale()
+    return (get_datetime_format("medium", locale=locale)
+            .replace("{1}", format_date(local, "long", locale=locale))
+            .replace("{0}", format_time(local, "short", locale=locale)))
+
+
+def local_date(value) -> str:
+    """The city's calendar day of a moment, or a date (datetime, date or ISO string), in the reader's language:
+    "29. März 2026", "March 29, 2026"."""
+    from app.services.core.workdays import city_timezone
+
+    if value is None:
+        return "–"
+    value = _moment(value)
+    if isinstance(value, datetime):
+        value = value.astimezone(city_timezone()).date()
+    return format_date(value, "long", locale=get_locale())
+
+
+def init_app(app) -> None:
+    """Template filters for times shown to people: ``{{ at|local_datetime }}``, ``{{ day|local_date }}``."""
+    app.add_template_filter(local_datetime, "local_datetime")
+    app.add_template_filter(local_date, "local_date")

@@ -56,7 +56,11 @@ OPENAPI_COMPONENTS = {"schemas": {
                                                                  "properties": {"status": _STATUS, "at": _DT,
                                                                                 "message": {"type": ["string",
                                                                                                      "null"]}}}},
-                         "photos": {"type": "array"}, "confirmations": {"type": "integer"}}},
+                         "photos": {"type": "array"}, "confirmations": {"type": "integer"},
+                         "after_photos": {"type": "array", "items": {
+                             "type": "object", "required": ["url", "thumb_url", "removed_on"],
+                             "properties": {"url": {"type": "string"}, "thumb_url": {"type": "string"},
+                                            "removed_on": {"type": "string", "format": "date"}}}}}},
     "FeatureCollection": {"type": "object", "required": ["type", "features"], "properties": {
         "type": {"const": "FeatureCollection"},
         "features": {"type": "array", "items": {"type": "object", "required": ["type", "geometry", "properties"],

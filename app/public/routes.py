@@ -10,7 +10,7 @@ from app.city import current_city
 from app.extensions import db
 from app.public import bp
 from app.services.citizen.photos import is_stored_name
-from app.services.citizen.public import photo_exists, public_status
+from app.services.citizen.public import STATUS_MAP_RADIUS_M, photo_exists, public_status
 from app.services.citizen.retention import purge_reporter_contacts
 from app.services.citizen.validation import MAX_DESCRIPTION, MAX_PHOTOS, max_photo_bytes
 from app.services.core.health import database_versions
@@ -58,7 +58,7 @@ def status_page(token):
     info = public_status(token)
     if info is None:
         abort(404, description=_("Keine Meldung mit diesem Link gefunden."))
-    return render_template("public/status.html", r=info)
+    return render_template("public/status.html", r=info, approximate_m=STATUS_MAP_RADIUS_M)
 
 
 @bp.route("/media/<name>")

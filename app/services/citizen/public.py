@@ -7,7 +7,7 @@ from sqlalchemy import func, select, text
 from app.city import current_city
 from app.errors import ValidationFailed
 from app.extensions import db
-from app.models import OPEN_SQL, OPEN_STATUSES, Report
+from app.models import OPEN_SQL, OPEN_STATUSES, Photo, Removal, Report
 from app.services.citizen.validation import CONTROL, parse_point
 from app.services.core.workdays import local_date
 from app.services.core.workflow import public_text
@@ -16,6 +16,7 @@ NEARBY_METRES = 50.0
 MAP_GRID_METRES = 25.0          # public map positions are snapped to this grid (approximate)
 MAP_RECENT = timedelta(days=90)  # closed reports stay on the public map this long
 MAP_LIMIT = 5000
+STATUS_MAP_RADIUS_M = 25         # the status page's map shows the place as a circle this wide (rounded position)
 
 
 def report_by_token(token: str) -> Report | None:
@@ -87,9 +88,20 @@ def public_status(token: str) -> dict | None:
                     for e in report.events],
         "photos": [{**_photo_urls(p.filename, p.thumb_filename), "kind": p.kind, "width": p.width,
                     "height": p.height} for p in report.photos],
+        "after_photos": after_removal_photos(report.duplicate_of_id or report.id),
         "confirmations": confirmation_count(report.id),
         "duplicate_of": original,
     }
+
+
+def after_removal_photos(report_id: int) -> list[dict]:
+    """The crews' after-photos of a report's removals (faces and plates blurred like every photo), oldest first."""
+    rows = db.session.execute(
+        select(Photo.filename, Photo.thumb_filename, Photo.width, Photo.height, Removal.removed_on)
+        .join(Removal, Photo.removal_id == Removal.id).where(Removal.report_id == report_id)
+        .order_by(Removal.removed_on, Photo.id)).all()
+    return [{**_photo_urls(r.filename, r.thumb_filename), "width": r.width, "height": r.height,
+             "removed_on": r.removed_on.isoformat()} for r in rows]
 
 
 def map_features(bbox: tuple[float, float, float, float]) -> dict:
