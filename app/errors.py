@@ -5,12 +5,13 @@ menu and a link back into it; everyone else (citizens, and users of another role
 """
 import logging
 
-from flask import jsonify, render_template, request
+from flask import jsonify, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from app import outage
 from app.auth.roles import has_role
 
 log = logging.getLogger(__name__)
@@ -56,22 +57,31 @@ def error_templates() -> list[str]:
     return [template, "error.html"] if template and has_role(*roles) else ["error.html"]
 
 
-def error_response(errors, status):
-    """Render a list of (field, message) pairs for this request's client."""
+def error_response(errors, status, template=None, headers=None, **context):
+    """Render a list of (field, message) pairs for this request's client (a page from `template` if given,
+    with `context`)."""
+    return make_response(_render_errors(errors, status, template, context), status, headers or {})
+
+
+def _render_errors(errors, status, template, context):
     if request.path.startswith("/open311/"):
         from app.open311.formats import errors_response
 
         fmt = "json" if request.path.endswith(".json") else "xml"
         return errors_response(fmt, [(status, m) for _, m in errors], status)
     if wants_json():
-        return jsonify({"errors": [{"field": f, "message": m} for f, m in errors]}), status
-    for template in error_templates():
+        return jsonify({"errors": [{"field": f, "message": m} for f, m in errors]})
+    for name in [template] if template else error_templates():
         try:
-            return render_template(template, errors=errors, status=status), status
+            return render_template(name, errors=errors, status=status, **context)
         except Exception:  # noqa: BLE001 - never fail while reporting a failure
-            log.exception("error page %s could not be rendered", template)
+            log.exception("error page %s could not be rendered", name)
     text = "\n".join(m for _, m in errors)
-    return text, status, {"Content-Type": "text/plain; charset=utf-8"}
+    return make_response(text, status, {"Content-Type": "text/plain; charset=utf-8"})
+
+
+# Headers of an HTTP exception that belong to the answer whatever its format (405: Allow, 401: WWW-Authenticate)
+PASSED_HEADERS = ("Allow", "WWW-Authenticate", "Retry-After")
 
 
 def http_message(exc: HTTPException) -> str:
@@ -93,10 +103,18 @@ def init_app(app):
 
     @app.errorhandler(HTTPException)
     def _http(exc):
-        return error_response([(None, http_message(exc))], exc.code)
+        original = getattr(exc, "original_exception", None)  # a 500 for an error outside the view
+        if original is not None and outage.database_unreachable(original):
+            return outage.unavailable_response(original)
+        headers = {k: v for k, v in exc.get_headers() if k in PASSED_HEADERS}
+        return error_response([(None, http_message(exc))], exc.code, headers=headers)
 
     @app.errorhandler(Exception)
     def _unexpected(exc):
+        if outage.database_unreachable(exc):
+            return outage.unavailable_response(exc)
         log.exception("unhandled error on %s %s", request.method, request.path)
+        if request.method in outage.SAFE_METHODS:
+            return error_response([(None, _("Interner Fehler. Bitte versuchen Sie es erneut."))], 500)
         return error_response([(None, _("Interner Fehler; die Anfrage wurde nicht gespeichert. Bitte versuchen Sie "
                                          "es erneut."))], 500)

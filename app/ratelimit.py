@@ -11,7 +11,7 @@ import threading
 import time
 from functools import lru_cache, wraps
 
-from flask import Flask, current_app, make_response, request
+from flask import Flask, current_app, request
 from flask_babel import gettext as _
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -76,12 +76,9 @@ def limited(view):
         wait = limiter.hit(key) if key else 0.0
         if wait:
             minutes = max(1, round(wait / 60))
-            body, status = error_response([(None, _(
+            return error_response([(None, _(
                 "Zu viele Meldungen aus Ihrem Netz in kurzer Zeit. Bitte versuchen Sie es in %(minutes)d "
-                "Minuten erneut.", minutes=minutes))], 429)
-            resp = make_response(body, status)
-            resp.headers["Retry-After"] = str(int(wait) + 1)
-            return resp
+                "Minuten erneut.", minutes=minutes))], 429, headers={"Retry-After": str(int(wait) + 1)})
         return view(*args, **kwargs)
     return wrapped
 

@@ -5,7 +5,7 @@ import click
 from flask import abort, current_app, jsonify, render_template, send_from_directory
 from flask_babel import gettext as _
 
-from app import labels
+from app import labels, outage
 from app.city import current_city
 from app.extensions import db
 from app.public import bp
@@ -28,7 +28,8 @@ def healthz():
     try:
         versions = database_versions()
     except Exception as exc:  # noqa: BLE001 - any database failure means "unhealthy"
-        return jsonify({"status": "error", "database": str(exc.__class__.__name__)}), 503
+        return jsonify({"status": "error", "database": str(exc.__class__.__name__)}), 503, \
+            {"Retry-After": str(outage.RETRY_AFTER_SECONDS)}
     return jsonify({"status": "ok", **versions})
 
 

@@ -305,13 +305,25 @@
   form.addEventListener("input", function (e) { if (e.target.type !== "file") { idemKey = null; } });
   form.addEventListener("change", function (e) { if (e.target.type !== "file") { idemKey = null; } });
 
+  // 503 (the service cannot reach its database; Retry-After says when to come back) and a gateway's 502/504
+  // count as a network failure: the report stays in the page and goes again, with the same key, for about
+  // five minutes before the citizen is asked to press the button again.
+  var RETRY_STATUSES = [502, 503, 504];
+  var MAX_ATTEMPTS = 12;
   function send(body, attempt) {
     return fetch(api, {
       method: "POST", body: body, credentials: "same-origin",
       headers: { "Idempotency-Key": idemKey, "X-Report-Client": "web", "Accept": "application/json" },
+    }).then(function (resp) {
+      if (RETRY_STATUSES.indexOf(resp.status) < 0) { return resp; }
+      var err = new Error("HTTP " + resp.status);
+      err.retryAfter = parseInt(resp.headers.get("Retry-After"), 10);
+      throw err;
     }).catch(function (err) {
-      if (attempt >= 2) { throw err; }
-      return new Promise(function (r) { setTimeout(r, 1000 * Math.pow(2, attempt)); })
+      if (attempt >= MAX_ATTEMPTS - 1) { throw err; }
+      var wait = err.retryAfter > 0 ? Math.min(err.retryAfter, 60) : Math.min(Math.pow(2, attempt), 30);
+      submit.textContent = T.retrying;
+      return new Promise(function (r) { setTimeout(r, 1000 * wait); })
         .then(function () { return send(body, attempt + 1); });
     });
   }
