@@ -18,6 +18,7 @@ def init_app(app):
     app.cli.add_command(create_api_key_command)
     app.cli.add_command(revoke_api_key_command)
     app.cli.add_command(list_api_keys_command)
+    app.cli.add_command(sweep_photos_command)
 
 
 @click.command("sync-city")
@@ -105,3 +106,16 @@ def list_api_keys_command():
     for row in list_api_keys():
         state = f"revoked {row.revoked_at:%Y-%m-%d}" if row.revoked_at else "active"
         click.echo(f"{row.prefix}  {row.name}  created {row.created_at:%Y-%m-%d}  {state}")
+
+
+@click.command("sweep-photos")
+@click.option("--grace-minutes", default=60, show_default=True, type=click.IntRange(min=0),
+              help="Leave files younger than this (a request may still be storing them).")
+def sweep_photos_command(grace_minutes):
+    """Bring the photo files in line with the rows: link files of committed rows, remove files no row needs."""
+    from app.services.citizen.photo_files import sweep_photos
+
+    result = sweep_photos(grace_minutes * 60)
+    db.session.commit()
+    click.echo(f"{len(result.linked)} files linked for committed rows, {len(result.removed_pending)} unneeded "
+               f"temporary files and {len(result.removed_published)} files no row references removed")

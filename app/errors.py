@@ -13,6 +13,7 @@ from werkzeug.exceptions import HTTPException
 
 from app import outage
 from app.auth.roles import has_role
+from app.services.citizen.photo_files import StorageFull
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +101,10 @@ def init_app(app):
     @app.errorhandler(ValidationFailed)
     def _validation(exc):
         return error_response(exc.errors, exc.status)
+
+    @app.errorhandler(StorageFull)
+    def _storage_full(exc):
+        return error_response([(None, str(exc))], 507)
 
     @app.errorhandler(HTTPException)
     def _http(exc):

@@ -2,8 +2,9 @@
 
 Every HOUSEKEEPING_HOURS (default 24; 0 turns it off; off by default when TESTING) each worker process,
 after sending the response of a request, forgets the contact data of reports finished more than 90 days
-ago, drops stale idempotency keys (`purge_reporter_contacts`, also `flask public purge-contacts`) and
-deletes failed logins older than a day (`forget_old_login_attempts`).
+ago, drops stale idempotency keys (`purge_reporter_contacts`, also `flask public purge-contacts`),
+deletes failed logins older than a day (`forget_old_login_attempts`) and brings the photo files in line with
+their rows (`sweep_photos`, also `flask sweep-photos`).
 A PostgreSQL advisory lock lets only one process at a time do it; the first request after a start runs it.
 """
 import logging
@@ -13,6 +14,7 @@ import time
 from flask import Flask
 from sqlalchemy import text
 
+from app import outage
 from app.extensions import db
 
 log = logging.getLogger(__name__)
@@ -42,6 +44,7 @@ class _Schedule:
 def run_once(app: Flask) -> int | None:
     """The housekeeping job in its own app context and transaction; how many reports lost their contact
     data (None when another process holds the lock or the job failed: it is logged and retried next time)."""
+    from app.services.citizen.photo_files import sweep_photos
     from app.services.citizen.retention import purge_reporter_contacts
     from app.services.core.accounts import forget_old_login_attempts
 
@@ -52,10 +55,14 @@ def run_once(app: Flask) -> int | None:
                 return None
             n = purge_reporter_contacts()
             attempts = forget_old_login_attempts()
+            sweep_photos()
             db.session.commit()
-        except Exception:  # housekeeping must never break a request
+        except Exception as exc:  # housekeeping must never break a request
             db.session.rollback()
-            log.exception("housekeeping failed")
+            if outage.database_unreachable(exc):
+                log.warning("housekeeping skipped, database unreachable (%s)", outage.describe(exc))
+            else:
+                log.exception("housekeeping failed")
             return None
     if n or attempts:
         log.info("housekeeping: contact data removed from %d reports, %d old failed logins deleted", n, attempts)

@@ -9,13 +9,13 @@ import pytest
 from PIL import Image
 
 from app.models import Photo, Report, StatusEvent
-from app.services.citizen.photos import PhotoError, StoredPhoto, store_photo
 from tests.factories import MARKT, NECKARSULM, count, field_errors, gps_exif, jpeg_bytes, post
 
 
 def uploads(app) -> set[str]:
+    """Every file under the upload directory (published or temporary)."""
     d = Path(app.config["UPLOAD_DIR"])
-    return {p.name for p in d.iterdir()} if d.exists() else set()
+    return {str(p.relative_to(d)) for p in d.rglob("*") if p.is_file()}
 
 
 def stored_file(app, report_id) -> tuple[Photo, Path]:
@@ -163,11 +163,3 @@ def test_a_failure_after_the_insert_leaves_no_rows_and_no_files(app, client, mon
 def test_only_stored_content_addressed_photos_are_served(client, name):
     assert client.get(f"/media/{name}").status_code == 404
 
-
-def test_store_photo_keeps_the_signature_the_staff_area_uses(tmp_path):
-    stored = store_photo(jpeg_bytes(size=(30, 20)), tmp_path)
-    assert isinstance(stored, StoredPhoto) and (stored.width, stored.height) == (30, 20)
-    assert (tmp_path / stored.filename).exists() and (tmp_path / stored.thumb_filename).exists()
-    assert store_photo(jpeg_bytes(size=(30, 20)), tmp_path) == stored      # same content, same names
-    with pytest.raises(PhotoError):
-        store_photo(b"definitely not an image", tmp_path)

@@ -93,3 +93,31 @@ def test_only_one_process_at_a_time_and_failures_do_not_break_requests(committin
     monkeypatch.setattr("app.services.citizen.retention.purge_reporter_contacts", broken)
     assert housekeeping.run_once(served) is None  # logged, retried at the next interval
     assert _get(served).status_code == 200
+
+
+def test_housekeeping_sweeps_the_photo_files(committing_app, serve):
+    """Old temporary files of lost attempts and files no row references go; a committed row's file stays."""
+    import os
+    import time
+    from pathlib import Path
+
+    from app.services.citizen.photo_files import PENDING, StagedPhotos
+    from app.services.citizen.photos import process_photo
+    from tests.factories import jpeg_bytes
+
+    upload = Path(committing_app.config["UPLOAD_DIR"])
+    resp = post(committing_app.test_client(), photos=[jpeg_bytes(color=(90, 91, 92))])
+    kept = _sql(committing_app, "SELECT filename FROM photos WHERE report_id = :r", r=resp.get_json()["id"])
+    lost, orphan = process_photo(jpeg_bytes(color=(93, 94, 95))), process_photo(jpeg_bytes(color=(96, 97, 98)))
+    staged = StagedPhotos(upload)
+    staged.add(lost)
+    staged.abandon()
+    staged = StagedPhotos(upload)
+    staged.add(orphan)
+    staged.publish()
+    two_hours_ago = time.time() - 7200
+    for path in [*upload.glob(f"{orphan.sha256}*"), *(upload / PENDING).iterdir(), upload / kept]:
+        os.utime(path, (two_hours_ago, two_hours_ago))
+    housekeeping.run_once(serve(24))
+    assert (upload / kept).exists()
+    assert not list(upload.glob(f"{orphan.sha256}*")) and not list((upload / PENDING).iterdir())

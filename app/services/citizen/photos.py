@@ -1,5 +1,5 @@
 """The photo pipeline: decode, orient, strip all metadata, bound the size, blur faces and number plates,
-thumbnail, store content-addressed.
+thumbnail (the files: photo_files.py).
 
 Nothing a client sends is trusted: the bytes are decoded (never the extension or MIME type), images that
 would decompress to huge pixel counts are refused before decoding, and what is stored is a fresh JPEG
@@ -9,9 +9,7 @@ blurred before anything is written (app/services/citizen/anonymise.py): the unbl
 import hashlib
 import io
 import logging
-import os
 import re
-import tempfile
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -155,39 +153,6 @@ def reblur_photo(path: Path, boxes: list[Box]) -> ProcessedPhoto:
     with Image.open(path, formats=("JPEG",)) as img:
         img.load()
         return _processed(blur_boxes(img.convert("RGB"), boxes, padding=0.0), tuple(boxes))
-
-
-def _write_atomic(path: Path, content: bytes) -> bool:
-    """Write `content` to `path` unless it exists; True when this call created the file."""
-    if path.exists():
-        return False
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".upload-")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(content)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return True
-
-
-def write_photo(photo: ProcessedPhoto, upload_dir) -> tuple[StoredPhoto, list[Path]]:
-    """Store a processed photo and its thumbnail; returns it and the files this call newly created."""
-    directory = Path(upload_dir)
-    directory.mkdir(parents=True, exist_ok=True)
-    created = []
-    for name, content in ((photo.filename, photo.jpeg), (photo.thumb_filename, photo.thumb)):
-        if _write_atomic(directory / name, content):
-            created.append(directory / name)
-    return StoredPhoto(photo.sha256, photo.filename, photo.thumb_filename, photo.width, photo.height), created
-
-
-def store_photo(data: bytes, upload_dir) -> StoredPhoto:
-    """Decode and clean `data` and store it under content-addressed names; raises PhotoError for non-images."""
-    stored, _ = write_photo(process_photo(data), upload_dir)
-    return stored
 
 
 def photo_gps(data: bytes) -> tuple[float, float] | None:

@@ -8,21 +8,20 @@ import json
 import logging
 import secrets
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 from flask import current_app
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from psycopg.rows import dict_row
 
-from app import autocommit
+from app import autocommit, outage
 from app.city import current_city
 from app.errors import ValidationFailed
 from app.extensions import db
 from app.models import OPEN_SQL, OPEN_STATUSES, Confirmation
 from app.services.citizen.idempotency import check_key, claim_key, store_answer
 from app.services.citizen.notifications import received_mail, send_received_mail
-from app.services.citizen.photos import write_photo
+from app.services.citizen.photo_files import StagedPhotos
 from app.services.citizen.public import confirmation_count, report_by_token
 from app.services.citizen.validation import validate_report
 from app.services.core.mail import queue_mail
@@ -165,10 +164,10 @@ def submit_report(data: dict, photos: list, source: str = "web", idempotency_key
     already validated report fields from other channels (Open311: surface, reporter name and phone,
     the address string given, a media URL), stored in the same transaction.
 
-    The photo files are written first (content-addressed names) and removed again when storing fails. A
-    report without a key is then stored by one statement committing on its own (app.autocommit); with a
-    key, or inside a caller's transaction, the key, the statement and the answer share the session's
-    transaction. The confirmation e-mail goes out once the report is committed.
+    The photo files are staged under temporary names first and published after the commit
+    (app.services.citizen.photo_files). A report without a key is then stored by one statement committing
+    on its own (app.autocommit); with a key, or inside a caller's transaction, the key, the statement and
+    the answer share the session's transaction. The confirmation e-mail goes out once the report is committed.
     """
     extra = {k: v for k, v in (extra or {}).items() if v is not None}
     if set(extra) - set(EXTRA_FIELDS):
@@ -177,42 +176,65 @@ def submit_report(data: dict, photos: list, source: str = "web", idempotency_key
     clean, processed = validate_report(data, photos)
     now = datetime.now(UTC)
     params = _insert_params(clean, source, extra, now, processed)
-    created_files: list[Path] = []
+    staged = StagedPhotos(current_app.config["UPLOAD_DIR"])
+    progress = {"step": "staging"}   # then "sent" (the commit, or the statement committing itself), "committed"
     try:
-        upload_dir = current_app.config["UPLOAD_DIR"]
         for p in processed:
-            created_files.extend(write_photo(p, upload_dir)[1])
+            staged.add(p)
         if key is None and autocommit.available():
             with autocommit.connection() as conn:
+                progress["step"] = "sent"
                 row = _insert_report(conn, params)
+            progress["step"] = "committed"
+            staged.publish()
             answer = _answer(row, clean, processed, now)
             send_received_mail(clean, row)
         else:
-            if key:
-                replay = claim_key(key, SUBMIT_ENDPOINT, _request_hash(clean, processed))
-                if replay is not None:
-                    db.session.rollback()
-                    _remove(created_files)
-                    return replay[1]
-            row = _insert_report(_raw_connection(), params)
-            answer = _answer(row, clean, processed, now)
-            if key:
-                store_answer(key, SUBMIT_ENDPOINT, 201, answer)
-            if clean["email"]:
-                queue_mail(db.session, clean["email"], *received_mail(clean, row))
-            db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        _remove(created_files)
+            row, answer = _store_in_session(key, clean, processed, params, now, progress)
+            staged.publish()   # after the commit; for a replay, ours make sure the first attempt's are there
+    except BaseException as exc:
+        if progress["step"] == "sent" and outage.database_unreachable(exc):
+            staged.abandon()   # committed or not, nobody knows: a retry with the key, or the sweep, decides
+        elif progress["step"] != "committed":
+            staged.discard()
+        _end_failed_transaction(exc)
         raise
-    log.debug("report %s stored (building %s, duplicate of %s, %d photos)", answer["id"], row["building_id"],
-              row["duplicate_of"], len(processed))
+    if row is not None:
+        log.debug("report %s stored (building %s, duplicate of %s, %d photos)", answer["id"], row["building_id"],
+                  row["duplicate_of"], len(processed))
     return answer
 
 
-def _remove(paths: list[Path]) -> None:
-    for path in paths:
-        path.unlink(missing_ok=True)
+def _store_in_session(key, clean, processed, params, now, progress) -> tuple[dict | None, dict]:
+    """Claim the key, insert, record the answer and queue the mail in the session's transaction and commit;
+    (None, the first answer) for a key used before (the same request: the same photos)."""
+    if key:
+        replay = claim_key(key, SUBMIT_ENDPOINT, _request_hash(clean, processed))
+        if replay is not None:
+            db.session.rollback()
+            progress["step"] = "committed"   # the first attempt's rows reference the same files
+            return None, replay[1]
+    row = _insert_report(_raw_connection(), params)
+    answer = _answer(row, clean, processed, now)
+    if key:
+        store_answer(key, SUBMIT_ENDPOINT, 201, answer)
+    if clean["email"]:
+        queue_mail(db.session, clean["email"], *received_mail(clean, row))
+    progress["step"] = "sent"
+    db.session.commit()
+    progress["step"] = "committed"
+    return row, answer
+
+
+def _end_failed_transaction(exc: BaseException) -> None:
+    """Roll the session back after a failure; a connection that failed under the session is dropped, not
+    reset (resetting a dead connection raises, and would hide the first error)."""
+    try:
+        if outage.database_unreachable(exc) and db.session.registry.has() and db.session().in_transaction():
+            db.session.connection().invalidate()
+        db.session.rollback()
+    except Exception as second:  # noqa: BLE001 - the first error is the one to report
+        log.debug("rollback after a failure failed too: %s", outage.describe(second))
 
 
 def _answer(row: dict, clean: dict, processed: list, now: datetime) -> dict:

@@ -79,12 +79,16 @@ def record_removal(report: Report, data: RemovalInput, user, photo: bytes | None
         raise ValidationFailed([("removed_on", _("Das Datum der Entfernung liegt vor der Meldung."))])
     stored = None
     if photo:
-        from app.services.citizen.photos import PhotoError, store_photo
+        from app.services.citizen.photo_files import StagedPhotos, publish_on_commit
+        from app.services.citizen.photos import PhotoError, process_photo
 
         try:
-            stored = store_photo(photo, current_app.config["UPLOAD_DIR"])
+            processed = process_photo(photo)
         except PhotoError as exc:
             raise ValidationFailed([("photo", str(exc))]) from exc
+        staged = StagedPhotos(current_app.config["UPLOAD_DIR"])
+        stored = staged.add(processed)   # published when the caller commits
+        publish_on_commit(db.session(), staged)
     removal = Removal(report_id=report.id, removed_on=data.removed_on, crew=data.crew, method=data.method,
                       area_m2=data.area_m2, cost_eur=data.cost_eur, note=data.note,
                       created_by_id=getattr(user, "id", None))
