@@ -15,7 +15,8 @@ from app.errors import ValidationFailed
 from app.extensions import db
 from app.models import Photo
 from app.services.citizen.anonymise import Box
-from app.services.citizen.photos import reblur_photo, write_photo
+from app.services.citizen.photo_files import StagedPhotos, publish_on_commit
+from app.services.citizen.photos import reblur_photo
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +53,9 @@ def blur_regions(photo: Photo, boxes: list[Box], user) -> list[Path]:
     upload_dir = Path(current_app.config["UPLOAD_DIR"])
     old_sha, old_files = photo.sha256, [upload_dir / photo.filename, upload_dir / photo.thumb_filename]
     processed = reblur_photo(old_files[0], boxes)
-    stored, _created = write_photo(processed, upload_dir)
+    staged = StagedPhotos(upload_dir)
+    stored = staged.add(processed)
+    publish_on_commit(db.session(), staged)   # the new files appear when the rows pointing at them are committed
     rows = db.session.scalars(select(Photo).where(Photo.sha256 == old_sha)).all()
     for row in rows:
         row.sha256, row.filename, row.thumb_filename = stored.sha256, stored.filename, stored.thumb_filename
