@@ -106,7 +106,10 @@ OPENAPI = {
             "radius_m": _NUM, "reports": {"type": "array", "items": {
                 "type": "object", "required": ["token", "status", "distance_m"],
                 "properties": {"token": {"type": "string"}, "status": _STATUS, "category": _CATEGORY,
-                               "distance_m": _NUM, "confirmations": {"type": "integer"}}}}}}),
+                               "distance_m": _NUM, "confirmations": {"type": "integer"}, "lat": _NUM, "lon": _NUM,
+                               "direction": {"enum": ["n", "ne", "e", "se", "s", "sw", "w", "nw", None],
+                                             "description": "Compass point from the given position (none "
+                                                            "at the same spot)."}}}}}}),
             "400": _JSON_ERR},
     }},
     "/reports/{token}": {"get": {
@@ -128,10 +131,17 @@ OPENAPI = {
     }},
     "/addresses": {"get": {
         "summary": "Address search for placing the pin", "tags": ["reports"], "operationId": "searchAddresses",
-        "parameters": [_query("q", {"type": "string"}, "At least 3 characters of an address or building name.")],
+        "description": "Places, streets and buildings (at most 8), each once per district; names that start "
+                       "with the text first.",
+        "parameters": [_query("q", {"type": "string"}, "At least 3 characters of a place, street, address or "
+                                                        "building name.")],
         "responses": {"200": _json({"type": "object", "required": ["results"], "properties": {
-            "results": {"type": "array", "items": {"type": "object", "required": ["label", "lat", "lon"],
+            "results": {"type": "array", "items": {"type": "object", "required": ["label", "kind", "lat", "lon"],
                                                    "properties": {"label": {"type": "string"},
+                                                                  "kind": {"type": "string",
+                                                                           "examples": ["district", "street",
+                                                                                        "building"]},
+                                                                  "district": {"type": ["string", "null"]},
                                                                   "lat": _NUM, "lon": _NUM}}}}})},
     }},
     "/staff/map": {"get": {

@@ -9,7 +9,7 @@ from app.api import bp
 from app.errors import ValidationFailed
 from app.extensions import csrf
 from app.ratelimit import limited
-from app.services.citizen import public, submission, validation
+from app.services.citizen import places, public, submission, validation
 
 FILE_FIELD = "photos"
 
@@ -88,5 +88,5 @@ def reports_geojson():
 
 @bp.get("/addresses")
 def addresses():
-    """Address search over the city's buildings (?q=, at least 3 characters) for placing the pin."""
-    return jsonify({"results": public.search_addresses(request.args.get("q", ""))})
+    """Address search over places, streets and buildings (?q=, at least 3 characters) for placing the pin."""
+    return jsonify({"results": places.search_places(request.args.get("q", ""))})

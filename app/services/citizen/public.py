@@ -1,4 +1,5 @@
-"""What anyone may see: a report's status page, nearby open reports, the public map, address search."""
+"""What anyone may see: a report's status page, nearby open reports, the public map (the address search is
+in places.py)."""
 from datetime import UTC, datetime, timedelta
 
 from flask_babel import gettext as _
@@ -8,9 +9,10 @@ from app.city import current_city
 from app.errors import ValidationFailed
 from app.extensions import db
 from app.models import OPEN_SQL, OPEN_STATUSES, Photo, Removal, Report
-from app.services.citizen.validation import CONTROL, parse_point
+from app.services.citizen.validation import parse_point
 from app.services.core.workdays import local_date
 from app.services.core.workflow import public_text
+from gis.compass import compass_point
 
 NEARBY_METRES = 50.0
 MAP_GRID_METRES = 25.0          # public map positions are snapped to this grid (approximate)
@@ -38,7 +40,8 @@ def _photo_urls(filename: str, thumb: str) -> dict:
 
 
 def nearby_reports(data: dict) -> list[dict]:
-    """Open reports within 50 m of lat/lon (nearest first, at most 10), for "is it one of these?"."""
+    """Open reports within 50 m of lat/lon (nearest first, at most 10), for "is it one of these?": where they are
+    and in which direction (compass point from lat/lon; none when at the same spot)."""
     errors: list = []
     lat, lon = parse_point(data, errors)
     if not errors and (lat is None or lon is None):
@@ -50,6 +53,7 @@ def nearby_reports(data: dict) -> list[dict]:
     rows = db.session.execute(text(f"""
         WITH p AS (SELECT ST_Transform(ST_SetSRID(ST_MakePoint(:lon, :lat), 4326), :srid) AS g)
         SELECT r.id, r.token, r.category, r.status, r.created_at, round(ST_Distance(r.location_m, p.g)) AS dist,
+               degrees(ST_Azimuth(p.g, r.location_m)) AS bearing, ST_Y(r.location) AS lat, ST_X(r.location) AS lon,
                (SELECT ph.thumb_filename FROM photos ph WHERE ph.report_id = r.id ORDER BY ph.id LIMIT 1) AS thumb,
                (SELECT count(*) FROM confirmations c WHERE c.report_id = r.id)
                + (SELECT count(*) FROM reports d WHERE d.duplicate_of_id = r.id) AS confirmations
@@ -58,8 +62,9 @@ def nearby_reports(data: dict) -> list[dict]:
         ORDER BY ST_Distance(r.location_m, p.g), r.id LIMIT 10"""),
         {"lat": lat, "lon": lon, "srid": current_city().srid, "radius": NEARBY_METRES}).all()
     return [{"token": r.token, "category": r.category, "status": r.status, "created_at": r.created_at.isoformat(),
-             "distance_m": int(r.dist), "confirmations": r.confirmations,
-             "thumb_url": f"/media/{r.thumb}" if r.thumb else None} for r in rows]
+             "distance_m": int(r.dist), "lat": round(r.lat, 6), "lon": round(r.lon, 6),
+             "direction": None if r.bearing is None else compass_point(r.bearing),
+             "confirmations": r.confirmations, "thumb_url": f"/media/{r.thumb}" if r.thumb else None} for r in rows]
 
 
 def public_status(token: str) -> dict | None:
@@ -138,22 +143,6 @@ def map_features(bbox: tuple[float, float, float, float]) -> dict:
                        "date": local_date(r.created_at).isoformat()},
     } for r in rows[:MAP_LIMIT]]
     return {"type": "FeatureCollection", "features": features, "truncated": len(rows) > MAP_LIMIT}
-
-
-def search_addresses(query: str, limit: int = 8) -> list[dict]:
-    """Buildings whose address or name contains `query` (at least 3 characters), with a point to show."""
-    q = CONTROL.sub("", query or "").strip()
-    if len(q) < 3:
-        return []
-    pattern = "%" + q.replace("\\", "\\\\").replace("%", r"\%").replace("_", r"\_") + "%"
-    rows = db.session.execute(text("""
-        SELECT b.address, b.name, ST_Y(pt) AS lat, ST_X(pt) AS lon
-        FROM buildings b CROSS JOIN LATERAL (SELECT ST_PointOnSurface(b.footprint) AS pt) s
-        WHERE b.address ILIKE :p OR b.name ILIKE :p
-        ORDER BY (b.address ILIKE :start) DESC, b.address LIMIT :limit"""),
-        {"p": pattern, "start": pattern[1:], "limit": limit}).all()
-    return [{"label": ", ".join(x for x in (r.name, r.address) if x), "lat": round(r.lat, 7),
-             "lon": round(r.lon, 7)} for r in rows]
 
 
 def photo_exists(filename: str) -> bool:
