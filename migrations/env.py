@@ -1,12 +1,15 @@
 """Alembic environment (Flask-Migrate) with GeoAlchemy2's helpers for spatial columns."""
 import logging
+import sys
 from logging.config import fileConfig
+from pathlib import Path
 
 from alembic import context
 from flask import current_app
 from geoalchemy2 import alembic_helpers
 
 config = context.config
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # migrations/dataloss.py for the revisions' downgrades
 if config.config_file_name and not config.attributes.get("skip_logging_config"):
     fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger("alembic.env")

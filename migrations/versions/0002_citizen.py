@@ -23,6 +23,11 @@ def upgrade():
 
 
 def downgrade():
+    from dataloss import filled, refuse_to_lose  # migrations/dataloss.py (env.py puts it on the path)
+
+    refuse_to_lose("0002", [
+        filled("idempotency_keys", "request_hash", "refuses a key reused for another request"),
+        filled("reports", "reporter_locale", "the language of the reporter's e-mails")])
     op.drop_index("ix_reports_open_building", table_name="reports")
     op.drop_column("idempotency_keys", "request_hash")
     op.drop_column("reports", "reporter_locale")

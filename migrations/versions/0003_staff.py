@@ -18,5 +18,9 @@ def upgrade():
 
 
 def downgrade():
+    from dataloss import filled, refuse_to_lose  # migrations/dataloss.py (env.py puts it on the path)
+
+    refuse_to_lose("0003", [filled("reports", "est_area_m2", "estimated area"),
+                            filled("reports", "est_method", "estimated removal method")])
     op.drop_column("reports", "est_method")
     op.drop_column("reports", "est_area_m2")

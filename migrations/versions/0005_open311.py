@@ -17,4 +17,7 @@ def upgrade():
 
 
 def downgrade():
+    from dataloss import filled, refuse_to_lose  # migrations/dataloss.py (env.py puts it on the path)
+
+    refuse_to_lose("0005", [filled("reports", "media_url", "Open311 media URLs")])
     op.drop_column("reports", "media_url")

@@ -22,5 +22,9 @@ def upgrade():
 
 
 def downgrade():
+    from dataloss import filled, refuse_to_lose  # migrations/dataloss.py (env.py puts it on the path)
+
+    refuse_to_lose("0007", [filled("status_events", "public_reply", "canned replies to citizens"),
+                            filled("status_events", "public_message", "messages to citizens")])
     op.drop_column("status_events", "public_message")
     op.drop_column("status_events", "public_reply")
