@@ -15,7 +15,8 @@ set -euo pipefail
 DEST=${1:?usage: backup.sh DIR}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 URL=${DATABASE_URL:-postgresql+psycopg://${PGUSER:-postgres}@${PGHOST:-127.0.0.1}:${PGPORT:-5432}/graffiti}
-UPLOADS=${UPLOAD_DIR:-${VAR_DIR:-$ROOT/var}/uploads}
+VAR=${VAR_DIR:-$ROOT/var}
+UPLOADS=${UPLOAD_DIR:-$VAR/uploads}
 PG_URL=${URL/+psycopg/}   # libpq does not know SQLAlchemy's driver suffix
 say() { echo "[backup] $*" >&2; }
 

@@ -13,8 +13,9 @@ set -euo pipefail
 SRC=${1:?usage: restore.sh DIR}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 URL=${DATABASE_URL:?set DATABASE_URL to the new, empty database}
-UPLOADS=${UPLOAD_DIR:-${VAR_DIR:-$ROOT/var}/uploads}
-FLASK=${FLASK:-$ROOT/.venv/bin/flask}
+VAR=${VAR_DIR:-$ROOT/var}
+UPLOADS=${UPLOAD_DIR:-$VAR/uploads}
+FLASK=$ROOT/.venv/bin/flask
 PG_URL=${URL/+psycopg/}
 say() { echo "[restore] $*" >&2; }
 

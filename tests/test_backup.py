@@ -2,7 +2,6 @@
 scripts/restore.sh into a new database and upload directory, served by the service afterwards."""
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -18,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def _run(script, *args, **env):
     done = subprocess.run(["bash", str(ROOT / "scripts" / script), *map(str, args)], cwd=ROOT, text=True,
                           capture_output=True, timeout=300,
-                          env={**os.environ, "FLASK": str(Path(sys.executable).with_name("flask")), **env})
+                          env={**os.environ, **env})
     assert done.returncode == 0, done.stderr[-3000:]
     return done
 
