@@ -68,6 +68,9 @@ HOTSPOT_CLASS = {
 # The classes' machine-readable names in GeoJSON/CSV exports and the API (`class_label`): never translated.
 HOTSPOT_CLASS_CODE = {3: "hot_99", 2: "hot_95", 1: "hot_90", 0: "not_significant", -1: "cold_90", -2: "cold_95",
                       -3: "cold_99"}
+# Too few reports for hot/cold classes or a verdict: maps, figures and exports show counts only.
+NO_STATEMENT_CODE = "too_few_reports"
+TOO_FEW_REPORTS = _l("Zu wenige Meldungen für eine Aussage")
 GRID_SHAPE = {"hex": _l("Sechsecke"), "square": _l("Quadrate")}
 # ISO weekdays (1 = Monday), short.
 WEEKDAY = {1: _l("Mo"), 2: _l("Di"), 3: _l("Mi"), 4: _l("Do"), 5: _l("Fr"), 6: _l("Sa"), 7: _l("So")}

@@ -5,12 +5,22 @@
 - RRI (Levine 2008): (n2 / n1) / (N2 / N1), incidents in the hotspots of period t counted in period t
   (n1) and period t+1 (n2), against all incidents of both periods (N1, N2). Above 1: the hotspots of
   period t keep (recapture) more than their share of the next period's incidents.
+
+Is a PAI above 1 more than chance? Under "the hotspots are no better than any other area of the same size",
+each of period t+1's N2 incidents falls into them with probability a/A (their area share), so the hits n2 are
+binomial(N2, a/A): an exact one-sided binomial test (scipy.stats.binomtest, alternative "greater") gives the
+p-value, and the exact (Clopper-Pearson) 95 % interval of the hit rate, divided by a/A, the interval of the
+PAI. The test treats incidents as independent; repeat incidents at one place make it optimistic, so the verdict
+is shown only when it is significant and there were enough reports for hotspots in the first place.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.stats import binomtest
+
+ALPHA = 0.05
 
 
 def pai(n_in: float, n_total: float, area_hot: float, area_total: float) -> float | None:
@@ -41,11 +51,49 @@ class Evaluation:
     pai_t: float | None
     pai_next: float | None
     rri: float | None
+    sufficient: bool = True  # enough reports for hotspots and for the test (set by the caller)
 
     @property
     def hit_rate_next(self) -> float | None:
         """Share of period t+1's incidents that fall in period t's hotspots."""
         return self.n2_in / self.n2_total if self.n2_total else None
+
+    @property
+    def test(self) -> HitTest | None:
+        """The exact binomial test of the hits against the area share (None without hotspots or incidents)."""
+        return hit_test(self.n2_in, self.n2_total, self.area_share)
+
+    @property
+    def verdict(self) -> str:
+        """"better" (the hotspots predict significantly better than chance), "not_significant", "no_hotspots" or
+        "too_few_reports": only "better" may be stated as a finding."""
+        if not self.sufficient:
+            return "too_few_reports"
+        t = self.test
+        if t is None:
+            return "no_hotspots"
+        return "better" if t.p_value <= ALPHA else "not_significant"
+
+
+@dataclass
+class HitTest:
+    """Exact one-sided binomial test of hits against the area share, with 95 % intervals of hit rate and PAI."""
+
+    p_value: float
+    hit_rate_low: float
+    hit_rate_high: float
+    pai_low: float
+    pai_high: float
+
+
+def hit_test(hits: int, total: int, area_share: float, confidence: float = 0.95) -> HitTest | None:
+    """The binomial test of `hits` of `total` incidents in hotspots covering `area_share` of the area."""
+    if total <= 0 or not 0 < area_share < 1:
+        return None
+    res = binomtest(int(hits), int(total), area_share, alternative="greater")
+    ci = binomtest(int(hits), int(total), area_share).proportion_ci(confidence, method="exact")
+    return HitTest(float(res.pvalue), float(ci.low), float(ci.high), float(ci.low / area_share),
+                   float(ci.high / area_share))
 
 
 def evaluate(hot: np.ndarray, counts_t: np.ndarray, counts_next: np.ndarray, cell_area: float | np.ndarray = 1.0

@@ -22,6 +22,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 GI_COLOURS = {3: "#b2182b", 2: "#ef8a62", 1: "#fddbc7", -1: "#d1e5f0", -2: "#67a9cf", -3: "#2166ac"}
 CLUSTER_COLOUR = "#6a3d9a"
+COUNT_COLOUR = "#7f7f7f"  # cells drawn with their counts only (too few reports for hot/cold classes)
 TAG_COLOURS = ["#e41a1c", "#377eb8", "#4daf4a", "#984ea3", "#ff7f00", "#a65628", "#f781bf", "#999999",
                "#1b9e77", "#d95f02"]
 
@@ -114,6 +115,21 @@ def add_gistar(m: folium.Map, features: list[dict], name: str, show: bool = True
             style_function=lambda f: {"color": GI_COLOURS[f["properties"]["c"]], "weight": 1,
                                       "fillColor": GI_COLOURS[f["properties"]["c"]], "fillOpacity": 0.55},
             tooltip=folium.GeoJsonTooltip(fields=["n", "z", "p"], aliases=["n", "z", "p"]),
+        ).add_to(group)
+    group.add_to(m)
+
+
+def add_cell_counts(m: folium.Map, features: list[dict], name: str, show: bool = True) -> None:
+    """Grid cells with reports, in grey, their count as tooltip: no classes (too few reports for a statement)."""
+    group = folium.FeatureGroup(name=esc(name), show=show)
+    if features:
+        folium.GeoJson(
+            {"type": "FeatureCollection", "features": [
+                {"type": "Feature", "geometry": f["geometry"], "properties": {"n": f["properties"]["reports"]}}
+                for f in features]},
+            style_function=lambda _: {"color": COUNT_COLOUR, "weight": 1, "fillColor": COUNT_COLOUR,
+                                      "fillOpacity": 0.35},
+            tooltip=folium.GeoJsonTooltip(fields=["n"], aliases=["n"]),
         ).add_to(group)
     group.add_to(m)
 

@@ -1,6 +1,8 @@
-"""Gi* on grids: equal to PySAL esda, planted hotspots found, uniform noise not significant."""
+"""Gi* on grids: equal to PySAL esda (z-scores and permutation pseudo p-values), planted hotspots found, no
+significant cell under complete spatial randomness (FDR at the nominal level)."""
 import numpy as np
 import pytest
+from scipy import stats
 from shapely.geometry import box
 
 from gis.gistar import (
@@ -14,6 +16,7 @@ from gis.gistar import (
     distinct_rows,
     gi_star,
     make_grid,
+    permutation_p,
 )
 
 AREA = box(0, 0, 3000, 2400)
@@ -66,7 +69,8 @@ def test_equals_esda_g_local_star(shape):
     assert np.max(np.abs(p - 2 * ref.p_norm)) < 1e-6
 
 
-def test_planted_hotspot_is_hot_and_uniform_noise_has_no_significant_cell():
+@pytest.mark.parametrize("permutations", [0, 9999])
+def test_planted_hotspot_is_hot_and_uniform_noise_has_no_significant_cell(permutations):
     grid = make_grid(AREA, 150, "hex")
     w = binary_weights(grid.centres, default_neighbour_distance(150, "hex"))
     rng = np.random.default_rng(3)
@@ -74,14 +78,16 @@ def test_planted_hotspot_is_hot_and_uniform_noise_has_no_significant_cell():
     x, y = rng.uniform(0, 3000, 4000), rng.uniform(0, 2400, 4000)
     idx = index_of(grid, cell_keys(x, y, 150, "hex"))
     noise = np.bincount(idx, minlength=len(grid)).astype(float)
-    res = analyse(noise, w, fdr=True)
+    res = analyse(noise, w, fdr=True, permutations=permutations)
     assert (res.klass == 0).all()
     # Plant 150 incidents within 100 m of one place.
     hx, hy = rng.normal(1000, 40, 150), rng.normal(1200, 40, 150)
     planted = noise + np.bincount(index_of(grid, cell_keys(hx, hy, 150, "hex")), minlength=len(grid))
-    res = analyse(planted, w, fdr=True)
+    res = analyse(planted, w, fdr=True, permutations=permutations)
     centre = index_of(grid, cell_keys([1000], [1200], 150, "hex"))[0]
-    assert res.klass[centre] == 3
+    # The normal approximation gives the centre 99 %; permutations (smallest p 2/10000) at least 90 % after FDR:
+    # the other planted cells can be drawn as neighbours, which makes the null distribution heavy-tailed.
+    assert res.klass[centre] == 3 if permutations == 0 else res.klass[centre] >= 1
     hot = np.flatnonzero(res.klass > 0)
     assert np.hypot(grid.centres[hot, 0] - 1000, grid.centres[hot, 1] - 1200).max() < 400
 
@@ -121,3 +127,66 @@ def test_distinct_rows_equal_numpy_unique_rows():
         want_uniq, want_counts = np.unique(rows, axis=0, return_counts=True)
         assert np.array_equal(uniq, want_uniq) and np.array_equal(counts, want_counts)
         assert uniq.shape[1] == rows.shape[1]
+
+
+@pytest.mark.parametrize("shape, mean", [("hex", 0.8), ("square", 6.0)])
+def test_permutation_p_values_agree_with_esda_within_monte_carlo_error(shape, mean):
+    from esda.getisord import G_Local
+    from libpysal.weights import DistanceBand
+
+    grid = make_grid(AREA, 150, shape)
+    rng = np.random.default_rng(7)
+    y = rng.poisson(mean, len(grid)).astype(float)
+    y[len(grid) // 2] += 15
+    y[100] += 8
+    dist = default_neighbour_distance(150, shape)
+    high, low = permutation_p(y, binary_weights(grid.centres, dist), 999, seed=1)
+    w = DistanceBand(grid.centres, threshold=dist, binary=True, silence_warnings=True)
+    ref = G_Local(y, w, transform="B", star=True, permutations=999, seed=5, keep_simulations=True, n_jobs=1)
+    # esda keeps its 999 simulated G per cell: the same one-sided p-values from its draws...
+    ge = (ref.rGs >= ref.Gs[:, None] - 1e-12).sum(axis=1)
+    ref_high = (ge + 1) / 1000
+    ref_low = ((ref.rGs <= ref.Gs[:, None] + 1e-12).sum(axis=1) + 1) / 1000
+    for mine, theirs in ((high, ref_high), (low, ref_low)):
+        # ...agree within Monte Carlo error: two independent estimates of p, each with variance p(1-p)/999.
+        se = np.sqrt(2 * theirs * (1 - theirs) / 999)
+        assert np.all(np.abs(mine - theirs) <= 4.5 * se + 0.003)
+        assert np.corrcoef(mine, theirs)[0, 1] > 0.99
+    # esda's p_sim is the upper one where most draws lie below the observation.
+    upper = ge <= 999 - ge
+    assert np.allclose(ref.p_sim[upper], ref_high[upper]) and upper.sum() > 20
+    assert np.all(np.abs(high[upper] - ref.p_sim[upper]) <= 4.5 * np.sqrt(2 * ref_high[upper] * (1 - ref_high[upper])
+                                                                           / 999) + 0.003)
+
+
+def test_permutations_are_seeded_and_reproducible():
+    grid = make_grid(AREA, 150, "hex")
+    y = np.random.default_rng(2).poisson(1.0, len(grid)).astype(float)
+    w = binary_weights(grid.centres, default_neighbour_distance(150, "hex"))
+    a, b, c = (analyse(y, w, seed=s) for s in (4, 4, 5))
+    assert np.array_equal(a.p, b.p) and not np.array_equal(a.p, c.p)
+    assert a.permutations == 999 and a.smallest_p == pytest.approx(0.002) and a.p.min() >= 0.002
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("points", [30, 3000])  # sparse (0.07 per cell) and dense (7 per cell)
+def test_under_complete_spatial_randomness_fdr_keeps_the_share_of_runs_with_any_significant_cell(points):
+    grid = make_grid(AREA, 150, "hex")
+    w = binary_weights(grid.centres, default_neighbour_distance(150, "hex"))
+    rng = np.random.default_rng(points)
+    runs = 300
+    any_significant = {0.90: 0, 0.95: 0, 0.99: 0}
+    normal_any = 0
+    for run in range(runs):
+        # Complete spatial randomness: a homogeneous Poisson process over the grid's cells.
+        keys = cell_keys(rng.uniform(0, 3000, points), rng.uniform(0, 2400, points), 150, "hex")
+        counts = grid.count(keys).astype(float)
+        normal_any += bool(analyse(counts, w, fdr=True, permutations=0).klass.any())
+        res = analyse(counts, w, fdr=True, permutations=999, seed=run)
+        for rank, level in enumerate(sorted(any_significant), start=1):
+            any_significant[level] += bool((np.abs(res.klass) >= rank).any())
+    for level, hits in any_significant.items():
+        # At or below the nominal level 1 - level: the count of runs is not significantly above it.
+        assert stats.binomtest(hits, runs, 1 - level, alternative="greater").pvalue > 0.01, (level, hits)
+    # Why: the normal approximation finds "hotspots" in noise, most of all in sparse counts.
+    assert normal_any > 0.2 * runs

@@ -34,6 +34,8 @@ def test_anonymous_gets_401_json_and_staff_403(client, staff_client):
     ("method=dbscan&weekday=9", "weekday"), ("method=dbscan&hour=25", "hour"),
     ("method=dbscan&district=Atlantis", "district"),
     ("method=gistar&fdr=maybe", "fdr"), ("method=kde&bandwidth=0", "bandwidth"),
+    ("method=gistar&inference=bayes", "inference"), ("method=gistar&permutations=10", "permutations"),
+    ("method=gistar&permutations=100000", "permutations"),
 ])
 def test_bad_parameters_get_400_with_errors(police_client, query, field):
     resp = police_client.get("/api/v1/hotspots?" + query)
@@ -70,14 +72,52 @@ def test_dbscan_clusters_the_reports_as_st_clusterdbscan_does(police_client, pla
     assert body["summary"]["clustered_reports"] == sum(c is not None for c in rows) == sum(sizes)
 
 
+def _centre(feature) -> np.ndarray:
+    """A cell's centre in metres east/north of 0°E, 49°N (near enough for distances of a few hundred metres)."""
+    ring = np.array(feature["geometry"]["coordinates"][0][:-1])
+    lon, lat = ring.mean(axis=0)
+    return np.array([lon * 111_320 * np.cos(np.radians(49.14)), (lat - 49) * 110_574])
+
+
 def test_gistar_marks_the_planted_cells_hot(police_client, planted):
-    resp = police_client.get("/api/v1/hotspots?method=gistar&cell=150&significant_only=true")
-    body = resp.get_json()
-    assert resp.status_code == 200 and body["parameters"]["cell_m"] == 150 and body["parameters"]["grid"] == "hex"
-    hot = [f for f in body["features"] if f["properties"]["class"] > 0]
-    assert hot and max(f["properties"]["reports"] for f in hot) >= 40
-    assert all(f["properties"]["class"] != 0 for f in body["features"])
-    assert body["summary"]["hot_cells"] == len(hot)
+    blob = max(police_client.get("/api/v1/hotspots?method=gistar").get_json()["features"],
+               key=lambda f: f["properties"]["reports"])
+    assert blob["properties"]["reports"] >= 40
+    # One blob in a city of about 5,000 cells: after FDR, permutation p-values need to go below 0.1 * 7 / 5,000,
+    # which 999 permutations (smallest p 0.002) cannot; 99,999 can, and the normal approximation does too.
+    for query, permutations in (("permutations=99999", 99999), ("inference=normal", 0)):
+        resp = police_client.get("/api/v1/hotspots?method=gistar&cell=150&significant_only=true&" + query)
+        body = resp.get_json()
+        p = body["parameters"]
+        assert resp.status_code == 200 and p["cell_m"] == 150 and p["grid"] == "hex" and p["statement"] is True
+        assert p["permutations"] == permutations and p["inference"] == ("normal" if permutations == 0 else
+                                                                       "permutation")
+        hot = [f for f in body["features"] if f["properties"]["class"] > 0]
+        assert all(f["properties"]["class"] != 0 for f in body["features"])
+        assert body["summary"]["hot_cells"] == len(hot)
+        # The hot cells are the blob's cell and its ring. (Conditional permutation keeps a cell's own count and
+        # tests its neighbours, as esda does: a blob inside one cell makes its ring hot.)
+        assert hot and max(np.hypot(*(_centre(f) - _centre(blob))) for f in hot) < 2 * 150
+        if permutations == 0:
+            assert blob["properties"]["cell"] in {f["properties"]["cell"] for f in hot}
+    default = police_client.get("/api/v1/hotspots?method=gistar").get_json()["parameters"]
+    assert (default["permutations"], default["seed"], default["smallest_p"]) == (999, 0, 0.002)
+
+
+def test_too_few_reports_give_counts_without_classes(police_client):
+    seed_reports([(0.0, 0.0), (5.0, 0.0), (10.0, 3.0), (400.0, 20.0), (410.0, 25.0)])
+    for lang, words in (("de", "Zu wenige Meldungen"), ("en", "Too few reports")):
+        body = police_client.get("/api/v1/hotspots?method=gistar&significant_only=true",
+                                 headers={"Accept-Language": lang}).get_json()
+        assert body["parameters"]["statement"] is False and body["summary"]["statement"] is False
+        assert words in body["summary"]["message"] and body["summary"]["hot_cells"] is None
+        cells = body["features"]
+        assert sum(c["properties"]["reports"] for c in cells) == 5
+        assert all(c["properties"]["class"] is None and c["properties"]["p"] is None
+                   and c["properties"]["class_label"] == "too_few_reports" for c in cells)
+    # The normal approximation, which called such cells "Hotspot 99 %", gets no classes either.
+    body = police_client.get("/api/v1/hotspots?method=gistar&inference=normal").get_json()
+    assert body["summary"]["statement"] is False and all(c["properties"]["class"] is None for c in body["features"])
 
 
 def test_kde_states_the_bandwidth(admin_client, planted):

@@ -30,6 +30,10 @@ _Q = [
     ("shape", {"type": "string", "enum": ["hex", "square"]}, "Gi* grid shape (default hex).", False),
     ("fdr", {"type": "boolean"}, "Gi*: control the false discovery rate (default true).", False),
     ("significant_only", {"type": "boolean"}, "Gi*: only hot and cold cells (default false).", False),
+    ("inference", {"type": "string", "enum": ["permutation", "normal"]},
+     "Gi* p-values: conditional permutation (default, seeded) or the normal approximation.", False),
+    ("permutations", {"type": "integer", "minimum": 99, "maximum": 99999},
+     "Gi* permutations (default 999; fewer when they do not fit the computing budget, see parameters).", False),
     ("bandwidth", {"type": "number", "minimum": 10, "maximum": 5000},
      "KDE Gaussian bandwidth in metres (default 150).", False),
 ]
@@ -42,7 +46,8 @@ OPENAPI = {"/hotspots": {"get": {
                    "are left out. DBSCAN: on the reports' exact positions (the clusters of PostGIS "
                    "ST_ClusterDBSCAN), cluster hulls with reports, first/last date, buildings and the share "
                    "of re-tagged buildings. Gi*: cells with count, z, p and class (-3..3 = cold/hot at "
-                   "90/95/99 %, false discovery rate controlled). KDE: cells above 5 % of the peak density "
+                   "90/95/99 %, false discovery rate controlled, p by conditional permutation); with too few "
+                   "reports for a statement (summary.statement false) counts only, class null. KDE: cells above 5 % of the peak density "
                    "(reports per km²).",
     "parameters": [{"name": n, "in": "query", "required": req, "schema": s, "description": d}
                    for n, s, d, req in _Q],

@@ -55,6 +55,8 @@ def _map_labels() -> dict:
         "month": _("Monat"), "legend": _("Legende"),
         "kde_note": _("Kerndichte: Gauß-Kern, Bandbreite {bw} m"),
         "gi_note": _("Gi*: Zellen {cell} m, FDR-kontrolliert"), "classes": class_labels(),
+        "counts_layer": _("Meldungen je Zelle (ohne Hotspot-Klassen)"),
+        "too_few": _("Zu wenige Meldungen für eine Aussage: nur Anzahlen, keine Hotspot-Klassen."),
         "cluster_popup": {"cluster": _("Cluster"), "reports": _("Meldungen"), "period": _("Zeitraum"),
                           "buildings": pgettext("count", "Gebäude"), "retagged": _("erneut besprüht")},
         "incident_popup": {"tags": _("Tags"), "open": _("Meldung öffnen")},

@@ -1,4 +1,6 @@
 """Police in Chromium: the hotspot map renders offline with layers and legend; contact access is logged."""
+from datetime import date
+
 import psycopg
 from sqlalchemy.engine import make_url
 
@@ -49,5 +51,40 @@ def test_contact_data_only_on_request_and_logged_for_admins(desktop, live_server
         admin.goto(live_server.url + "/police/access-log")
         text = admin.inner_text("main")
         assert "e2e-police@example.org" in text and "Az 4711/26" in text
+    finally:
+        ctx.close()
+
+
+def _few_reports_query() -> str:
+    """The issue's filter: graffiti, Friday and Saturday, 20-4 h, June to November (of last year: inside the
+    demo city's two years)."""
+    year = date.today().year - 1
+    return f"category=graffiti&weekday=5,6&hour=20-4&from={year}-06-01&to={year}-11-30"
+
+
+def test_a_handful_of_reports_gives_too_few_reports_and_no_verdict(desktop, live_server, browser):
+    login(desktop, live_server, "police")
+    desktop.goto(f"{live_server.url}/police/?{_few_reports_query()}")
+    reports = int(desktop.locator("[data-figure=reports]").inner_text())
+    assert 0 < reports < 30  # the issue saw five on its demo city
+    assert "Zu wenige Meldungen für eine Aussage" in desktop.locator("[data-figure=statement]").inner_text()
+    verdict = desktop.locator("[data-figure=verdict]")
+    assert verdict.get_attribute("data-verdict") == "too_few_reports"
+    main = desktop.inner_text("main")
+    assert "besser voraus als der Zufall" not in main and "Hotspot 99 %" not in main
+    assert desktop.locator("[data-figure=pai]").inner_text().strip() == "–"
+    frame = desktop.frame_locator("iframe.policemap")
+    legend = frame.locator(".police-legend")
+    legend.wait_for(timeout=30000)
+    assert "Zu wenige Meldungen" in legend.inner_text() and "Hotspot 9" not in legend.inner_text()
+    # The same in English, at a phone's width.
+    ctx = browser.new_context(viewport={"width": 390, "height": 844}, locale="en-GB")
+    page = ctx.new_page()
+    try:
+        login(page, live_server, "police")
+        page.goto(f"{live_server.url}/police/?{_few_reports_query()}")
+        assert "Too few reports for a statement" in page.locator("[data-figure=statement]").inner_text()
+        assert page.locator("[data-figure=verdict]").get_attribute("data-verdict") == "too_few_reports"
+        assert "better than chance" not in page.inner_text("main")
     finally:
         ctx.close()

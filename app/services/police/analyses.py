@@ -73,7 +73,8 @@ def counts_per_cell(grid: gi.Grid, pts: Points) -> np.ndarray:
 
 @dataclass
 class GiResult:
-    """Gi* per grid cell with the grid, counts and parameters used."""
+    """Gi* per grid cell with the grid, counts and parameters used; `sufficient` is False when the reports are too
+    few for a statement (then only the counts may be shown: classes are all 0 and p-values were not computed)."""
 
     grid: gi.Grid
     counts: np.ndarray
@@ -81,34 +82,67 @@ class GiResult:
     parameters: dict
     reports: int = 0
     extra: dict = field(default_factory=dict)
+    sufficient: bool = True
+
+
+# Work of one Gi* permutation test: distinct counts x permutations x largest neighbourhood (see gis.gistar).
+GI_PERMUTATION_BUDGET = 15_000_000  # about 2 s (999 at 1,000,000 reports: 5,000,000, 0.24 s)
+
+
+def within_budget(requested: int, cost_per_permutation: float, limit: float, floor: int = 99) -> int:
+    """The permutations to run: as many as asked for while they fit the analysis budget, at least `floor`."""
+    fits = int(limit // max(cost_per_permutation, 1.0))
+    return max(min(requested, fits), min(requested, floor))
 
 
 def gistar(f: Filters, cell: float = 150.0, shape: str = "hex", fdr: bool = True,
-           neighbour_distance: float | None = None, pts: Points | None = None) -> GiResult:
-    """Getis-Ord Gi* of report counts per cell, with hot/cold classes at 90/95/99 % (FDR-controlled)."""
+           neighbour_distance: float | None = None, pts: Points | None = None,
+           permutations: int = gi.PERMUTATIONS) -> GiResult:
+    """Getis-Ord Gi* of report counts per cell, with hot/cold classes at 90/95/99 % (FDR-controlled); p-values by
+    `permutations` conditional permutations (0: the normal approximation), seeded."""
     grid = grid_for(f, cell, shape)
     dist = neighbour_distance or gi.default_neighbour_distance(cell, shape)
     pts = pts if pts is not None else points.fetch_points(f)
     counts = counts_per_cell(grid, pts)
-    params = {"method": "gistar", "cell_m": cell, "grid": shape, "neighbour_distance_m": round(dist, 3),
-              "fdr": fdr, "levels": list(gi.LEVELS), "cells": len(grid), "srid": current_city().srid, **f.echo()}
     if len(grid) < 3:
         raise ValidationFailed([("cell", _("Das Gebiet umfasst weniger als drei Zellen; bitte eine kleinere Zellgröße "
                                            "wählen."))])
-    stats = gi.analyse(counts, gi.binary_weights(grid.centres, dist), fdr=fdr)
-    params["p_thresholds"] = {f"{int(k * 100)}": v for k, v in stats.thresholds.items()}
-    return GiResult(grid, counts, stats, params, int(counts.sum()))
+    w = gi.binary_weights(grid.centres, dist)
+    total = float(counts.sum())
+    sufficient = gi.enough_for_a_statement(total, w)
+    used = permutations
+    if permutations:
+        kmax = int(np.diff(w.indptr).max())
+        used = within_budget(permutations, len(np.unique(counts)) * kmax, GI_PERMUTATION_BUDGET)
+    params = {"method": "gistar", "cell_m": cell, "grid": shape, "neighbour_distance_m": round(dist, 3),
+              "fdr": fdr, "levels": list(gi.LEVELS), "cells": len(grid), "srid": current_city().srid,
+              "inference": "permutation" if permutations else "normal", "permutations": used,
+              "permutations_requested": permutations, "seed": 0,
+              "smallest_p": round(min(1.0, 2 / (used + 1)), 6) if used else 0.0,
+              "statement": sufficient, "min_reports": gi.MIN_REPORTS,
+              "expected_per_neighbourhood": round(gi.expected_per_neighbourhood(total, w), 3),
+              "min_expected_per_neighbourhood": gi.MIN_EXPECTED_PER_NEIGHBOURHOOD, **f.echo()}
+    if sufficient:
+        stats = gi.analyse(counts, w, fdr=fdr, permutations=used, seed=0)
+        params["p_thresholds"] = {f"{int(k * 100)}": v for k, v in stats.thresholds.items()}
+    else:
+        g, z, _p = gi.gi_star(counts, w)
+        stats = gi.GiStar(g, z, np.ones(len(grid)), np.zeros(len(grid), dtype=np.int64), {}, used)
+    return GiResult(grid, counts, stats, params, int(total), sufficient=sufficient)
 
 
 def evaluation(f: Filters, cell: float = 150.0, shape: str = "hex", level: float = 0.95, fdr: bool = True,
-               pts: Points | None = None):
+               pts: Points | None = None, permutations: int = gi.PERMUTATIONS):
     """PAI and RRI: hotspots (Gi* hot cells at `level`) of the previous period tested on the chosen one
-    (`pts`: the chosen period's reports when already fetched)."""
+    (`pts`: the chosen period's reports when already fetched). The verdict's test needs hotspots found with
+    enough reports: `sufficient` of the previous period's Gi* is part of the result."""
     before = f.shifted(-1)
-    res_t = gistar(before, cell, shape, fdr)
+    res_t = gistar(before, cell, shape, fdr, permutations=permutations)
     hot = res_t.stats.klass >= gi.LEVELS.index(level) + 1
     counts_next = counts_per_cell(res_t.grid, pts if pts is not None else points.fetch_points(f))
-    return evaluate(hot, res_t.counts, counts_next, gi.cell_area(cell, shape)), before
+    ev = evaluate(hot, res_t.counts, counts_next, gi.cell_area(cell, shape))
+    ev.sufficient = res_t.sufficient and int(counts_next.sum()) >= gi.MIN_REPORTS
+    return ev, before
 
 
 # ---------------------------------------------------------------- KDE

@@ -10,7 +10,7 @@ from sqlalchemy import text
 
 from app.city import current_city
 from app.extensions import db
-from app.labels import HOTSPOT_CLASS_CODE
+from app.labels import HOTSPOT_CLASS_CODE, NO_STATEMENT_CODE, TOO_FEW_REPORTS
 from app.services.core.workdays import city_timezone
 from app.services.police import analyses, filters, points
 from gis import gistar as gi
@@ -49,9 +49,22 @@ def cluster_features(result: analyses.ClusterResult) -> list[dict]:
 
 
 def gistar_features(result: analyses.GiResult, significant_only: bool = False) -> list[dict]:
-    """Gi* grid cells as polygon features with count, z-score, p-value and class."""
+    """Gi* grid cells as polygon features with count, z-score, p-value and class; with too few reports for a
+    statement, the cells with reports and their counts only (z, p and class null, class_label too_few_reports)."""
     grid, st = result.grid, result.stats
+    if not result.sufficient:
+        idx = np.flatnonzero(result.counts > 0) if significant_only else np.arange(len(grid))
+        return [{**feat, "properties": {"cell": feat["properties"]["cell"], "reports": feat["properties"]["reports"],
+                                        "gi": None, "z": None, "p": None, "class": None,
+                                        "class_label": NO_STATEMENT_CODE}}
+                for feat in _cell_features(result, idx)]
     idx = np.flatnonzero(st.klass != 0) if significant_only else np.arange(len(grid))
+    return _cell_features(result, idx)
+
+
+def _cell_features(result: analyses.GiResult, idx: np.ndarray) -> list[dict]:
+    """The grid cells `idx` as polygon features with count, Gi, z, p and class."""
+    grid, st = result.grid, result.stats
     rings = _rings_lonlat(_ring_coords(grid, idx)).tolist()
     keys = grid.keys[idx].tolist()
     counts = result.counts[idx].astype(int).tolist()
@@ -160,15 +173,22 @@ def hotspot_collection(method: str, f: filters.Filters, opts: dict) -> dict:
                                   summary={"reports": res.reports, "clustered_reports": res.clustered,
                                            "clusters": len(res.clusters)})
     if method == "gistar":
-        res = analyses.gistar(f, opts["cell"], opts["shape"], opts["fdr"])
-        k = res.stats.klass
+        res = analyses.gistar(f, opts["cell"], opts["shape"], opts["fdr"], permutations=opts["permutations"])
         return feature_collection(gistar_features(res, opts["significant_only"]),
                                   {**res.parameters, "significant_only": opts["significant_only"]},
-                                  summary={"reports": res.reports, "cells": len(res.grid),
-                                           "hot_cells": int((k > 0).sum()), "cold_cells": int((k < 0).sum())})
+                                  summary=gistar_summary(res))
     d, params, n = analyses.density(f, opts["bandwidth"])
     return feature_collection(density_features(d), params,
                               summary={"reports": n, "peak_density": round(float(d.values.max()), 3)})
+
+
+def gistar_summary(res: analyses.GiResult) -> dict:
+    """Counts of hot and cold cells, or (too few reports) no classes and the reason in words."""
+    k = res.stats.klass
+    out = {"reports": res.reports, "cells": len(res.grid), "statement": res.sufficient}
+    if res.sufficient:
+        return {**out, "hot_cells": int((k > 0).sum()), "cold_cells": int((k < 0).sum())}
+    return {**out, "hot_cells": None, "cold_cells": None, "message": str(TOO_FEW_REPORTS)}
 
 
 EXPORT_KINDS = ("clusters", "gistar", "incidents")
@@ -180,6 +200,6 @@ def export_features(kind: str, f: filters.Filters, opts: dict) -> tuple[list[dic
         res = analyses.dbscan(f, opts["eps"], opts["min_points"])
         return cluster_features(res), res.parameters
     if kind == "gistar":
-        res = analyses.gistar(f, opts["cell"], opts["shape"], opts["fdr"])
+        res = analyses.gistar(f, opts["cell"], opts["shape"], opts["fdr"], permutations=opts["permutations"])
         return gistar_features(res), res.parameters
     return incident_features(incident_rows(f)), {"method": "incidents", **f.echo()}

@@ -80,8 +80,11 @@ def hotspot_map(f: filters.Filters, opts: dict, assets: mp.Assets, labels: dict,
     png, bounds = _heat_overlay(d, area_m)
     mp.add_heat(m, png, bounds, labels["kde_layer"].format(bw=int(d.bandwidth)), show=False)
 
-    gres = analyses.gistar(f, opts["cell"], opts["shape"], opts["fdr"], pts=pts)
-    mp.add_gistar(m, ex.gistar_features(gres, significant_only=True), labels["gi_layer"], show=True)
+    gres = analyses.gistar(f, opts["cell"], opts["shape"], opts["fdr"], pts=pts, permutations=opts["permutations"])
+    if gres.sufficient:
+        mp.add_gistar(m, ex.gistar_features(gres, significant_only=True), labels["gi_layer"], show=True)
+    else:  # counts only: no classes from too few reports
+        mp.add_cell_counts(m, ex.gistar_features(gres, significant_only=True), labels["counts_layer"], show=True)
 
     cres = analyses.dbscan(f, opts["eps"], opts["min_points"], pts=pts)
     mp.add_clusters(m, ex.cluster_features(cres), labels["cluster_layer"], labels["cluster_popup"])
@@ -103,10 +106,14 @@ def hotspot_map(f: filters.Filters, opts: dict, assets: mp.Assets, labels: dict,
         mp.add_aggregated_incidents(m, cells, labels["incidents_aggregated_layer"], AGGREGATE_CELL,
                                     show=False)
 
-    entries = [(mp.GI_COLOURS[k], labels["classes"][k]) for k in (3, 2, 1, -1, -2, -3)]
+    if gres.sufficient:
+        entries = [(mp.GI_COLOURS[k], labels["classes"][k]) for k in (3, 2, 1, -1, -2, -3)]
+        notes = [labels["gi_note"].format(cell=int(opts["cell"]))]
+    else:
+        entries = [(mp.COUNT_COLOUR, labels["counts_layer"])]
+        notes = [labels["too_few"]]
     entries.append((mp.CLUSTER_COLOUR, labels["cluster_layer"]))
-    mp.add_legend(m, labels["legend"], entries, [labels["kde_note"].format(bw=int(d.bandwidth)),
-                                                 labels["gi_note"].format(cell=int(opts["cell"]))])
+    mp.add_legend(m, labels["legend"], entries, [labels["kde_note"].format(bw=int(d.bandwidth)), *notes])
     return mp.finish(m)
 
 
@@ -130,11 +137,13 @@ def figures(f: filters.Filters, opts: dict) -> dict:
     """The figures shown next to the map and on the print page."""
     pts = points.fetch_points(f, attributes=True)
     cres = analyses.dbscan(f, opts["eps"], opts["min_points"], pts=pts)
-    gres = analyses.gistar(f, opts["cell"], opts["shape"], opts["fdr"], pts=pts)
-    ev, before = analyses.evaluation(f, opts["cell"], opts["shape"], 0.95, opts["fdr"], pts=pts)
+    gres = analyses.gistar(f, opts["cell"], opts["shape"], opts["fdr"], pts=pts, permutations=opts["permutations"])
+    ev, before = analyses.evaluation(f, opts["cell"], opts["shape"], 0.95, opts["fdr"], pts=pts,
+                                     permutations=opts["permutations"])
     k = gres.stats.klass
     return {"reports": gres.reports, "clusters": ex.cluster_features(cres)[:15], "cluster_count": len(cres.clusters),
             "clustered": cres.clustered, "dbscan": cres.parameters, "gistar": gres.parameters,
+            "statement": gres.sufficient,
             "classes": {c: int((k == c).sum()) for c in (3, 2, 1, -1, -2, -3)}, "evaluation": ev,
             "before": before, "bandwidth": opts["bandwidth"]}
 
@@ -144,9 +153,9 @@ def print_png(f: filters.Filters, opts: dict, title: str, legend_labels: dict) -
     area_m = points.study_area(f)
     pts = points.fetch_points(f, attributes=True)
     d, _, _ = analyses.density(f, opts["bandwidth"], pts=pts)
-    gres = analyses.gistar(f, opts["cell"], opts["shape"], opts["fdr"], pts=pts)
+    gres = analyses.gistar(f, opts["cell"], opts["shape"], opts["fdr"], pts=pts, permutations=opts["permutations"])
     cres = analyses.dbscan(f, opts["eps"], opts["min_points"], pts=pts)
-    idx = np.flatnonzero(gres.stats.klass != 0)
+    idx = np.flatnonzero(gres.stats.klass != 0)  # none when the reports are too few for a statement
     cells = [(gres.grid.polygon(i), int(gres.stats.klass[i])) for i in idx]
     legend = [(mp.GI_COLOURS[k], legend_labels[k]) for k in (3, 2, 1, -1, -2, -3)]
     legend.append((mp.CLUSTER_COLOUR, legend_labels["clusters"]))

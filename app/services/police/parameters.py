@@ -11,7 +11,11 @@ from flask_babel import gettext as _
 
 from app.errors import ValidationFailed
 from app.services.police import budget, filters, points
+from gis.gistar import PERMUTATIONS
 from gis.knox import DEFAULT_DAYS, DEFAULT_DISTANCES
+
+MAX_PERMUTATIONS = 99_999
+KNOX_PERMUTATIONS = 999  # asked for by default; fewer run when the pairs do not fit the analysis budget
 
 
 def number(args, name, default, lo, hi, errors, integer=False):
@@ -53,9 +57,15 @@ def method_options(args, errors: list) -> dict:
         "shape": args.get("shape") or "hex",
         "fdr": flag(args, "fdr", True, errors),
         "bandwidth": number(args, "bandwidth", 150.0, 10, 5000, errors),
+        "inference": args.get("inference") or "permutation",
+        "permutations": number(args, "permutations", PERMUTATIONS, 99, MAX_PERMUTATIONS, errors, integer=True),
     }
     if opts["shape"] not in ("hex", "square"):
         errors.append(("shape", _("„shape“ muss hex oder square sein.")))
+    if opts["inference"] not in ("permutation", "normal"):
+        errors.append(("inference", _("„inference“ muss permutation oder normal sein.")))
+    if opts["inference"] == "normal":
+        opts["permutations"] = 0  # the normal approximation: no permutations
     return opts
 
 
@@ -126,11 +136,13 @@ def near_repeat_request(args) -> tuple[filters.Filters, dict, list[float], list[
     errors: list = []
     distances = _bands(args, "distances", DEFAULT_DISTANCES, errors)
     days = _bands(args, "days", DEFAULT_DAYS, errors)
-    raw = args.get("permutations", "99")
-    permutations = int(raw) if raw.isdigit() and 19 <= int(raw) <= 999 else None
+    raw = args.get("permutations") or str(KNOX_PERMUTATIONS)
+    permutations = int(raw) if raw.isdigit() and 19 <= int(raw) <= MAX_PERMUTATIONS else None
     if permutations is None:
-        errors.append(("permutations", _("Permutationen: eine ganze Zahl von 19 bis 999.")))
-    f, opts = analysis_request(args, errors)
+        errors.append(("permutations", _("Permutationen: eine ganze Zahl von 19 bis %(max)s.", max=MAX_PERMUTATIONS)))
+    rest = args.copy()  # the Knox test's permutations are its own (the Gi* ones are not asked for here)
+    rest.pop("permutations", None)
+    f, opts = analysis_request(rest, errors)
     return f, opts, distances, days, permutations
 
 
