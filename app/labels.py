@@ -71,6 +71,18 @@ HOTSPOT_CLASS_CODE = {3: "hot_99", 2: "hot_95", 1: "hot_90", 0: "not_significant
 # Too few reports for hot/cold classes or a verdict: maps, figures and exports show counts only.
 NO_STATEMENT_CODE = "too_few_reports"
 TOO_FEW_REPORTS = _l("Zu wenige Meldungen für eine Aussage")
+# Emerging hot spot patterns (ArcGIS Pro's Emerging Hot Spot Analysis; definitions in gis/emerging.py).
+EMERGING_PATTERN = {
+    "new_hot": _l("Neuer Hotspot"), "consecutive_hot": _l("Fortgesetzter Hotspot"),
+    "intensifying_hot": _l("Sich verstärkender Hotspot"), "persistent_hot": _l("Beständiger Hotspot"),
+    "diminishing_hot": _l("Abnehmender Hotspot"), "sporadic_hot": _l("Sporadischer Hotspot"),
+    "oscillating_hot": _l("Wechselnder Hotspot"), "historical_hot": _l("Ehemaliger Hotspot"),
+    "new_cold": _l("Neuer Coldspot"), "consecutive_cold": _l("Fortgesetzter Coldspot"),
+    "intensifying_cold": _l("Sich verstärkender Coldspot"), "persistent_cold": _l("Beständiger Coldspot"),
+    "diminishing_cold": _l("Abnehmender Coldspot"), "sporadic_cold": _l("Sporadischer Coldspot"),
+    "oscillating_cold": _l("Wechselnder Coldspot"), "historical_cold": _l("Ehemaliger Coldspot"),
+    "no_pattern": _l("Kein Muster"),
+}
 GRID_SHAPE = {"hex": _l("Sechsecke"), "square": _l("Quadrate")}
 # ISO weekdays (1 = Monday), short.
 WEEKDAY = {1: _l("Mo"), 2: _l("Di"), 3: _l("Mi"), 4: _l("Do"), 5: _l("Fr"), 6: _l("Sa"), 7: _l("So")}
@@ -80,6 +92,7 @@ FILTERS = {
     "status_label": STATUS, "action_label": ACTION, "category_label": CATEGORY, "owner_label": OWNER_TYPE,
     "method_label": REMOVAL_METHOD, "priority_label": PRIORITY, "surface_label": SURFACE,
     "class_label": HOTSPOT_CLASS, "grid_label": GRID_SHAPE, "weekday_label": WEEKDAY, "reply_label": PUBLIC_REPLY,
+    "pattern_label": EMERGING_PATTERN,
 }
 
 

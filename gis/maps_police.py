@@ -22,7 +22,14 @@ from PIL import Image, ImageDraw, ImageFont
 
 GI_COLOURS = {3: "#b2182b", 2: "#ef8a62", 1: "#fddbc7", -1: "#d1e5f0", -2: "#67a9cf", -3: "#2166ac"}
 CLUSTER_COLOUR = "#6a3d9a"
-COUNT_COLOUR = "#7f7f7f"  # cells drawn with their counts only (too few reports for hot/cold classes)
+COUNT_COLOUR = "#7f7f7f"
+EMERGING_COLOURS = {
+    "new_hot": "#fdae61", "consecutive_hot": "#f46d43", "intensifying_hot": "#a50026", "persistent_hot": "#d73027",
+    "diminishing_hot": "#f4a582", "sporadic_hot": "#fddbc7", "oscillating_hot": "#c51b7d",
+    "historical_hot": "#8c6d31", "new_cold": "#abd9e9", "consecutive_cold": "#74add1",
+    "intensifying_cold": "#313695", "persistent_cold": "#4575b4", "diminishing_cold": "#92c5de",
+    "sporadic_cold": "#d1e5f0", "oscillating_cold": "#4d9221", "historical_cold": "#5a5a8c",
+}  # cells drawn with their counts only (too few reports for hot/cold classes)
 TAG_COLOURS = ["#e41a1c", "#377eb8", "#4daf4a", "#984ea3", "#ff7f00", "#a65628", "#f781bf", "#999999",
                "#1b9e77", "#d95f02"]
 
@@ -130,6 +137,23 @@ def add_cell_counts(m: folium.Map, features: list[dict], name: str, show: bool =
             style_function=lambda _: {"color": COUNT_COLOUR, "weight": 1, "fillColor": COUNT_COLOUR,
                                       "fillOpacity": 0.35},
             tooltip=folium.GeoJsonTooltip(fields=["n"], aliases=["n"]),
+        ).add_to(group)
+    group.add_to(m)
+
+
+def add_emerging(m: folium.Map, features: list[dict], name: str, names: dict, show: bool = False) -> None:
+    """Emerging hot spot cells coloured by pattern; tooltip with the pattern's name and the reports."""
+    group = folium.FeatureGroup(name=esc(name), show=show)
+    cells = [f for f in features if f["properties"]["pattern"] in EMERGING_COLOURS]
+    if cells:
+        folium.GeoJson(
+            {"type": "FeatureCollection", "features": [
+                {"type": "Feature", "geometry": f["geometry"],
+                 "properties": {"c": f["properties"]["pattern"], "pattern": esc(names[f["properties"]["pattern"]]),
+                                "n": f["properties"]["reports"]}} for f in cells]},
+            style_function=lambda f: {"color": EMERGING_COLOURS[f["properties"]["c"]], "weight": 1,
+                                      "fillColor": EMERGING_COLOURS[f["properties"]["c"]], "fillOpacity": 0.6},
+            tooltip=folium.GeoJsonTooltip(fields=["pattern", "n"], aliases=["", "n"]),
         ).add_to(group)
     group.add_to(m)
 

@@ -51,3 +51,28 @@ def test_bad_bands_and_too_many_pairs(monkeypatch):
     x, y, t = planted()
     with pytest.raises(TooManyPairs):
         knox_test(x, y, t)
+
+
+def test_raised_band_smallest_p_and_the_fast_table_equal_the_general_one():
+    x, y, t = planted()
+    res = knox_test(x, y, t, distance_edges=(0, 100, 200, 400), day_edges=(0, 7, 14, 30), permutations=199)
+    d0, d1, t0, t1, ratio = res.raised_band()
+    assert (d0, d1, t0, t1) == (0, 100, 0, 7) and ratio == pytest.approx(res.ratio[0, 0])
+    assert res.smallest_p == pytest.approx(1 / 200) and res.p_values[0, 0] == pytest.approx(1 / 200)
+    # Only cells with a ratio of at least 1.2 and p <= 0.05 are raised.
+    assert np.array_equal(res.significant(), (res.p_values <= 0.05) & (res.ratio >= 1.2))
+    # A first time band that starts above 0 takes the general path: the same counts where both apply.
+    shifted = knox_test(x, y, t, distance_edges=(0, 100, 200, 400), day_edges=(1e-9, 7, 14, 30), permutations=19)
+    plain = knox_test(x, y, t, distance_edges=(0, 100, 200, 400), day_edges=(0, 7, 14, 30), permutations=19)
+    assert np.array_equal(shifted.observed[:, 1:], plain.observed[:, 1:])
+    assert np.all(shifted.observed[:, 0] <= plain.observed[:, 0])
+
+
+def test_permutations_shrink_to_the_budget_but_not_below_99():
+    x, y, t = planted()
+    full = knox_test(x, y, t, permutations=999)
+    cut = knox_test(x, y, t, permutations=999, max_work=full.pairs * 300)
+    assert (cut.permutations, cut.permutations_requested) == (300, 999)
+    assert knox_test(x, y, t, permutations=999, max_work=10).permutations == 99
+    assert full.permutations == 999 and full.raised_band() is not None
+

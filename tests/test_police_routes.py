@@ -3,6 +3,7 @@ import csv
 import io
 import json
 import re
+from datetime import date, timedelta
 
 from sqlalchemy import func, select, text
 
@@ -174,6 +175,16 @@ def test_near_repeat_page_shows_the_knox_table(police_client):
     page = police_client.get("/police/near-repeat?distances=0,100,200&days=0,7,14&permutations=19")
     text_ = page.get_data(as_text=True)
     assert page.status_code == 200 and "0–100 m" in text_ and "0–7" in text_
+    # 12 reports 10 m apart on one day: shuffling the dates changes nothing, so no band is raised.
+    assert "In keiner Entfernung und Zeitspanne ist das Risiko deutlich erhöht" in text_
+    assert "1/(19 + 1) = 0.05" in text_ and 'data-figure="smallest-p"' in text_
+    # Ten pairs, each two reports 10 m apart on one day, the pairs 300 m and 30 days apart: near repeats.
+    for k in range(10):
+        seed_reports([(300.0 * k, 500.0), (300.0 * k + 10, 500.0)], days_ago=40 + 30 * k)
+    text_ = police_client.get("/police/near-repeat?distances=0,100,200&days=0,7,14&permutations=99&from="
+                              f"{date.today() - timedelta(days=400)}").get_data(as_text=True)
+    sentence = re.search(r'data-figure="near-repeat-summary">\s*([^<]+)<', text_)[1]
+    assert sentence.startswith("Innerhalb von 100 m und 7 Tagen nach einem Vorfall ist das Risiko")
     bad = police_client.get("/police/near-repeat?distances=100,50", headers={"Accept": "text/html"})
     assert bad.status_code == 400
 

@@ -15,7 +15,7 @@ def hotspots():
 
 
 _Q = [
-    ("method", {"type": "string", "enum": ["dbscan", "gistar", "kde"]}, "Hotspot method.", True),
+    ("method", {"type": "string", "enum": ["dbscan", "gistar", "kde", "emerging"]}, "Hotspot method.", True),
     ("from", {"type": "string", "format": "date"}, "First day (YYYY-MM-DD); default: 365 days before 'to'.", False),
     ("to", {"type": "string", "format": "date"}, "Last day (YYYY-MM-DD), inclusive; default: today.", False),
     ("category", {"type": "string"}, "Comma-separated categories (graffiti, sticker, scratching, other).", False),
@@ -34,6 +34,10 @@ _Q = [
      "Gi* p-values: conditional permutation (default, seeded) or the normal approximation.", False),
     ("permutations", {"type": "integer", "minimum": 99, "maximum": 99999},
      "Gi* permutations (default 999; fewer when they do not fit the computing budget, see parameters).", False),
+    ("step", {"type": "string", "enum": ["month", "quarter"]}, "Emerging hot spots: time step (default month).",
+     False),
+    ("emerging_cell", {"type": "number", "minimum": 50, "maximum": 5000},
+     "Emerging hot spots: cell size in metres (default 300).", False),
     ("bandwidth", {"type": "number", "minimum": 10, "maximum": 5000},
      "KDE Gaussian bandwidth in metres (default 150).", False),
 ]
@@ -47,7 +51,9 @@ OPENAPI = {"/hotspots": {"get": {
                    "ST_ClusterDBSCAN), cluster hulls with reports, first/last date, buildings and the share "
                    "of re-tagged buildings. Gi*: cells with count, z, p and class (-3..3 = cold/hot at "
                    "90/95/99 %, false discovery rate controlled, p by conditional permutation); with too few "
-                   "reports for a statement (summary.statement false) counts only, class null. KDE: cells above 5 % of the peak density "
+                   "reports for a statement (summary.statement false) counts only, class null. Emerging: cells with a pattern of ArcGIS Pro's Emerging Hot Spot Analysis (new, consecutive, "
+                   "intensifying, persistent, diminishing, sporadic, oscillating, historical hot or cold spot) from "
+                   "Gi* per month or quarter and a Mann-Kendall trend of the z-scores; at least 10 steps. KDE: cells above 5 % of the peak density "
                    "(reports per km²).",
     "parameters": [{"name": n, "in": "query", "required": req, "schema": s, "description": d}
                    for n, s, d, req in _Q],

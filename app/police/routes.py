@@ -56,6 +56,8 @@ def _map_labels() -> dict:
         "kde_note": _("Kerndichte: Gauß-Kern, Bandbreite {bw} m"),
         "gi_note": _("Gi*: Zellen {cell} m, FDR-kontrolliert"), "classes": class_labels(),
         "counts_layer": _("Meldungen je Zelle (ohne Hotspot-Klassen)"),
+        "emerging_layer": _("Aufkommende Hotspots (Trend je Zelle)"), "patterns": labels.names(labels.EMERGING_PATTERN),
+        "emerging_too_few": _("Aufkommende Hotspots: zu wenige Meldungen oder weniger als 10 Zeitschritte."),
         "too_few": _("Zu wenige Meldungen für eine Aussage: nur Anzahlen, keine Hotspot-Klassen."),
         "cluster_popup": {"cluster": _("Cluster"), "reports": _("Meldungen"), "period": _("Zeitraum"),
                           "buildings": pgettext("count", "Gebäude"), "retagged": _("erneut besprüht")},
@@ -127,7 +129,7 @@ def near_repeat():
     f, opts, distances, days, perms = parameters.near_repeat_request(request.args)
     result = analyses.near_repeat(f, distances, days, perms)
     return render_template("police/near_repeat.html", result=result, distances=distances, days=days,
-                           permutations=perms, **_form_context(f, opts))
+                           permutations=perms if perms is not None else result.permutations, **_form_context(f, opts))
 
 
 # ---------------------------------------------------------------- reports and tags

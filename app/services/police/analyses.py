@@ -5,7 +5,7 @@ Each takes the filters (and the points when already fetched) and returns plain r
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 
 import numpy as np
@@ -158,19 +158,46 @@ def density(f: Filters, bandwidth: float = DEFAULT_BANDWIDTH, resolution: float 
 
 
 # ---------------------------------------------------------------- Knox
-def near_repeat(f: Filters, distances=DEFAULT_DISTANCES, days=DEFAULT_DAYS, permutations: int = 99):
-    """Knox test over the filtered reports; ValidationFailed when it is over its budget (budget.check_knox)."""
+KNOX_PERMUTATIONS = 999  # by default, as many as fit the work budget up to this
+
+
+def near_repeat(f: Filters, distances=DEFAULT_DISTANCES, days=DEFAULT_DAYS, permutations: int | None = None):
+    """Knox test over the filtered reports with `permutations` as asked for or (None) as many as fit the work
+    budget, at most KNOX_PERMUTATIONS and at least 99; ValidationFailed when over its budget (budget.check_knox)."""
     pts = points.fetch_points(f, attributes=True)
-    budget.check_knox(len(pts), count_pairs(pts.x, pts.y, max(distances)) if len(pts) <= budget.MAX_KNOX_REPORTS
-                      else 0, permutations)
+    pairs = count_pairs(pts.x, pts.y, max(distances)) if len(pts) <= budget.MAX_KNOX_REPORTS else 0
+    asked = permutations
+    if permutations is None:
+        permutations = within_budget(KNOX_PERMUTATIONS, pairs, budget.MAX_KNOX_WORK)
+    budget.check_knox(len(pts), pairs, permutations)
     try:
-        return knox_test(pts.x, pts.y, pts.days, distances, days, permutations, seed=0)
+        result = knox_test(pts.x, pts.y, pts.days, distances, days, permutations, seed=0)
+        result.permutations_requested = KNOX_PERMUTATIONS if asked is None else asked
+        return result
     except TooManyPairs as exc:
         raise ValidationFailed([("from", _("Zu viele Paare von Vorfällen: bitte Zeitraum oder Gebiet "
                                            "eingrenzen."))]) from exc
 
 
 # ---------------------------------------------------------------- monthly development
+def month_index(days: np.ndarray) -> np.ndarray:
+    """year * 12 + month - 1 of each time (days since 1970, UTC) in the city's time zone (a report at 00:30 on
+    1 June in Heilbronn, 22:30 UTC on 31 May, is a June report)."""
+    tz = city_timezone()
+    days = np.asarray(days, dtype=float)
+    # numpy has no time zones: take the offset of each distinct UTC day at noon (switches happen at 01:00 UTC,
+    # never near a local midnight), then the local day, then its month.
+    uniq, inv = np.unique(np.floor(days).astype(np.int64), return_inverse=True)
+    offset = np.array([datetime.fromtimestamp(int(u) * DAY_S + 43200, tz).utcoffset().total_seconds() / DAY_S
+                       for u in uniq])
+    local = np.floor(days + offset[inv.ravel()]).astype(np.int64)
+    uniq, inv = np.unique(local, return_inverse=True)
+    epoch = date(1970, 1, 1)
+    months = np.array([(d.year * 12 + d.month - 1) for d in (epoch + timedelta(days=int(u)) for u in uniq)],
+                      dtype=np.int64)
+    return months[inv.ravel()]
+
+
 def monthly_cells(f: Filters, size: float = 300.0, shape: str = "square", pts: Points | None = None):
     """Reports per month and (coarse) cell: [(month 'YYYY-MM', [(lon, lat, count), ...]), ...]
     (`pts`: the filtered reports with attributes when already fetched)."""
@@ -178,14 +205,7 @@ def monthly_cells(f: Filters, size: float = 300.0, shape: str = "square", pts: P
     if len(pts) == 0:
         return []
     keys = gi.cell_keys(pts.x, pts.y, size, shape)
-    tz = city_timezone()
-    stamps = pts.days * DAY_S
-    # Month index in the city's time zone; numpy has no time zones, so go through the distinct days.
-    day_idx = np.floor(stamps / DAY_S).astype(np.int64)
-    uniq_days, day_inv = np.unique(day_idx, return_inverse=True)
-    local_days = [datetime.fromtimestamp(int(u) * DAY_S + 43200, tz) for u in uniq_days]
-    month_of_day = np.array([d.year * 12 + d.month - 1 for d in local_days])
-    months = month_of_day[day_inv.ravel()]
+    months = month_index(pts.days)
     uniq, counts = gi.distinct_rows(np.column_stack((months, keys)))
     centres = gi.cell_centres(uniq[:, 1:], size, shape)
     lonlat = to_lonlat(centres)

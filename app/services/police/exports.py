@@ -12,7 +12,7 @@ from app.city import current_city
 from app.extensions import db
 from app.labels import HOTSPOT_CLASS_CODE, NO_STATEMENT_CODE, TOO_FEW_REPORTS
 from app.services.core.workdays import city_timezone
-from app.services.police import analyses, filters, points
+from app.services.police import analyses, emerging, filters, points
 from gis import gistar as gi
 from gis.projection import transformer
 
@@ -177,6 +177,9 @@ def hotspot_collection(method: str, f: filters.Filters, opts: dict) -> dict:
         return feature_collection(gistar_features(res, opts["significant_only"]),
                                   {**res.parameters, "significant_only": opts["significant_only"]},
                                   summary=gistar_summary(res))
+    if method == "emerging":
+        res = _emerging(f, opts)
+        return feature_collection(emerging_features(res), res.parameters, summary=emerging_summary(res))
     d, params, n = analyses.density(f, opts["bandwidth"])
     return feature_collection(density_features(d), params,
                               summary={"reports": n, "peak_density": round(float(d.values.max()), 3)})
@@ -191,7 +194,37 @@ def gistar_summary(res: analyses.GiResult) -> dict:
     return {**out, "hot_cells": None, "cold_cells": None, "message": str(TOO_FEW_REPORTS)}
 
 
-EXPORT_KINDS = ("clusters", "gistar", "incidents")
+EXPORT_KINDS = ("clusters", "gistar", "emerging", "incidents")
+
+
+def emerging_features(res: emerging.EmergingResult) -> list[dict]:
+    """Cells with an emerging hot spot pattern (with too few reports: the cells with reports, pattern
+    too_few_reports): reports, pattern code, hot and cold steps, the Mann-Kendall trend of the z-scores."""
+    idx = emerging.pattern_cells(res)
+    rings = _rings_lonlat(_ring_coords(res.grid, idx)).tolist()
+    keys = res.grid.keys[idx].tolist()
+    out = []
+    for k, i in enumerate(idx.tolist()):
+        t = res.trend
+        out.append({"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [rings[k]]}, "properties": {
+            "cell": f"{keys[k][0]}_{keys[k][1]}_{keys[k][2]}", "reports": int(res.counts[i]),
+            "pattern": str(res.patterns[i]), "hot_steps": int(res.hot_steps[i]), "cold_steps": int(res.cold_steps[i]),
+            "trend_tau": round(float(t.tau[i]), 4) if t else None, "trend_z": round(float(t.z[i]), 4) if t else None,
+            "trend_p": float(t.p[i]) if t else None}})
+    return out
+
+
+def emerging_summary(res: emerging.EmergingResult) -> dict:
+    """Reports, steps and how many cells show each pattern; or, with too few reports, the reason in words."""
+    out = {"reports": int(res.counts.sum()), "steps": res.steps, "statement": res.sufficient}
+    if not res.sufficient:
+        return {**out, "patterns": None, "message": str(TOO_FEW_REPORTS)}
+    codes, n = np.unique(res.patterns[emerging.pattern_cells(res)].astype(str), return_counts=True)
+    return {**out, "patterns": dict(zip(codes.tolist(), n.tolist(), strict=True))}
+
+
+def _emerging(f: filters.Filters, opts: dict) -> emerging.EmergingResult:
+    return emerging.emerging(f, opts["emerging_cell"], opts["shape"], opts["step"], opts["fdr"], opts["permutations"])
 
 
 def export_features(kind: str, f: filters.Filters, opts: dict) -> tuple[list[dict], dict]:
@@ -202,4 +235,7 @@ def export_features(kind: str, f: filters.Filters, opts: dict) -> tuple[list[dic
     if kind == "gistar":
         res = analyses.gistar(f, opts["cell"], opts["shape"], opts["fdr"], permutations=opts["permutations"])
         return gistar_features(res), res.parameters
+    if kind == "emerging":
+        res = _emerging(f, opts)
+        return emerging_features(res), res.parameters
     return incident_features(incident_rows(f)), {"method": "incidents", **f.echo()}

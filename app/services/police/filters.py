@@ -16,7 +16,7 @@ from app.models import CATEGORIES
 from app.services.core.workdays import city_timezone, local_midnight
 
 WEEKDAYS = {"mo": 1, "di": 2, "tu": 2, "mi": 3, "we": 3, "do": 4, "th": 4, "fr": 5, "sa": 6, "so": 7, "su": 7}
-METHODS = ("dbscan", "gistar", "kde")
+METHODS = ("dbscan", "gistar", "kde", "emerging")
 MAX_PERIOD_DAYS = 3660
 DAY_S = 86400.0
 

@@ -9,7 +9,7 @@ from app.city import current_city
 from app.extensions import db
 from app.labels import category_label
 from app.services.core.workdays import city_timezone
-from app.services.police import analyses, filters, points
+from app.services.police import analyses, emerging, filters, points
 from app.services.police import exports as ex
 from app.services.police import tags as tag_service
 from gis import gistar as gi
@@ -86,6 +86,10 @@ def hotspot_map(f: filters.Filters, opts: dict, assets: mp.Assets, labels: dict,
     else:  # counts only: no classes from too few reports
         mp.add_cell_counts(m, ex.gistar_features(gres, significant_only=True), labels["counts_layer"], show=True)
 
+    eres = emerging.emerging(f, opts["emerging_cell"], opts["shape"], opts["step"], opts["fdr"], opts["permutations"],
+                             pts=pts)
+    mp.add_emerging(m, ex.emerging_features(eres), labels["emerging_layer"], labels["patterns"], show=False)
+
     cres = analyses.dbscan(f, opts["eps"], opts["min_points"], pts=pts)
     mp.add_clusters(m, ex.cluster_features(cres), labels["cluster_layer"], labels["cluster_popup"])
 
@@ -113,6 +117,10 @@ def hotspot_map(f: filters.Filters, opts: dict, assets: mp.Assets, labels: dict,
         entries = [(mp.COUNT_COLOUR, labels["counts_layer"])]
         notes = [labels["too_few"]]
     entries.append((mp.CLUSTER_COLOUR, labels["cluster_layer"]))
+    present = set(eres.patterns[emerging.pattern_cells(eres)].tolist()) if eres.sufficient else set()
+    entries += [(c, labels["patterns"][code]) for code, c in mp.EMERGING_COLOURS.items() if code in present]
+    if not eres.sufficient:
+        notes.append(labels["emerging_too_few"])
     mp.add_legend(m, labels["legend"], entries, [labels["kde_note"].format(bw=int(d.bandwidth)), *notes])
     return mp.finish(m)
 

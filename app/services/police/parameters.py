@@ -15,7 +15,6 @@ from gis.gistar import PERMUTATIONS
 from gis.knox import DEFAULT_DAYS, DEFAULT_DISTANCES
 
 MAX_PERMUTATIONS = 99_999
-KNOX_PERMUTATIONS = 999  # asked for by default; fewer run when the pairs do not fit the analysis budget
 
 
 def number(args, name, default, lo, hi, errors, integer=False):
@@ -58,10 +57,14 @@ def method_options(args, errors: list) -> dict:
         "fdr": flag(args, "fdr", True, errors),
         "bandwidth": number(args, "bandwidth", 150.0, 10, 5000, errors),
         "inference": args.get("inference") or "permutation",
+        "step": args.get("step") or "month",
+        "emerging_cell": number(args, "emerging_cell", 300.0, 50, 5000, errors),
         "permutations": number(args, "permutations", PERMUTATIONS, 99, MAX_PERMUTATIONS, errors, integer=True),
     }
     if opts["shape"] not in ("hex", "square"):
         errors.append(("shape", _("„shape“ muss hex oder square sein.")))
+    if opts["step"] not in ("month", "quarter"):
+        errors.append(("step", _("„step“ muss month oder quarter sein.")))
     if opts["inference"] not in ("permutation", "normal"):
         errors.append(("inference", _("„inference“ muss permutation oder normal sein.")))
     if opts["inference"] == "normal":
@@ -107,7 +110,7 @@ def hotspot_request(args) -> tuple[str, filters.Filters, dict]:
     errors: list = []
     method = args.get("method", "")
     if method not in filters.METHODS:
-        errors.append(("method", _("„method“ muss dbscan, gistar oder kde sein.")))
+        errors.append(("method", _("„method“ muss dbscan, gistar, kde oder emerging sein.")))
     opts = method_options(args, errors)
     opts["significant_only"] = flag(args, "significant_only", False, errors)
     f = _filters(args, errors)
@@ -131,14 +134,15 @@ def _bands(args, name, default, errors):
     return values
 
 
-def near_repeat_request(args) -> tuple[filters.Filters, dict, list[float], list[float], int]:
-    """Filters, options, distance and day bands and permutations of the near-repeat page; ValidationFailed."""
+def near_repeat_request(args) -> tuple[filters.Filters, dict, list[float], list[float], int | None]:
+    """Filters, options, distance and day bands and permutations (None: not asked for) of the near-repeat page;
+    ValidationFailed."""
     errors: list = []
     distances = _bands(args, "distances", DEFAULT_DISTANCES, errors)
     days = _bands(args, "days", DEFAULT_DAYS, errors)
-    raw = args.get("permutations") or str(KNOX_PERMUTATIONS)
+    raw = args.get("permutations") or ""
     permutations = int(raw) if raw.isdigit() and 19 <= int(raw) <= MAX_PERMUTATIONS else None
-    if permutations is None:
+    if raw and permutations is None:
         errors.append(("permutations", _("Permutationen: eine ganze Zahl von 19 bis %(max)s.", max=MAX_PERMUTATIONS)))
     rest = args.copy()  # the Knox test's permutations are its own (the Gi* ones are not asked for here)
     rest.pop("permutations", None)
