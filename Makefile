@@ -4,8 +4,6 @@ VENV := .venv
 PORT ?= 8000
 WORKERS ?= $(shell echo $$((2 * $$(nproc 2>/dev/null || echo 1))))  # gunicorn: a worker waiting for PostgreSQL leaves its core to another
 export FLASK_APP := wsgi:app
-# Access log without the client's address (citizens may report anonymously) or user agent.
-ACCESS_LOG_FORMAT := %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms
 
 .PHONY: run test screenshots lint lock
 
@@ -19,18 +17,18 @@ lock:
 	@scripts/lock.sh $(LOCK_ARGS)
 
 ## run: provision PostGIS (unless DATABASE_URL is set), migrate, seed an empty database, serve on 127.0.0.1:$(PORT)
+## (scripts/serve.sh: nginx, installed by scripts/ensure-nginx.sh, in front of gunicorn's sync workers)
 run: $(VENV)/.installed
-	@set -e; export DATABASE_URL="$${DATABASE_URL:-$$(scripts/ensure-postgis.sh graffiti)}"; \
+	@set -e; scripts/ensure-nginx.sh; export DATABASE_URL="$${DATABASE_URL:-$$(scripts/ensure-postgis.sh graffiti)}"; \
 	$(VENV)/bin/flask db upgrade; \
 	$(VENV)/bin/flask sync-city; \
 	$(VENV)/bin/flask seed-demo --if-empty; \
-	echo "serving on http://127.0.0.1:$(PORT)"; \
-	exec $(VENV)/bin/gunicorn --workers $(WORKERS) --bind 127.0.0.1:$(PORT) --access-logfile - \
-		--access-logformat '$(ACCESS_LOG_FORMAT)' wsgi:app
+	echo "serving on http://127.0.0.1:$(PORT) (nginx in front of $(WORKERS) gunicorn workers)"; \
+	PORT=$(PORT) WORKERS=$(WORKERS) exec scripts/serve.sh
 
 ## test: provision a separate test database (unless TEST_DATABASE_URL is set) and run the whole suite
 test: $(VENV)/.installed
-	@set -e; scripts/ensure-chromium.sh; \
+	@set -e; scripts/ensure-chromium.sh; scripts/ensure-nginx.sh; \
 	export TEST_DATABASE_URL="$${TEST_DATABASE_URL:-$$(scripts/ensure-postgis.sh graffiti_test)}"; \
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
 
