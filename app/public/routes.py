@@ -14,6 +14,7 @@ from app.services.citizen.public import STATUS_MAP_RADIUS_M, photo_exists, publi
 from app.services.citizen.retention import purge_reporter_contacts
 from app.services.citizen.validation import MAX_DESCRIPTION, MAX_PHOTOS, max_photo_bytes
 from app.services.core.health import database_versions
+from app.services.core.workdays import city_timezone
 
 
 @bp.route("/")
@@ -41,7 +42,7 @@ def report_form():
     city = current_city()
     return render_template("public/report.html", city_center=city.center, city_zoom=city.zoom,
                            categories=labels.names(labels.CATEGORY), statuses=labels.names(labels.STATUS),
-                           max_photos=MAX_PHOTOS,
+                           max_photos=MAX_PHOTOS, timezone=city_timezone().key,
                            max_photo_mb=max_photo_bytes() // (1024 * 1024), max_description=MAX_DESCRIPTION)
 
 

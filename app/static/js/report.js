@@ -1,6 +1,7 @@
 /* The citizen report page: place the pin (geolocation, drag, tap, address, photo GPS), add photos,
    check for nearby open reports, and send everything to POST /api/v1/reports with an Idempotency-Key
-   (retried on network errors with the same key, so a flaky connection never creates two reports). */
+   through the phone's outbox (report-queue.js, outbox.js): without a network the report waits on the
+   phone and is sent later with the same key, so it is stored once however often it is tried. */
 (function () {
   "use strict";
   var form = document.getElementById("report-form");
@@ -305,53 +306,37 @@
   form.addEventListener("input", function (e) { if (e.target.type !== "file") { idemKey = null; } });
   form.addEventListener("change", function (e) { if (e.target.type !== "file") { idemKey = null; } });
 
-  // 503 (the service cannot reach its database; Retry-After says when to come back) and a gateway's 502/504
-  // count as a network failure: the report stays in the page and goes again, with the same key, for about
-  // five minutes before the citizen is asked to press the button again.
-  var RETRY_STATUSES = [502, 503, 504];
-  var MAX_ATTEMPTS = 12;
-  function send(body, attempt) {
-    return fetch(api, {
-      method: "POST", body: body, credentials: "same-origin",
-      headers: { "Idempotency-Key": idemKey, "X-Report-Client": "web", "Accept": "application/json" },
-    }).then(function (resp) {
-      if (RETRY_STATUSES.indexOf(resp.status) < 0) { return resp; }
-      var err = new Error("HTTP " + resp.status);
-      err.retryAfter = parseInt(resp.headers.get("Retry-After"), 10);
-      throw err;
-    }).catch(function (err) {
-      if (attempt >= MAX_ATTEMPTS - 1) { throw err; }
-      var wait = err.retryAfter > 0 ? Math.min(err.retryAfter, 60) : Math.min(Math.pow(2, attempt), 30);
-      submit.textContent = T.retrying;
-      return new Promise(function (r) { setTimeout(r, 1000 * wait); })
-        .then(function () { return send(body, attempt + 1); });
-    });
+  // Every report goes through the phone's outbox (report-queue.js): sent at once when possible, else kept
+  // and sent by itself later with the same Idempotency-Key.
+  function entryOf() {
+    var fields = {};
+    if (where) {
+      fields.lat = where.lat.toFixed(7);
+      fields.lon = where.lon.toFixed(7);
+    }
+    var cat = form.querySelector("input[name=category]:checked");
+    if (cat) { fields.category = cat.value; }
+    fields.offensive = form.elements.offensive.checked ? "true" : "false";
+    fields.description = form.elements.description.value;
+    fields.email = form.elements.email.value;
+    idemKey = idemKey || newKey();
+    return { key: idemKey, api: api, created: Date.now(), fields: fields, rejected: null,
+             photos: photos.map(function (p) { return { blob: p.blob, name: p.name }; }) };
   }
 
   var submit = document.getElementById("submit");
   form.addEventListener("submit", function (e) {
     e.preventDefault();
     clearErrors();
-    var fd = new FormData();
-    if (where) {
-      fd.append("lat", where.lat.toFixed(7));
-      fd.append("lon", where.lon.toFixed(7));
-    }
-    var cat = form.querySelector("input[name=category]:checked");
-    if (cat) { fd.append("category", cat.value); }
-    fd.append("offensive", form.elements.offensive.checked ? "true" : "false");
-    fd.append("description", form.elements.description.value);
-    fd.append("email", form.elements.email.value);
-    photos.forEach(function (p) { fd.append("photos", p.blob, p.name); });
-    idemKey = idemKey || newKey();
+    var entry = entryOf();
     submit.disabled = true;
     submit.textContent = T.sending;
-    send(fd, 0).then(function (resp) {
-      return resp.json().catch(function () { return { errors: [{ field: null, message: resp.statusText }] }; })
-        .then(function (body) { return { status: resp.status, body: body }; });
-    }).then(function (res) {
-      if (res.status !== 201) { showErrors(res.body.errors || []); return; }
-      showDone(res.body);
+    window.ReportQueue.submit(entry).then(function (res) {
+      if (res.outcome === "sent") { showDone(res.body); }
+      else if (res.outcome === "rejected") {
+        window.ReportOutbox.forget(entry.key).catch(function () { /* not kept */ });
+        showErrors(res.body.errors || []);
+      } else { showQueued(); }
     }).catch(function () {
       showErrors([{ field: null, message: T.networkError }]);
     }).then(function () {
@@ -360,12 +345,21 @@
     });
   });
 
+  function showQueued() {
+    idemKey = null;
+    form.hidden = true;
+    var box = document.getElementById("outbox");
+    box.hidden = false;
+    box.focus();
+  }
+
   function showDone(body) {
     idemKey = null;
     form.hidden = true;
     var done = document.getElementById("done");
     var detail = document.getElementById("done-detail");
     detail.textContent = "";
+    document.getElementById("outbox-again").hidden = true;
     if (body.building && body.building.address) {
       detail.appendChild(el("span", {}, T.building + ": " +
         [body.building.name, body.building.address].filter(Boolean).join(", ")));
@@ -375,4 +369,13 @@
     done.hidden = false;
     done.focus();
   }
+
+  window.ReportQueue.start({
+    texts: T, timeZone: form.getAttribute("data-timezone"), onDelivered: showDone,
+    onRejected: function (errors) {
+      document.getElementById("outbox").hidden = true;
+      form.hidden = false;
+      showErrors(errors);
+    },
+  });
 })();
