@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 from sqlalchemy.engine import make_url
 
-from tests.browser.conftest import CHROMIUM_ARGS, INSIDE_HEILBRONN
+from tests.browser.conftest import CHROMIUM_ARGS, INSIDE_HEILBRONN, OUTSIDE_HEILBRONN
 
 TEXTS = {
     "de": {"locate": "Meinen Standort verwenden", "located": "Ort gesetzt", "send": "Meldung senden",
@@ -147,6 +147,36 @@ def test_a_503_outage_is_waited_out_with_the_same_key_and_the_status_link_then_s
         with page.expect_navigation():
             page.get_by_role("link", name="My reports on this phone").click()
         page.wait_for_selector(f".my-report[data-token='{token}'] a[href='/r/{token}']")
+    finally:
+        ctx.close()
+
+
+def test_a_queued_report_the_server_refuses_later_is_shown_with_its_reason_and_can_be_discarded(
+        browser, live_server, request):
+    t = TEXTS["de"]
+    description = f"refused {uuid.uuid4().hex}"
+    ctx = _phone(browser, "de")
+    ctx.set_geolocation(OUTSIDE_HEILBRONN)   # the page warns, but without a network only the server decides
+    page = ctx.new_page()
+    request.node._page = page
+    try:
+        page.goto(f"{live_server.url}/melden")
+        page.wait_for_function("navigator.serviceWorker.controller !== null")
+        page.get_by_role("button", name=t["locate"]).click()
+        page.wait_for_function("document.getElementById('location-status').textContent.length > 0")
+        page.fill("textarea[name=description]", description)
+        ctx.set_offline(True)
+        page.get_by_role("button", name=t["send"]).click()
+        page.wait_for_selector("#outbox:not([hidden])")
+        page.reload()
+        page.wait_for_selector("#outbox-list .outbox-item")
+        ctx.set_offline(False)
+        refusal = page.wait_for_selector("#outbox-list .field-error", timeout=20000)
+        assert "Nicht angenommen" in refusal.inner_text() and "außerhalb von Heilbronn" in refusal.inner_text()
+        page.get_by_role("button", name="Verwerfen").click()
+        page.wait_for_selector("#outbox", state="hidden")
+        assert page.evaluate("ReportOutbox.pending().then(l => l.length)") == 0
+        assert _stored(live_server, description) == []
     finally:
         ctx.close()
 

@@ -30,7 +30,7 @@
     var li = el("li", { "class": "outbox-item", "data-key": entry.key });
     li.appendChild(el("strong", {}, summary(entry.fields.category, entry.photos.length, entry.created)));
     if (entry.rejected) {
-      li.appendChild(el("p", { "class": "field-error" }, T.rejected + " " +
+      li.appendChild(el("p", { "class": "field-error" }, T.refused + " " +
         entry.rejected.map(function (e) { return e.message; }).join(" ")));
       var discard = el("button", { type: "button" }, T.discard);
       discard.addEventListener("click", function () { window.ReportOutbox.forget(entry.key).then(render); });
