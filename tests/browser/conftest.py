@@ -6,6 +6,7 @@
   with a fresh profile.
 - Each test saves a screenshot under test-output/screenshots/ when it fails, and always when SCREENSHOTS=1.
 """
+import io
 import os
 import shutil
 import socket
@@ -133,6 +134,24 @@ def desktop(browser, request):
     request.node._page = page
     yield page
     ctx.close()
+
+
+def connect_db(server):
+    """A psycopg connection to the live server's database, for checking what the browser stored."""
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    return psycopg.connect(make_url(server.database_url).set(drivername="postgresql")
+                           .render_as_string(hide_password=False))
+
+
+def jpeg(color=(40, 90, 160), size=(640, 480)) -> bytes:
+    """A plain JPEG photo of one colour."""
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", size, color).save(buf, "JPEG")
+    return buf.getvalue()
 
 
 def login(page, server, role: str):

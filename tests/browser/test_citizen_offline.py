@@ -1,17 +1,13 @@
 """The installable web app in a real headless Chromium at phone size: a report made without a network waits on
 the phone (IndexedDB) through a reload, is delivered once when the network is back, and is listed under
 "my reports on this phone"; a 503 outage is waited out the same way; Chromium finds the app installable."""
-import io
 import json
 import shutil
 import uuid
 
-import psycopg
 import pytest
-from PIL import Image
-from sqlalchemy.engine import make_url
 
-from tests.browser.conftest import CHROMIUM_ARGS, INSIDE_HEILBRONN, OUTSIDE_HEILBRONN
+from tests.browser.conftest import CHROMIUM_ARGS, INSIDE_HEILBRONN, OUTSIDE_HEILBRONN, connect_db, jpeg
 
 TEXTS = {
     "de": {"locate": "Meinen Standort verwenden", "located": "Ort gesetzt", "send": "Meldung senden",
@@ -26,21 +22,9 @@ STATUS = {"de": {"new": "Eingegangen", "duplicate": "Bereits gemeldet"},
           "en": {"new": "Received", "duplicate": "Already reported"}}
 
 
-def _db(server):
-    return psycopg.connect(make_url(server.database_url).set(drivername="postgresql")
-                           .render_as_string(hide_password=False))
-
-
-def _photo() -> bytes:
-    img = Image.new("RGB", (640, 480), (200, 40, 90))
-    buf = io.BytesIO()
-    img.save(buf, "JPEG")
-    return buf.getvalue()
-
-
 def _stored(server, description: str) -> list[tuple]:
     """(token, status, photo count) of every report with this description."""
-    with _db(server) as conn:
+    with connect_db(server) as conn:
         return conn.execute("SELECT r.token, r.status, (SELECT count(*) FROM photos p WHERE p.report_id = r.id) "
                             "FROM reports r WHERE r.description = %s", (description,)).fetchall()
 
@@ -54,7 +38,7 @@ def _phone(browser, lang: str, **kwargs):
 def _fill_report(page, t: dict, description: str) -> None:
     page.get_by_role("button", name=t["locate"]).click()
     page.wait_for_function(f"document.getElementById('location-status').textContent.includes('{t['located']}')")
-    page.set_input_files("#photos", files=[{"name": "wand.jpg", "mimeType": "image/jpeg", "buffer": _photo()}])
+    page.set_input_files("#photos", files=[{"name": "wand.jpg", "mimeType": "image/jpeg", "buffer": jpeg((200, 40, 90))}])
     page.wait_for_selector("#previews img")
     page.fill("textarea[name=description]", description)
 
@@ -147,6 +131,32 @@ def test_a_503_outage_is_waited_out_with_the_same_key_and_the_status_link_then_s
         with page.expect_navigation():
             page.get_by_role("link", name="My reports on this phone").click()
         page.wait_for_selector(f".my-report[data-token='{token}'] a[href='/r/{token}']")
+    finally:
+        ctx.close()
+
+
+def test_a_report_left_waiting_is_sent_on_the_next_visit(browser, live_server, request):
+    t = TEXTS["de"]
+    description = f"next visit {uuid.uuid4().hex}"
+    ctx = _phone(browser, "de", service_workers="block")   # no worker, no Background Sync: the visit alone sends it
+    page = ctx.new_page()
+    request.node._page = page
+    try:
+        page.goto(f"{live_server.url}/melden")
+        _fill_report(page, t, description)
+        ctx.set_offline(True)
+        page.get_by_role("button", name=t["send"]).click()
+        page.wait_for_selector("#outbox:not([hidden])")
+        page.close()   # the citizen leaves; nothing of that page runs any more
+        ctx.set_offline(False)
+        assert _stored(live_server, description) == []
+
+        page = ctx.new_page()
+        request.node._page = page
+        page.goto(f"{live_server.url}/meine-meldungen")
+        token = page.wait_for_selector(".my-report[data-token]").get_attribute("data-token")
+        assert [(r[0], r[2]) for r in _stored(live_server, description)] == [(token, 1)]
+        assert page.evaluate("ReportOutbox.pending().then(l => l.length)") == 0
     finally:
         ctx.close()
 

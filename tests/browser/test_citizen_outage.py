@@ -5,16 +5,15 @@ under a real PostgreSQL outage in tests/test_fault.py); what is tested here is w
 """
 import json
 
-import psycopg
-from sqlalchemy.engine import make_url
+from tests.browser.conftest import connect_db
+
 
 UNAVAILABLE = {"status": 503, "headers": {"Retry-After": "1", "Content-Type": "application/json"},
                "body": json.dumps({"errors": [{"field": None, "message": "Die Datenbank ist gerade nicht erreichbar."}]})}
 
 
 def _count(server, token):
-    url = make_url(server.database_url).set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(url) as conn:
+    with connect_db(server) as conn:
         return conn.execute("SELECT count(*) FROM reports WHERE token = %s", (token,)).fetchone()[0]
 
 

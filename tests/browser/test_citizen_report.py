@@ -2,17 +2,10 @@
 import io
 import re
 
-import psycopg
 import pytest
 from PIL import Image
-from sqlalchemy.engine import make_url
 
-from tests.browser.conftest import INSIDE_HEILBRONN, OUTSIDE_HEILBRONN
-
-
-def _db(server):
-    return psycopg.connect(make_url(server.database_url).set(drivername="postgresql")
-                           .render_as_string(hide_password=False))
+from tests.browser.conftest import INSIDE_HEILBRONN, OUTSIDE_HEILBRONN, connect_db
 
 
 def _photo_with_gps() -> bytes:
@@ -49,7 +42,7 @@ def test_a_report_goes_from_the_phone_form_into_the_database_with_a_photo(phone,
     href = phone.get_attribute("#done-link", "href")
     token = re.fullmatch(r"/r/([\w-]+)", href).group(1)
 
-    with _db(live_server) as conn:
+    with connect_db(live_server) as conn:
         row = conn.execute(
             "SELECT id, category, offensive, description, reporter_email, source, priority, "
             "ST_Y(location), ST_X(location), status FROM reports WHERE token = %s", (token,)).fetchone()
@@ -71,7 +64,7 @@ def test_a_report_goes_from_the_phone_form_into_the_database_with_a_photo(phone,
 
 @pytest.mark.parametrize("phone", [OUTSIDE_HEILBRONN], indirect=True)
 def test_a_report_outside_the_city_shows_a_clear_error_and_stores_nothing(phone, live_server):
-    with _db(live_server) as conn:
+    with connect_db(live_server) as conn:
         before = conn.execute("SELECT count(*), (SELECT count(*) FROM photos) FROM reports").fetchone()
     files_before = _uploads(live_server)
     phone.goto(live_server.url + "/melden")
@@ -85,7 +78,7 @@ def test_a_report_outside_the_city_shows_a_clear_error_and_stores_nothing(phone,
     assert "außerhalb von Heilbronn" in phone.inner_text("#form-errors")
     assert "außerhalb von Heilbronn" in phone.inner_text(".field-error[data-field=location]")
     assert phone.is_hidden("#done")
-    with _db(live_server) as conn:
+    with connect_db(live_server) as conn:
         after = conn.execute("SELECT count(*), (SELECT count(*) FROM photos) FROM reports").fetchone()
     assert after == before and _uploads(live_server) == files_before
 
@@ -124,7 +117,7 @@ def test_without_browser_location_the_photo_position_places_the_pin(browser, liv
         page.get_by_role("button", name="Meldung senden").click()
         page.wait_for_selector("#done:not([hidden])")
         token = page.get_attribute("#done-link", "href").rsplit("/", 1)[1]
-        with _db(live_server) as conn:
+        with connect_db(live_server) as conn:
             lat, lon = conn.execute("SELECT ST_Y(location), ST_X(location) FROM reports WHERE token = %s",
                                     (token,)).fetchone()
         # 49°8'30" N, 9°13'6" E from the photo's EXIF
@@ -139,7 +132,7 @@ def test_a_flood_from_one_network_is_refused_with_a_clear_message(browser, live_
                               extra_http_headers={"X-Forwarded-For": "93.184.216.34"})
     page = ctx.new_page()
     request.node._page = page
-    with _db(live_server) as conn:
+    with connect_db(live_server) as conn:
         before = conn.execute("SELECT count(*) FROM reports").fetchone()[0]
     accepted = 0
     try:
@@ -161,5 +154,5 @@ def test_a_flood_from_one_network_is_refused_with_a_clear_message(browser, live_
     finally:
         ctx.close()
     assert 1 <= accepted <= 2
-    with _db(live_server) as conn:
+    with connect_db(live_server) as conn:
         assert conn.execute("SELECT count(*) FROM reports").fetchone()[0] == before + accepted

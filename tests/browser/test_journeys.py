@@ -3,38 +3,23 @@
 One citizen reports offensive graffiti from a phone; staff verify, plan and remove exactly that job; the
 citizen's status page shows the change. Police open the hotspot map, toggle its layers and export GeoJSON.
 """
-import io
 import json
 import re
 from pathlib import Path
 
-import psycopg
 import pytest
-from PIL import Image
-from sqlalchemy.engine import make_url
 
-from tests.browser.conftest import login, record_removal
-
-
-def _photo(color=(40, 90, 160)) -> bytes:
-    buf = io.BytesIO()
-    Image.new("RGB", (640, 480), color).save(buf, "JPEG")
-    return buf.getvalue()
-
-
-def _db(server):
-    return psycopg.connect(make_url(server.database_url).set(drivername="postgresql")
-                           .render_as_string(hide_password=False))
+from tests.browser.conftest import connect_db, jpeg, login, record_removal
 
 
 def _report_id(server, token: str) -> int:
-    with _db(server) as conn:
+    with connect_db(server) as conn:
         return conn.execute("SELECT id FROM reports WHERE token = %s", (token,)).fetchone()[0]
 
 
 def _quiet_building(server) -> dict:
     """A point on a municipal building with no open report within 60 m, so the new report is a fresh job."""
-    with _db(server) as conn:
+    with connect_db(server) as conn:
         lat, lon = conn.execute("""
             SELECT ST_Y(p), ST_X(p) FROM buildings b CROSS JOIN LATERAL (SELECT ST_PointOnSurface(b.footprint) p) s
             WHERE b.owner_type = 'municipal' AND NOT EXISTS (
@@ -62,7 +47,7 @@ def _citizen_reports(phone, server) -> str:
     assert phone.evaluate("document.documentElement.lang") == "de"
     phone.get_by_role("button", name="Meinen Standort verwenden").click()
     phone.wait_for_function("document.getElementById('location-status').textContent.includes('Ort gesetzt')")
-    phone.set_input_files("#photos", files=[{"name": "wand.jpg", "mimeType": "image/jpeg", "buffer": _photo()}])
+    phone.set_input_files("#photos", files=[{"name": "wand.jpg", "mimeType": "image/jpeg", "buffer": jpeg()}])
     phone.wait_for_selector("#previews img")
     phone.get_by_text("Beleidigender Inhalt").click()
     phone.get_by_role("button", name="Meldung senden").click()
@@ -112,7 +97,7 @@ def test_citizen_report_is_verified_planned_and_removed_by_staff(citizen, deskto
     page.goto(f"{live_server.url}/staff/jobs/{job_id}")
     assert page.inner_text(".job-status") == "Entfernung geplant"
     photo = tmp_path / "after.jpg"
-    photo.write_bytes(_photo((190, 190, 185)))
+    photo.write_bytes(jpeg((190, 190, 185)))
     record_removal(page, "Team Journey", "paint_over", "3", "95,50", photo)
     assert page.inner_text(".job-status") == "Entfernt"
 
