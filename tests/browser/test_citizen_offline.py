@@ -4,6 +4,8 @@ the phone (IndexedDB) through a reload, is delivered once when the network is ba
 import json
 import shutil
 import uuid
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -138,7 +140,9 @@ def test_a_503_outage_is_waited_out_with_the_same_key_and_the_status_link_then_s
 def test_a_report_left_waiting_is_sent_on_the_next_visit(browser, live_server, request):
     t = TEXTS["de"]
     description = f"next visit {uuid.uuid4().hex}"
-    ctx = _phone(browser, "de", service_workers="block")   # no worker, no Background Sync: the visit alone sends it
+    # No worker, no Background Sync: the visit alone sends it. A phone in another time zone: times shown are
+    # the city's all the same.
+    ctx = _phone(browser, "de", service_workers="block", timezone_id="America/New_York")
     page = ctx.new_page()
     request.node._page = page
     try:
@@ -147,6 +151,9 @@ def test_a_report_left_waiting_is_sent_on_the_next_visit(browser, live_server, r
         ctx.set_offline(True)
         page.get_by_role("button", name=t["send"]).click()
         page.wait_for_selector("#outbox:not([hidden])")
+        shown = page.inner_text("#outbox-list .outbox-item strong")
+        berlin = datetime.now(ZoneInfo("Europe/Berlin"))
+        assert f"{berlin.day}. " in shown and any(f"{(berlin - timedelta(minutes=m)):%H:%M}" in shown for m in (0, 1))
         page.close()   # the citizen leaves; nothing of that page runs any more
         ctx.set_offline(False)
         assert _stored(live_server, description) == []

@@ -19,7 +19,8 @@
     return e;
   }
   function when(value, withTime) {
-    var o = withTime ? { timeZone: tz, dateStyle: "medium", timeStyle: "short" } : { timeZone: tz, dateStyle: "medium" };
+    // The city's time zone, long dates as on the status page ("30. November 2026", "November 30, 2026")
+    var o = withTime ? { timeZone: tz, dateStyle: "long", timeStyle: "short" } : { timeZone: tz, dateStyle: "long" };
     return new Date(value).toLocaleString(document.documentElement.lang || undefined, o);
   }
 

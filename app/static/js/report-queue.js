@@ -19,7 +19,7 @@
   }
   function when(ms) {
     return new Date(ms).toLocaleString(document.documentElement.lang || undefined,
-                                       { timeZone: opts.timeZone, dateStyle: "short", timeStyle: "short" });
+                                       { timeZone: opts.timeZone, dateStyle: "long", timeStyle: "short" });
   }
   function summary(category, photos, created) {
     var n = photos === 1 ? T.onePhoto : T.nPhotos.replace("{n}", photos);
