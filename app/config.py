@@ -16,7 +16,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from gis.city import DEFAULT_HOLIDAYS, DEFAULT_TIMEZONE, CityConfigError, check_timezone
-from gis.holidays import STATES, check_state
+from gis.holidays import check_region
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 VAR = PROJECT_ROOT / "var"
@@ -99,15 +99,16 @@ class _Reader:
         value = self.env.get(name)
         return default if value is None or value == "" else value
 
-    def parsed(self, name: str, default, parse, allowed: str, show_value=True):
-        """parse(value) of a set variable (ConfigError saying `allowed` when it fails), else `default`."""
+    def parsed(self, name: str, default, parse, allowed: str | None, show_value=True):
+        """parse(value) of a set variable (ConfigError saying `allowed`, or else the parser's own message, when
+        it fails), else `default`."""
         value = self.text(name, None)
         if value is None:
             return default
         try:
             return parse(value.strip())
         except (ValueError, CRSError, CityConfigError) as exc:
-            raise ConfigError(name, value, allowed, show_value=show_value) from exc
+            raise ConfigError(name, value, allowed or str(exc), show_value=show_value) from exc
 
     def number(self, name: str, default, low=None, high=None, *, whole=False, above=None):
         """An integer (whole) or decimal number from `low` to `high`, or greater than `above`."""
@@ -183,9 +184,7 @@ def _read(r: _Reader) -> dict:
         "CITY_DISTRICTS_FILE": r.text("CITY_DISTRICTS_FILE", ""),
         "CITY_TIMEZONE": r.parsed("CITY_TIMEZONE", DEFAULT_TIMEZONE, check_timezone,
                                   "use an IANA time zone name such as Europe/Berlin"),
-        "CITY_HOLIDAYS": r.parsed("CITY_HOLIDAYS", DEFAULT_HOLIDAYS, check_state,
-                                  f"use the code of a German state ({', '.join(sorted(set(STATES) - {'DE'}))})"
-                                  " or DE for nationwide holidays only"),
+        "CITY_HOLIDAYS": r.parsed("CITY_HOLIDAYS", DEFAULT_HOLIDAYS, check_region, None),
         "BABEL_DEFAULT_LOCALE": r.choice("DEFAULT_LOCALE", "de", LANGUAGES),
         "LANGUAGES": LANGUAGES,
         "WTF_CSRF_TIME_LIMIT": None,

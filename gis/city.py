@@ -8,11 +8,11 @@ import shapely
 from shapely.geometry import MultiPolygon, Polygon, shape
 from shapely.geometry.base import BaseGeometry
 
-from gis.holidays import check_state
+from gis.holidays import check_region
 from gis.projection import to_metric
 
 DEFAULT_TIMEZONE = "Europe/Berlin"
-DEFAULT_HOLIDAYS = "BW"  # Baden-Württemberg
+DEFAULT_HOLIDAYS = "DE-BW"  # Baden-Württemberg
 
 
 class BoundaryError(ValueError):
@@ -75,7 +75,7 @@ class City:
     zoom: int = 13
     attribution: str = ""
     timezone: str = DEFAULT_TIMEZONE  # IANA name: calendar days, weekday/hour filters, deadlines
-    holidays: str = DEFAULT_HOLIDAYS  # state (gis.holidays.STATES) whose public holidays are not working days
+    holidays: str = DEFAULT_HOLIDAYS  # region (gis.holidays: DE-BW, US-NY ...) whose public holidays are days off
     _prepared: object = field(default=None, repr=False, compare=False)
 
     @classmethod
@@ -84,7 +84,7 @@ class City:
         """Build a City from a boundary file; the centre defaults to the boundary's representative point.
         BoundaryError / CityConfigError say what is wrong with the settings."""
         try:
-            holidays = check_state(holidays)
+            holidays = check_region(holidays)
         except ValueError as exc:
             raise CityConfigError(str(exc)) from exc
         timezone = check_timezone(timezone)

@@ -1,71 +1,54 @@
-"""Statutory public holidays of the German states (Länder), for working-day deadlines.
+"""Public holidays of any country and subdivision, from the `holidays` package (python-holidays).
 
-A city names its state by the usual two-letter code (BW for Baden-Württemberg, the default); `DE` stands for
-the nine holidays common to all states. Holidays that only some municipalities of a state keep (Corpus
-Christi in parts of Saxony and Thuringia, Assumption in Catholic parts of Bavaria, Augsburg's Peace Festival)
-are left out: a city there adds nothing but a wrong deadline by guessing.
+A region is an ISO 3166 country code with an optional subdivision: `DE-BW` (Baden-Württemberg), `US-NY`,
+`AT-9` (Vienna), or a country alone (`DE`: the holidays common to the whole country). The German state
+codes alone (`BW`, `NI` ...) are still accepted and mean `DE-BW` and so on. Only public holidays count
+(the package's default category): days that only some municipalities keep (Assumption in Catholic parts of
+Bavaria) are left out, as are observances that are not days off.
 """
-from datetime import date, timedelta
+from datetime import date
 from functools import lru_cache
 
-STATES = {
-    "DE": "Deutschland (bundesweite Feiertage)",
-    "BB": "Brandenburg", "BE": "Berlin", "BW": "Baden-Württemberg", "BY": "Bayern", "HB": "Bremen",
-    "HE": "Hessen", "HH": "Hamburg", "MV": "Mecklenburg-Vorpommern", "NI": "Niedersachsen",
-    "NW": "Nordrhein-Westfalen", "RP": "Rheinland-Pfalz", "SH": "Schleswig-Holstein", "SL": "Saarland",
-    "SN": "Sachsen", "ST": "Sachsen-Anhalt", "TH": "Thüringen",
-}
-# Days after Easter Sunday: Good Friday, Easter Monday, Ascension, Whit Monday (everywhere); Corpus Christi.
-_EASTER_EVERYWHERE = (-2, 1, 39, 50)
-_CORPUS_CHRISTI = 60
-_FIXED_EVERYWHERE = ((1, 1), (5, 1), (10, 3), (12, 25), (12, 26))
-# (month, day, states, first year) of the fixed holidays only some states keep.
-_FIXED_SOME = (
-    (1, 6, {"BW", "BY", "ST"}, 0),           # Epiphany
-    (3, 8, {"BE"}, 2019),                    # International Women's Day
-    (3, 8, {"MV"}, 2023),
-    (8, 15, {"SL"}, 0),                      # Assumption
-    (9, 20, {"TH"}, 2019),                   # World Children's Day
-    (10, 31, {"BB", "MV", "SN", "ST", "TH"}, 0),  # Reformation Day
-    (10, 31, {"HB", "HH", "NI", "SH"}, 2018),
-    (11, 1, {"BW", "BY", "NW", "RP", "SL"}, 0),  # All Saints
-)
-_CORPUS_CHRISTI_STATES = {"BW", "BY", "HE", "NW", "RP", "SL"}
+import holidays
+
+GERMAN_STATES = ("BB", "BE", "BW", "BY", "HB", "HE", "HH", "MV", "NI", "NW", "RP", "SH", "SL", "SN", "ST", "TH")
+EXAMPLES = "e.g. DE-BW, US-NY, AT-9 or a country alone such as DE"
 
 
-def easter_sunday(year: int) -> date:
-    """Easter Sunday (Gregorian calendar, anonymous algorithm)."""
-    a, b, c = year % 19, year // 100, year % 100
-    d, e = divmod(b, 4)
-    f = (b + 8) // 25
-    g = (b - f + 1) // 3
-    h = (19 * a + b - d - g + 15) % 30
-    i, k = divmod(c, 4)
-    l_ = (32 + 2 * e + 2 * i - h - k) % 7
-    m = (a + 11 * h + 22 * l_) // 451
-    month, day = divmod(h + l_ - 7 * m + 114, 31)
-    return date(year, month, day + 1)
+def _subdivisions(country: str) -> dict[str, str]:
+    """Upper-cased subdivision codes and aliases of a country -> the package's code."""
+    cls = type(holidays.country_holidays(country))
+    codes = {c.upper(): c for c in cls.subdivisions}
+    codes.update({a.upper(): c for a, c in getattr(cls, "subdivisions_aliases", {}).items()})
+    return codes
 
 
-def check_state(state: str) -> str:
-    """The state code in upper case; ValueError naming the known codes if it is not one."""
-    code = (state or "").strip().upper()
-    if code not in STATES:
-        raise ValueError(f"unknown holiday region '{state}'; use one of {', '.join(sorted(STATES))}")
-    return code
+def check_region(region: str) -> str:
+    """The region in its canonical spelling (`DE-BW`, `US-NY`, `DE`); ValueError saying what is allowed."""
+    text = (region or "").strip()
+    if text.upper() in GERMAN_STATES:
+        return f"DE-{text.upper()}"
+    country, _, sub = text.partition("-")
+    country = country.upper()
+    if country not in holidays.list_supported_countries():
+        raise ValueError(f"unknown country '{country or region}'; use an ISO country code known to the holidays "
+                         f"package with an optional subdivision ({EXAMPLES})")
+    if not sub:
+        return country
+    codes = _subdivisions(country)
+    if sub.upper() not in codes:
+        known = ", ".join(sorted(set(codes.values()), key=str))
+        raise ValueError(f"unknown subdivision '{sub}' of {country}; use one of {known}")
+    return f"{country}-{codes[sub.upper()]}"
+
+
+def country_of(region: str) -> str:
+    """The country code of a region ('US-NY' -> 'US')."""
+    return check_region(region).split("-", 1)[0]
 
 
 @lru_cache(maxsize=256)
-def public_holidays(year: int, state: str = "BW") -> frozenset[date]:
-    """The statutory public holidays of `state` (a code of STATES) in `year`."""
-    state = check_state(state)
-    easter = easter_sunday(year)
-    days = [date(year, m, d) for m, d in _FIXED_EVERYWHERE]
-    days += [easter + timedelta(days=n) for n in _EASTER_EVERYWHERE]
-    if state in _CORPUS_CHRISTI_STATES:
-        days.append(easter + timedelta(days=_CORPUS_CHRISTI))
-    days += [date(year, m, d) for m, d, states, since in _FIXED_SOME if state in states and year >= since]
-    if state == "SN":  # Day of Repentance and Prayer: the Wednesday before 23 November
-        nov23 = date(year, 11, 23)
-        days.append(nov23 - timedelta(days=(nov23.weekday() - 2) % 7 or 7))
-    return frozenset(days)
+def public_holidays(year: int, region: str = "DE-BW") -> frozenset[date]:
+    """The public holidays of `region` in `year` (observed days included, e.g. a Friday for a Saturday)."""
+    country, _, sub = check_region(region).partition("-")
+    return frozenset(holidays.country_holidays(country, subdiv=sub or None, years=year))

@@ -90,7 +90,8 @@ def test_only_app_config_reads_the_environment_and_nobody_repeats_a_default():
     ("CITY_CENTER", "91,9", "latitude,longitude"),
     ("CITY_ZOOM", "25", "whole number from 0 to 19"),
     ("CITY_TIMEZONE", "Mars/Olympus_Mons", "IANA time zone"),
-    ("CITY_HOLIDAYS", "Bavaria", "BW, BY"),
+    ("CITY_HOLIDAYS", "Bavaria", "DE-BW, US-NY, AT-9"),
+    ("CITY_HOLIDAYS", "US-XX", "unknown subdivision 'XX' of US; use one of AK, AL"),
     ("DEFAULT_LOCALE", "fr", "de, en"),
     ("SLA_MUNICIPAL_WORKDAYS", "-1", "whole number of at least 0"),
     ("HOUSEKEEPING_HOURS", "daily", "number of at least 0"),
@@ -113,7 +114,7 @@ def test_an_unusable_value_is_named_with_what_is_allowed(name, value, allowed):
 def test_values_are_parsed_and_empty_counts_as_unset():
     config = from_env({"SECRET_KEY": "-", "CITY_SRID": "31467", "CITY_HOLIDAYS": " ni ", "LOG_LEVEL": "warning",
                        "PHOTO_MAX_MB": "7.5", "DEPOT_LOCATION": "49.15, 9.2", "SMTP_PORT": "", "CITY_ZOOM": ""})
-    assert (config["CITY_SRID"], config["CITY_HOLIDAYS"], config["LOG_LEVEL"]) == (31467, "NI", "WARNING")
+    assert (config["CITY_SRID"], config["CITY_HOLIDAYS"], config["LOG_LEVEL"]) == (31467, "DE-NI", "WARNING")
     assert (config["PHOTO_MAX_MB"], config["DEPOT_LOCATION"]) == (7.5, (49.15, 9.2))
     assert (config["SMTP_PORT"], config["CITY_ZOOM"]) == (25, 13)
 
@@ -156,8 +157,9 @@ def test_the_service_stops_with_one_line_naming_the_setting():
                           text=True, timeout=60)
     assert done.returncode == 4  # gunicorn: "App failed to load", the arbiter stops
     assert done.stderr.strip().splitlines() == [
-        "configuration error: CITY_HOLIDAYS='Bavaria' cannot be used; use the code of a German state (BB, BE, "
-        "BW, BY, HB, HE, HH, MV, NI, NW, RP, SH, SL, SN, ST, TH) or DE for nationwide holidays only"]
+        "configuration error: CITY_HOLIDAYS='Bavaria' cannot be used; unknown country 'BAVARIA'; use an ISO "
+        "country code known to the holidays package with an optional subdivision (e.g. DE-BW, US-NY, AT-9 or a "
+        "country alone such as DE)"]
 
 
 def test_default_locale_is_the_language_of_browsers_that_name_none(app):

@@ -1,5 +1,5 @@
 """The city's calendar: its time zone, its calendar days, and working days (Monday to Friday except the
-public holidays of its state). Both come from configuration (CITY_TIMEZONE, CITY_HOLIDAYS)."""
+public holidays of its country or subdivision). Both come from configuration (CITY_TIMEZONE, CITY_HOLIDAYS)."""
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -17,12 +17,13 @@ def city_timezone() -> ZoneInfo:
 
 
 def holiday_region() -> str:
-    """The state whose public holidays are not working days (outside an app: the default city's)."""
+    """The region (DE-BW, US-NY ...) whose public holidays are not working days (outside an app: the default
+    city's)."""
     return current_city().holidays if has_app_context() else DEFAULT_HOLIDAYS
 
 
 def is_working_day(day: date, region: str | None = None) -> bool:
-    """Monday to Friday and not a public holiday (of the city's state unless `region` is given)."""
+    """Monday to Friday and not a public holiday (of the city's region unless `region` is given)."""
     return day.weekday() < 5 and day not in public_holidays(day.year, region or holiday_region())
 
 
