@@ -41,7 +41,7 @@ def create_app(config: dict | None = None) -> Flask:
     csrf.init_app(app)
     login_manager.init_app(app)
 
-    from app import city, cli, errors, housekeeping, labels, models, ratelimit  # noqa: F401  (models: tables)
+    from app import city, cli, errors, housekeeping, labels, models, models_osm, ratelimit  # noqa: F401  (models: tables)
     from app.services.citizen import notifications  # noqa: F401  (mails reporters on every status change)
 
     city.init_app(app)
@@ -71,7 +71,9 @@ def create_app(config: dict | None = None) -> Flask:
     @app.context_processor
     def _globals():
         c = app.extensions["city"]
-        return {"city_name": c.name, "city_attribution": c.attribution, "url_endpoints": app.view_functions,
+        from app.services.core.attribution import map_attribution
+
+        return {"city_name": c.name, "city_attribution": map_attribution(), "url_endpoints": app.view_functions,
                 "get_locale": get_locale}
 
     return app

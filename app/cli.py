@@ -23,10 +23,15 @@ def init_app(app):
 
 @click.command("sync-city")
 def sync_city_command():
-    """Write the configured city (boundary, CRS, districts) into the database."""
+    """Write the configured city (boundary, CRS, districts) into the database; refuse another city's database."""
+    from app.city import OtherCityError
     from app.services.core.city_setup import sync_city_and_districts
 
-    row, n = sync_city_and_districts()
+    try:
+        row, n = sync_city_and_districts()
+    except OtherCityError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from exc
     db.session.commit()
     click.echo(f"city {row.name} (EPSG:{row.srid}) synced with {n} districts")
 

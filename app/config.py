@@ -17,6 +17,7 @@ from sqlalchemy.exc import ArgumentError
 
 from gis.city import DEFAULT_HOLIDAYS, DEFAULT_TIMEZONE, CityConfigError, check_timezone
 from gis.holidays import check_region
+from gis.osm_tags import DEFAULT_OWNER_RULES, RuleError, parse_owner_rules
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 VAR = PROJECT_ROOT / "var"
@@ -70,6 +71,14 @@ def _position(text: str) -> tuple[float, float]:
 def _http_url(text: str) -> str:
     if not re.fullmatch(r"https?://[^\s/]+(/\S*)?", text):
         raise ValueError("not an http(s) URL")
+    return text
+
+
+def _owner_rules(text: str) -> str:
+    try:
+        parse_owner_rules(text)
+    except RuleError as exc:
+        raise ValueError(f"{exc}; use comma-separated rules such as building=school|kindergarten:municipal") from exc
     return text
 
 
@@ -203,6 +212,7 @@ def _read(r: _Reader) -> dict:
         "OPEN311_AGENCY": r.text("OPEN311_AGENCY", None),  # None: see complete()
         "OPEN311_CONTACT": r.text("OPEN311_CONTACT", None),
         "OPEN311_KEY_SERVICE": r.text("OPEN311_KEY_SERVICE", ""),  # empty: a translated sentence
+        "OSM_OWNER_RULES": r.parsed("OSM_OWNER_RULES", DEFAULT_OWNER_RULES, _owner_rules, None),
     }
 
 

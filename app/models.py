@@ -53,6 +53,8 @@ class City(db.Model):
     zoom: Mapped[int] = mapped_column(Integer, default=13)
     attribution: Mapped[str] = mapped_column(Text, default="")
     updated_at: Mapped[datetime] = _now()
+    # one deployment, one city: a unique index on a constant admits one row (migration 0008)
+    __table_args__ = (Index("uq_cities_one_city", text("(true)"), unique=True),)
 
 
 class District(db.Model):
@@ -73,6 +75,7 @@ class Building(db.Model):
     __tablename__ = "buildings"
     id: Mapped[int] = mapped_column(primary_key=True)
     external_id: Mapped[str | None] = mapped_column(String(200), unique=True)
+    osm_id: Mapped[str | None] = mapped_column(String(24), unique=True)  # w123 or r123 (`flask import-osm`)
     name: Mapped[str | None] = mapped_column(String(300))
     address: Mapped[str | None] = mapped_column(String(300))
     owner_type: Mapped[str] = mapped_column(String(16), default="private")

@@ -92,6 +92,7 @@ def test_only_app_config_reads_the_environment_and_nobody_repeats_a_default():
     ("CITY_TIMEZONE", "Mars/Olympus_Mons", "IANA time zone"),
     ("CITY_HOLIDAYS", "Bavaria", "DE-BW, US-NY, AT-9"),
     ("CITY_HOLIDAYS", "US-XX", "unknown subdivision 'XX' of US; use one of AK, AL"),
+    ("OSM_OWNER_RULES", "building=school:city", "is not KEY=VALUE|VALUE:municipal|public|private"),
     ("DEFAULT_LOCALE", "fr", "de, en"),
     ("SLA_MUNICIPAL_WORKDAYS", "-1", "whole number of at least 0"),
     ("HOUSEKEEPING_HOURS", "daily", "number of at least 0"),

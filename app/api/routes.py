@@ -3,6 +3,7 @@ from flask import jsonify
 
 from app.api import bp
 from app.city import current_city
+from app.services.core.attribution import map_attribution
 
 
 @bp.route("/city")
@@ -11,5 +12,5 @@ def city():
     c = current_city()
     return jsonify({
         "name": c.name, "srid": c.srid, "center": {"lat": c.center[0], "lon": c.center[1]},
-        "zoom": c.zoom, "attribution": c.attribution, "boundary": c.boundary.__geo_interface__,
+        "zoom": c.zoom, "attribution": map_attribution(), "boundary": c.boundary.__geo_interface__,
     })

@@ -24,13 +24,14 @@ def _count_features(path: Path, layer=None) -> int:
 
 
 def _finish(result, rejects_path, label):
+    """Commit, say what happened and write the rejects file (always: an old one never outlives its run)."""
     from app.services.staff.importers import write_rejects
 
     db.session.commit()
     click.echo(result.summary())
+    write_rejects(rejects_path, result.rejected, label)
+    click.echo(f"rejected {label}s with their reasons ({len(result.rejected)}): {rejects_path}")
     if result.rejected:
-        write_rejects(rejects_path, result.rejected, label)
-        click.echo(f"rejected {label}s with their reasons: {rejects_path}")
         for n, reason in result.rejected[:10]:
             click.echo(f"  {label} {n}: {reason}", err=True)
         if len(result.rejected) > 10:
@@ -121,7 +122,28 @@ def import_reports_command(file, id_col, lat_col, lon_col, x_col, y_col, crs, cr
     _finish(result, rejects or file.with_name(file.name + ".rejects.csv"), "line")
 
 
+@click.command("import-osm")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--rejects", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Where to list rejected elements (default: FILE.rejects.csv).")
+def import_osm_command(file, rejects):
+    """Import buildings, streets (the crews' street network) and places from OpenStreetMap (.osm, .osm.bz2,
+    .osm.pbf); re-imports update by OSM id."""
+    from app.services.staff.importers import ImportError_
+    from app.services.staff.importers.osm import element_count, import_osm, read_file
+
+    try:
+        click.echo(f"reading {file.name} ...", err=True)
+        data = read_file(file)
+        result = _progress_run("elements", element_count(data), lambda p: import_osm(data, file.name, progress=p))
+    except ImportError_ as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from exc
+    _finish(result, rejects or file.with_name(file.name + ".rejects.csv"), "element")
+
+
 def register(app):
     """Add the staff commands to the app's CLI."""
     app.cli.add_command(import_buildings_command)
     app.cli.add_command(import_reports_command)
+    app.cli.add_command(import_osm_command)

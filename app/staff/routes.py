@@ -21,6 +21,7 @@ from app.city import current_city
 from app.errors import ValidationFailed, get_or_404
 from app.extensions import db
 from app.models import CATEGORIES, OWNER_TYPES, REMOVAL_METHODS, STATUSES, CrewPlan, Report
+from app.services.core.attribution import map_attribution
 from app.services.core.workdays import local_today
 from app.services.core.workflow import TRANSITIONS, WorkflowError
 from app.services.staff import planning, removals, statistics, triage
@@ -180,7 +181,7 @@ def plan_map_page(plan_id):
              for i, j in enumerate(tour.jobs, start=1)]
     city = current_city()
     m = plan_map((p.depot_lat, p.depot_lon), stops, tour.footprints, url_for("static", filename="vendor"),
-                 boundary=city.boundary.__geo_interface__, attribution=city.attribution,
+                 boundary=city.boundary.__geo_interface__, attribution=map_attribution(),
                  labels={"depot": _("Depot"), "route": _("Route"), "buildings": pgettext("count", "Gebäude")})
     return Response(m.get_root().render(), mimetype="text/html")
 

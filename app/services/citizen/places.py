@@ -61,7 +61,29 @@ BUILDINGS = PlaceSource("building", "buildings", f"""
       ORDER BY lower(concat_ws(', ', b.name, b.address)), d.name, b.id) u
     ORDER BY starts DESC, label, district LIMIT :limit""")
 
-PLACE_SOURCES: list[PlaceSource] = [DISTRICTS, STREETS_OF_BUILDINGS, BUILDINGS]
+# Named places and streets imported from OpenStreetMap (`flask import-osm`): a street drawn as many ways is
+# one entry per district, placed at the middle of its longest way.
+OSM_PLACES = PlaceSource("place", "places", """
+    SELECT * FROM (
+      SELECT DISTINCT ON (lower(p.name), d.name) p.name AS label, d.name AS district, ST_Y(p.geom) AS lat,
+             ST_X(p.geom) AS lon, p.name ILIKE :start AS starts
+      FROM places p LEFT JOIN LATERAL (
+        SELECT x.name FROM districts x WHERE ST_Intersects(x.geom_m, p.geom_m) ORDER BY x.id LIMIT 1) d ON true
+      WHERE p.name ILIKE :p ORDER BY lower(p.name), d.name, p.id) u
+    ORDER BY starts DESC, label, district LIMIT :limit""")
+
+OSM_STREETS = PlaceSource("street", "streets", """
+    SELECT * FROM (
+      SELECT DISTINCT ON (lower(s.name), d.name) s.name AS label, d.name AS district, ST_Y(m.pt) AS lat,
+             ST_X(m.pt) AS lon, s.name ILIKE :start AS starts
+      FROM streets s CROSS JOIN LATERAL (SELECT ST_LineInterpolatePoint(s.geom, 0.5) AS pt,
+                                                ST_LineInterpolatePoint(s.geom_m, 0.5) AS pt_m) m
+      LEFT JOIN LATERAL (
+        SELECT x.name FROM districts x WHERE ST_Intersects(x.geom_m, m.pt_m) ORDER BY x.id LIMIT 1) d ON true
+      WHERE s.name ILIKE :p ORDER BY lower(s.name), d.name, ST_Length(s.geom_m) DESC, s.id) u
+    ORDER BY starts DESC, label, district LIMIT :limit""")
+
+PLACE_SOURCES: list[PlaceSource] = [DISTRICTS, OSM_PLACES, OSM_STREETS, STREETS_OF_BUILDINGS, BUILDINGS]
 
 
 def register_place_source(source: PlaceSource, before: str | None = None) -> None:

@@ -8,6 +8,7 @@ from sqlalchemy import text
 from app.city import current_city
 from app.extensions import db
 from app.labels import category_label
+from app.services.core.attribution import map_attribution
 from app.services.core.workdays import city_timezone
 from app.services.police import analyses, emerging, filters, points
 from app.services.police import exports as ex
@@ -72,7 +73,7 @@ def hotspot_map(f: filters.Filters, opts: dict, assets: mp.Assets, labels: dict,
     """The police hotspot map: clusters, Gi* cells, density, monthly slider, tags and incidents."""
     city = current_city()
     area_m = points.study_area(f)
-    m = mp.base_map(city.center, city.zoom, city.attribution, assets, labels["tiles"])
+    m = mp.base_map(city.center, city.zoom, map_attribution(), assets, labels["tiles"])
     mp.add_boundary(m, _area_lonlat(f), labels["area"])
     pts = points.fetch_points(f, attributes=True)  # once for every layer
 
@@ -128,7 +129,7 @@ def hotspot_map(f: filters.Filters, opts: dict, assets: mp.Assets, labels: dict,
 def tag_map(tag_id: int, name: str, assets: mp.Assets, labels: dict, report_url) -> str:
     """A map of one tag's incidents."""
     city = current_city()
-    m = mp.base_map(city.center, city.zoom, city.attribution, assets, labels["tiles"])
+    m = mp.base_map(city.center, city.zoom, map_attribution(), assets, labels["tiles"])
     mp.add_boundary(m, mapping(city.boundary), labels["area"])
     incidents = [{"id": r["id"], "lat": r["lat"], "lon": r["lon"], "address": r["address"],
                   "description": r["description"], "date": r["created_at"].strftime("%Y-%m-%d"),
