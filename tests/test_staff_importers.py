@@ -1,6 +1,7 @@
 """`flask import-buildings` and `flask import-reports`: mapping, idempotent re-import, rejects files."""
 import csv
 import json
+from datetime import date
 import sqlite3
 import struct
 
@@ -10,6 +11,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Building, Report, StatusEvent
+from app.services.staff import statistics
 
 INSIDE = (9.2185, 49.1418)     # lon, lat (Marktplatz)
 OUTSIDE = (9.2255, 49.1920)    # Neckarsulm
@@ -165,7 +167,7 @@ def test_import_reports_refuses_a_file_without_the_columns(runner, tmp_path):
     src.write_text("a,b\n1,2\n")
     result = runner.invoke(args=["import-reports", str(src)])
     assert result.exit_code != 0
-    assert "has no column(s) id" in result.output
+    assert "has no column 'id' for --id-col; columns: #1 'a', #2 'b'" in result.output
 
 
 def test_import_reports_rejects_ids_twice_or_missing_future_dates_and_unknown_categories(runner, tmp_path):
@@ -194,3 +196,81 @@ def test_import_reports_rejects_ids_twice_or_missing_future_dates_and_unknown_ca
     categories = dict(db.session.execute(select(Report.external_id, Report.category)
                                          .where(Report.external_id.in_(["K-1", "K-6"]))).all())
     assert categories == {"K-1": "graffiti", "K-6": "graffiti"}  # mapped; no value: the default
+
+
+def _nyc_style(path, rows):
+    """A CSV like New York's published graffiti file: the id column has no header."""
+    header = ["", "Created Date", "Closed Date", "Status", "Latitude", "Longitude"]
+    with path.open("w", newline="", encoding="utf-8") as f:
+        csv.writer(f).writerows([header, *rows])
+
+
+NYC_ARGS = ["--created-col", "Created Date", "--closed-col", "Closed Date", "--status-col", "Status",
+            "--status-map", "Open=new,Closed=closed", "--lat-col", "Latitude", "--lon-col", "Longitude"]
+
+
+def test_a_column_without_a_header_is_chosen_by_position_or_as_the_empty_one(runner, tmp_path):
+    src = tmp_path / "nyc.csv"
+    _nyc_style(src, [["G-1", "2019-03-04T10:00:00", "", "Open", INSIDE[1], INSIDE[0]],
+                     ["G-2", "2019-03-05T10:00:00", "", "Open", INSIDE[1], INSIDE[0]]])
+    result = runner.invoke(args=["import-reports", str(src), "--id-col", "#1", *NYC_ARGS])
+    assert result.exit_code == 0, result.output
+    assert "2 created, 0 updated, 0 rejected" in result.output
+    result = runner.invoke(args=["import-reports", str(src), "--id-col", "", *NYC_ARGS])  # the headerless one
+    assert "0 created, 2 updated, 0 rejected" in result.output, result.output
+    ids = db.session.scalars(select(Report.external_id).where(Report.external_id.in_(["G-1", "G-2"]))).all()
+    assert sorted(ids) == ["G-1", "G-2"]
+    result = runner.invoke(args=["import-reports", str(src), "--id-col", "#9", *NYC_ARGS])
+    assert result.exit_code != 0
+    assert "no column '#9' for --id-col; columns: #1 '', #2 'Created Date'" in result.output
+
+
+def test_repeated_ids_are_rejected_after_the_first_even_when_the_first_is_rejected(runner, tmp_path):
+    src = tmp_path / "nyc.csv"
+    _nyc_style(src, [["G-1", "2019-03-04T10:00:00", "", "Open", INSIDE[1], INSIDE[0]],
+                     ["G-1", "2019-03-05T10:00:00", "", "Open", INSIDE[1], INSIDE[0]],
+                     ["G-2", "2019-03-05T10:00:00", "2019-03-01T10:00:00", "Closed", INSIDE[1], INSIDE[0]],
+                     ["G-2", "2019-03-05T10:00:00", "", "Open", INSIDE[1], INSIDE[0]]])
+    result = runner.invoke(args=["import-reports", str(src), "--id-col", "#1", *NYC_ARGS])
+    assert "1 created, 0 updated, 3 rejected" in result.output, result.output
+    reasons = dict(_read_rejects(tmp_path / "nyc.csv.rejects.csv")[1:])
+    assert reasons == {"3": "external id 'G-1' appears twice in the file (first on line 2)",
+                       "4": "closed before it was opened",
+                       "5": "external id 'G-2' appears twice in the file (first on line 4)"}
+    created = db.session.scalar(select(Report.created_at).where(Report.external_id == "G-1"))
+    assert created.day == 4  # the first row counts
+
+
+def test_finished_without_a_closing_date_is_imported_with_the_date_unknown_and_a_warning(runner, tmp_path):
+    src = tmp_path / "nyc.csv"
+    _nyc_style(src, [["G-1", "2019-03-04T10:00:00", "2019-03-08T10:00:00", "Closed", INSIDE[1], INSIDE[0]],
+                     ["G-2", "2019-03-05T10:00:00", "", "Closed", INSIDE[1], INSIDE[0]],
+                     ["G-3", "2019-03-06T10:00:00", "", "Open", INSIDE[1], INSIDE[0]]])
+    result = runner.invoke(args=["import-reports", str(src), "--id-col", "", *NYC_ARGS])
+    assert "3 created, 0 updated, 0 rejected, 1 imported with a warning" in result.output, result.output
+    warnings = _read_rejects(tmp_path / "nyc.csv.warnings.csv")
+    assert warnings == [["line", "warning"], ["3", "status 'Closed' without a closing date: imported as closed "
+                                                    "with the date unknown (left out of the removal times)"]]
+    g2 = db.session.scalar(select(Report).where(Report.external_id == "G-2"))
+    assert (g2.status, g2.closed_at, g2.removed_at) == ("closed", None, None)
+    notes = db.session.scalars(select(StatusEvent.note).where(StatusEvent.report_id == g2.id)
+                               .order_by(StatusEvent.id)).all()
+    assert notes == ["imported", "imported; date unknown"]
+    # the removal times know only G-1's four days; G-2 counts as received, not as a removal of some month
+    rows = statistics.monthly(statistics.StatsQuery(date(2019, 1, 1), date(2020, 1, 1)), by_district=False)
+    assert [(r.month, r.received, r.removals, r.median_days) for r in rows] == [(date(2019, 3, 1), 3, 1, 4.0)]
+
+
+def test_the_rejects_and_warnings_files_always_tell_about_the_last_run(runner, tmp_path):
+    src = tmp_path / "nyc.csv"
+    _nyc_style(src, [["G-1", "2019-03-04T10:00:00", "", "Closed", INSIDE[1], INSIDE[0]],
+                     ["G-2", "nonsense", "", "Open", INSIDE[1], INSIDE[0]]])
+    runner.invoke(args=["import-reports", str(src), "--id-col", "#1", *NYC_ARGS])
+    assert len(_read_rejects(tmp_path / "nyc.csv.rejects.csv")) == 2
+    assert len(_read_rejects(tmp_path / "nyc.csv.warnings.csv")) == 2
+    _nyc_style(src, [["G-1", "2019-03-04T10:00:00", "2019-03-05T10:00:00", "Closed", INSIDE[1], INSIDE[0]],
+                     ["G-2", "2019-03-04T10:00:00", "", "Open", INSIDE[1], INSIDE[0]]])
+    result = runner.invoke(args=["import-reports", str(src), "--id-col", "#1", *NYC_ARGS])
+    assert "0 rejected" in result.output, result.output
+    assert _read_rejects(tmp_path / "nyc.csv.rejects.csv") == [["line", "reason"]]
+    assert _read_rejects(tmp_path / "nyc.csv.warnings.csv") == [["line", "warning"]]

@@ -23,14 +23,18 @@ def _count_features(path: Path, layer=None) -> int:
         return max(sum(1 for _ in f) - 1, 0)
 
 
-def _finish(result, rejects_path, label):
-    """Commit, say what happened and write the rejects file (always: an old one never outlives its run)."""
+def _finish(result, rejects_path, label, warnings_path=None):
+    """Commit, say what happened and write the rejects (and warnings) file: always, so that an old one never
+    outlives its run."""
     from app.services.staff.importers import write_rejects
 
     db.session.commit()
     click.echo(result.summary())
     write_rejects(rejects_path, result.rejected, label)
     click.echo(f"rejected {label}s with their reasons ({len(result.rejected)}): {rejects_path}")
+    if warnings_path is not None:
+        write_rejects(warnings_path, result.warnings, label, "warning")
+        click.echo(f"{label}s imported with a warning ({len(result.warnings)}): {warnings_path}")
     if result.rejected:
         for n, reason in result.rejected[:10]:
             click.echo(f"  {label} {n}: {reason}", err=True)
@@ -96,10 +100,14 @@ def import_buildings_command(file, id_field, address_field, name_field, owner_fi
               help="Whether a closed date means the graffiti was removed then (for the statistics).")
 @click.option("--rejects", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Where to list skipped rows (default: FILE.rejects.csv).")
+@click.option("--warnings", "warnings_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Where to list rows imported with a warning, e.g. closed without a date (default: "
+                   "FILE.warnings.csv).")
 def import_reports_command(file, id_col, lat_col, lon_col, x_col, y_col, crs, created_col, closed_col,
                            date_format, tz, status_col, status_map, address_col, category_col, category_map,
-                           default_category, description_col, delimiter, closed_is_removal, rejects):
-    """Import historical reports (CSV or GeoJSON); re-imports update by external id."""
+                           default_category, description_col, delimiter, closed_is_removal, rejects, warnings_file):
+    """Import historical reports (CSV or GeoJSON); re-imports update by external id. A CSV column is named by
+    its header or chosen by position ('#1' is the first; '' is the one column without a header)."""
     from app.models import STATUSES
     from app.services.staff.importers import ImportError_, ReportMapping, import_reports, parse_value_map
 
@@ -119,7 +127,8 @@ def import_reports_command(file, id_col, lat_col, lon_col, x_col, y_col, crs, cr
     except ImportError_ as exc:
         db.session.rollback()
         raise click.ClickException(str(exc)) from exc
-    _finish(result, rejects or file.with_name(file.name + ".rejects.csv"), "line")
+    _finish(result, rejects or file.with_name(file.name + ".rejects.csv"), "line",
+            warnings_file or file.with_name(file.name + ".warnings.csv"))
 
 
 @click.command("import-osm")

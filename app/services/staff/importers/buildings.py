@@ -46,12 +46,11 @@ def import_buildings(path, mapping: BuildingMapping, progress=files.no_progress)
     area = current_city().boundary
     features = list(files.read_features(path, mapping.layer))
     existing = dict(db.session.execute(select(Building.external_id, Building.id)).all())
-    seen = set()
+    seen: dict = {}
 
-    def store(props, geom) -> bool:
-        ext = files.new_external_id(props, mapping.id_field, seen, "attribute")
+    def store(props, geom, n) -> bool:
+        ext = files.new_external_id(props, mapping.id_field, seen, "attribute", n, "feature")
         values = _building_values(props, _footprint(geom, to_wgs84, area), mapping)
-        seen.add(ext)
         if ext in existing:
             db.session.execute(Building.__table__.update().where(Building.id == existing[ext]).values(**values))
             return False

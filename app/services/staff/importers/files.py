@@ -25,15 +25,17 @@ class Rejected(ValueError):
 
 @dataclass
 class ImportResult:
-    """Counts of an import and the rejected records as (number, reason)."""
+    """Counts of an import, the rejected records as (number, reason) and warnings about imported ones."""
 
     created: int = 0
     updated: int = 0
     rejected: list[tuple[int, str]] = field(default_factory=list)
+    warnings: list[tuple[int, str]] = field(default_factory=list)
 
     def summary(self) -> str:
         """One line for the command line."""
-        return f"{self.created} created, {self.updated} updated, {len(self.rejected)} rejected"
+        line = f"{self.created} created, {self.updated} updated, {len(self.rejected)} rejected"
+        return line + (f", {len(self.warnings)} imported with a warning" if self.warnings else "")
 
 
 def no_progress(*_args, **_kwargs):
@@ -42,15 +44,15 @@ def no_progress(*_args, **_kwargs):
 
 
 def import_records(records, store, progress) -> ImportResult:
-    """store(record, geometry) -> created? for each (number, record, geometry, problem); a record with a problem
-    or whose store raises Rejected is listed with its number and reason. Flushes every BATCH records."""
+    """store(record, geometry, number) -> created? for each (number, record, geometry, problem); a record with a
+    problem or whose store raises Rejected is listed with its number and reason. Flushes every BATCH records."""
     result = ImportResult()
     for n, record, geom, problem in records:
         progress(1)
         try:
             if problem:
                 raise Rejected(problem)
-            created = store(record, geom)
+            created = store(record, geom, n)
         except Rejected as exc:
             result.rejected.append((n, str(exc)))
             continue
@@ -98,13 +100,15 @@ def prop(record: dict, name: str | None) -> str | None:
     return value or None
 
 
-def new_external_id(record: dict, name: str, seen: set, where: str) -> str:
-    """The record's external id (in attribute/column `name`); Rejected when missing or seen before in the file."""
+def new_external_id(record: dict, name: str, seen: dict, where: str, number: int, label: str = "line") -> str:
+    """The record's external id (in attribute/column `name`); Rejected when missing or when an earlier record of
+    the file had it: the first one with an id counts (even when it is rejected for another reason)."""
     ext = prop(record, name)
     if not ext:
         raise Rejected(f"no external id in {where} '{name}'")
     if ext in seen:
-        raise Rejected(f"external id {ext!r} appears twice in the file")
+        raise Rejected(f"external id {ext!r} appears twice in the file (first on {label} {seen[ext]})")
+    seen[ext] = number
     return ext
 
 
@@ -196,9 +200,9 @@ def gpkg_srs(path: Path, layer: str | None = None) -> int | None:
     return None
 
 
-def write_rejects(path, rejected: list[tuple[int, str]], label: str = "line") -> None:
-    """The rejects file: one CSV row per skipped record with its number and the reason."""
+def write_rejects(path, rejected: list[tuple[int, str]], label: str = "line", what: str = "reason") -> None:
+    """The rejects (or warnings) file: one CSV row per record with its number and the reason (or warning)."""
     with open(path, "w", encoding="utf-8", newline="") as f:
         w = csv.writer(f)
-        w.writerow([label, "reason"])
+        w.writerow([label, what])
         w.writerows(rejected)

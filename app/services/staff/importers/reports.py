@@ -1,8 +1,9 @@
 """Import historical reports from an old system (CSV or GeoJSON points), idempotent by the external id."""
 import csv
 import logging
+import re
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -19,6 +20,7 @@ from app.services.core.workflow import RETAG_WINDOW
 from app.services.staff.importers import files
 
 log = logging.getLogger(__name__)
+FINISHED = ("removed", "closed", "rejected", "duplicate")  # statuses that end with a date
 
 
 @dataclass
@@ -56,13 +58,15 @@ def import_reports(path, mapping: ReportMapping, progress=files.no_progress) -> 
         raise files.ImportError_(f"unknown time zone {mapping.timezone!r}") from exc
     to_wgs84 = files.wgs84_transformer(mapping.crs)
     targets = targets_from_config(current_app.config)
+    mapping, rows = _rows(path, mapping)
     existing = dict(db.session.execute(
         select(Report.external_id, Report.id).where(Report.external_id.is_not(None))).all())
-    seen = set()
+    seen: dict = {}
+    warnings: list[tuple[int, str]] = []
     now = datetime.now(UTC)
 
-    def store(rec, geom) -> bool:
-        ext = files.new_external_id(rec, mapping.id_col, seen, "column")
+    def store(rec, geom, n) -> bool:
+        ext = files.new_external_id(rec, mapping.id_col, seen, "column", n)
         x, y = _position(rec, geom, mapping, to_wgs84)
         if not city.contains(x, y):
             raise files.Rejected(f"outside the city boundary ({y:.5f}, {x:.5f})")
@@ -71,7 +75,9 @@ def import_reports(path, mapping: ReportMapping, progress=files.no_progress) -> 
                         "closed" if closed else "new", "status {raw!r} is not mapped (use --status-map)")
         category = files.mapped(files.prop(rec, mapping.category_col), mapping.category_values, CATEGORIES,
                           mapping.default_category, "category {raw!r} is not one of " + ", ".join(CATEGORIES))
-        seen.add(ext)
+        if status in FINISHED and closed is None:
+            warnings.append((n, f"status {files.prop(rec, mapping.status_col) or status!r} without a closing date: "
+                                f"imported as {status} with the date unknown (left out of the removal times)"))
         values = {
             "category": category, "status": status, "source": "import",
             "address": (files.prop(rec, mapping.address_col) or "")[:300] or None,
@@ -81,33 +87,70 @@ def import_reports(path, mapping: ReportMapping, progress=files.no_progress) -> 
             "closed_at": closed if status in ("closed", "rejected", "duplicate") else None,
             "removed_at": closed if (mapping.closed_is_removal and status in ("closed", "removed") and closed) else None,
         }
-        return _store(ext, existing.get(ext), values)
+        return _store(ext, existing.get(ext), values, date_unknown=status in FINISHED and closed is None)
 
-    result = files.import_records(_rows(path, mapping), store, progress)
+    result = files.import_records(rows, store, progress)
+    result.warnings = warnings
     _link_imported(targets)
     log.info("reports import %s: %s", path.name, result.summary())
     return result
 
 
 def _rows(path: Path, mapping: ReportMapping):
-    """(line number, record dict, geometry from the file or None, problem) for CSV or GeoJSON."""
+    """The mapping with its CSV columns resolved, and (line number, record dict, geometry from the file or None,
+    problem) for each row of a CSV or feature of a GeoJSON file."""
     if path.suffix.lower() in (".geojson", ".json"):
-        yield from files.read_features(path)
-        return
+        return mapping, files.read_features(path)
     try:
-        handle = path.open(encoding="utf-8-sig", newline="")
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            header = next(csv.reader(handle, delimiter=mapping.delimiter), [])
     except OSError as exc:
         raise files.ImportError_(f"cannot read {path}: {exc}") from exc
-    with handle:
-        reader = csv.DictReader(handle, delimiter=mapping.delimiter)
-        needed = [c for c in (mapping.id_col, mapping.created_col) if c]
-        needed += [c for c in ((mapping.x_col, mapping.y_col) if mapping.x_col else (mapping.lat_col, mapping.lon_col))]
-        missing = [c for c in needed if c not in (reader.fieldnames or [])]
-        if missing:
-            raise files.ImportError_(f"{path.name} has no column(s) {', '.join(missing)}; columns: "
-                               f"{', '.join(reader.fieldnames or [])}")
-        for record in reader:
+    return _resolve_columns(mapping, header, path.name), _csv_records(path, mapping.delimiter, header)
+
+
+def _csv_records(path: Path, delimiter: str, header: list[str]):
+    """Each CSV row as a dict by header name (names that are empty or repeated only by position, '#1' ...)."""
+    named = [(i, h) for i, h in enumerate(header) if h and header.count(h) == 1]
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        reader = csv.reader(handle, delimiter=delimiter)
+        next(reader, None)
+        for row in reader:
+            record = {f"#{i + 1}": v for i, v in enumerate(row)}
+            record.update({h: row[i] for i, h in named if i < len(row)})
             yield reader.line_num, record, None, None
+
+
+def _resolve_columns(mapping: ReportMapping, header: list[str], filename: str) -> ReportMapping:
+    """Column options as record keys: a header name (used once), '#N' for the N-th column, or '' for the one
+    column without a header. Required columns that are not there stop the import; optional ones are dropped."""
+    coords = ("x_col", "y_col") if mapping.x_col else ("lat_col", "lon_col")
+    required = ("id_col", "created_col", *coords)
+    resolved = {}
+    for option in (*required, "closed_col", "status_col", "address_col", "category_col", "description_col",
+                   *(("lat_col", "lon_col") if mapping.x_col else ("x_col", "y_col"))):
+        name = getattr(mapping, option)
+        if name is None:
+            continue
+        key = _column_key(name, header)
+        if key is None and option in required:
+            shown = ", ".join(f"#{i + 1} {h!r}" for i, h in enumerate(header))
+            raise files.ImportError_(
+                f"{filename} has no column {name!r} for --{option.replace('_', '-')}; columns: {shown} (a column "
+                "without a header, or with a header used twice, is chosen by position, e.g. '#1')")
+        resolved[option] = key
+    return replace(mapping, **resolved)
+
+
+def _column_key(name: str, header: list[str]) -> str | None:
+    m = re.fullmatch(r"#(\d+)", name.strip())
+    if name in header and header.count(name) == 1 and name:
+        return name
+    if m and 1 <= int(m.group(1)) <= len(header):
+        return f"#{int(m.group(1))}"
+    if name == "" and header.count("") == 1:
+        return f"#{header.index('') + 1}"
+    return None
 
 
 def _number(value) -> float:
@@ -160,8 +203,9 @@ def _dates(rec: dict, mapping: ReportMapping, tz: ZoneInfo, now: datetime) -> tu
     return created, closed
 
 
-def _store(ext: str, report_id: int | None, values: dict) -> bool:
-    """Update the report imported before as `ext`, or add it with its history; True when it is new."""
+def _store(ext: str, report_id: int | None, values: dict, date_unknown: bool = False) -> bool:
+    """Update the report imported before as `ext`, or add it with its history; True when it is new. The history
+    says when the date of the last status is unknown (the event then carries the creation time)."""
     if report_id is not None:
         report = db.session.get(Report, report_id)
         for k, v in values.items():
@@ -175,7 +219,8 @@ def _store(ext: str, report_id: int | None, values: dict) -> bool:
                                note="imported"))
     if status != "new":
         db.session.add(StatusEvent(report_id=report.id, from_status="new", to_status=status,
-                                   created_at=values["updated_at"], note="imported"))
+                                   created_at=values["updated_at"],
+                                   note="imported; date unknown" if date_unknown else "imported"))
     return True
 
 
