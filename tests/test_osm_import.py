@@ -83,15 +83,20 @@ def _import(application, path, tmp_path):
         return result, list(csv.DictReader(f))
 
 
-@pytest.fixture(scope="module")
-def kirchberg(scratch_database, tmp_path_factory):
-    """Kirchberg an der Iller (its extract's bounds as boundary), imported once."""
-    application = _city_app(scratch_database, tmp_path_factory, "Kirchberg",
-                            DATA / "kirchberg-an-der-iller.boundary.geojson", CITY_SRID=25832)
-    out, rejects = _import(application, KIRCHBERG, tmp_path_factory.mktemp("kirchberg-rejects"))
+def _imported_city(scratch_database, tmp_path_factory, name, boundary, osm_file, **config):
+    """(app, command output, rejects) of a city on its own database with `osm_file` imported once."""
+    application = _city_app(scratch_database, tmp_path_factory, name, boundary, **config)
+    out, rejects = _import(application, osm_file, tmp_path_factory.mktemp(f"{name}-rejects"))
     yield application, out.output, rejects
     with application.app_context():
         db.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def kirchberg(scratch_database, tmp_path_factory):
+    """Kirchberg an der Iller (its extract's bounds as boundary), imported once."""
+    yield from _imported_city(scratch_database, tmp_path_factory, "Kirchberg",
+                              DATA / "kirchberg-an-der-iller.boundary.geojson", KIRCHBERG, CITY_SRID=25832)
 
 
 def test_kirchberg_buildings_and_addresses_are_those_of_the_file(kirchberg):
@@ -221,13 +226,8 @@ def test_without_a_network_there_are_no_street_distances(app):
 @pytest.fixture(scope="module")
 def oakland(scratch_database, tmp_path_factory):
     """West Oakland, California: a US city (US-CA holidays, Pacific time, UTM zone 10N)."""
-    application = _city_app(scratch_database, tmp_path_factory, "Oakland",
-                            DATA / "west-oakland.boundary.geojson", CITY_SRID=32610,
-                            CITY_TIMEZONE="America/Los_Angeles", CITY_HOLIDAYS="US-CA")
-    out, rejects = _import(application, OAKLAND, tmp_path_factory.mktemp("oakland-rejects"))
-    yield application, out.output, rejects
-    with application.app_context():
-        db.engine.dispose()
+    yield from _imported_city(scratch_database, tmp_path_factory, "Oakland", DATA / "west-oakland.boundary.geojson",
+                              OAKLAND, CITY_SRID=32610, CITY_TIMEZONE="America/Los_Angeles", CITY_HOLIDAYS="US-CA")
 
 
 def test_west_oakland_buildings_and_streets_are_those_of_the_file(oakland):
@@ -249,6 +249,11 @@ def test_west_oakland_buildings_and_streets_are_those_of_the_file(oakland):
         assert rejects == []
         labels = [r["label"] for r in places.search_places("7th St")]
         assert labels.count("7th Street") == 1
+        # a US address: the number first
+        assert rows["w310612861"].address == "1666 7th Street"
+        assert rows["w310612861"].name == "Western Service Workers Association Building"
+        # two buildings named alike without an address are one search result
+        assert [r["label"] for r in places.search_places("Main Post")] == ["Oakland Main Post Office"]
 
 
 def test_every_map_page_carries_the_odbl_attribution_once_osm_data_are_loaded(kirchberg):
