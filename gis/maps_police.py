@@ -23,6 +23,8 @@ from PIL import Image, ImageDraw, ImageFont
 GI_COLOURS = {3: "#b2182b", 2: "#ef8a62", 1: "#fddbc7", -1: "#d1e5f0", -2: "#67a9cf", -3: "#2166ac"}
 CLUSTER_COLOUR = "#6a3d9a"
 COUNT_COLOUR = "#7f7f7f"
+# Monthly circles: green, apart from the coldspots' blues and from every other layer's colour.
+MONTHLY_COLOUR, MONTHLY_FILL = "#1b7837", "#5aae61"
 EMERGING_COLOURS = {
     "new_hot": "#fdae61", "consecutive_hot": "#f46d43", "intensifying_hot": "#a50026", "persistent_hot": "#d73027",
     "diminishing_hot": "#f4a582", "sporadic_hot": "#fddbc7", "oscillating_hot": "#c51b7d",
@@ -245,8 +247,9 @@ def add_monthly(m: folium.Map, months: list, name: str, options: dict, show: boo
     """Monthly development: a layer redrawn by a slider (months: [(YYYY-MM, [(lon, lat, count), ...])])."""
     group = folium.FeatureGroup(name=esc(name), show=show)
     group.add_to(m)
-    m.add_child(_Call("policeMonthly", [[label, [[lat, lon, c] for lon, lat, c in cells]] for label, cells in months],
-                      options, group=group.get_name(), with_map=True))
+    rows = [[label, [[lat, lon, c] for lon, lat, c in cells]] for label, cells in months]
+    m.add_child(_Call("policeMonthly", rows, {"color": MONTHLY_COLOUR, "fill": MONTHLY_FILL, **options},
+                      group=group.get_name(), with_map=True))
 
 
 def add_legend(m: folium.Map, title: str, entries: list[tuple[str, str]], notes: list[str] = ()) -> None:

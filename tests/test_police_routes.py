@@ -212,3 +212,56 @@ def test_map_and_figures_read_the_reports_once_per_period(police_client, monkeyp
     periods.clear()
     assert police_client.get("/police/?eps=20&min_points=5").status_code == 200
     assert len(periods) == len(set(periods)) == 2  # the chosen period and, for PAI/RRI, the one before
+
+
+def test_empty_exports_have_their_header_line(police_client):
+    """A selection without reports still gives a CSV with its columns and an (empty) FeatureCollection (the Gi*
+    export lists every cell of the grid, with its count 0)."""
+    from app.services.police.exports import EXPORT_FIELDS
+
+    q = "?from=2001-01-01&to=2001-01-31"
+    for kind, fields in EXPORT_FIELDS.items():
+        resp = police_client.get(f"/police/export/{kind}.csv{q}")
+        assert resp.status_code == 200, kind
+        lines = resp.get_data(as_text=True).splitlines()
+        assert lines[0] == ",".join([*fields, "lon", "lat"]), kind
+        gj = police_client.get(f"/police/export/{kind}.geojson{q}").get_json(force=True)
+        assert gj["type"] == "FeatureCollection" and gj["parameters"]["from"] == "2001-01-01"
+        if kind == "gistar":
+            assert {int(line.split(",")[1]) for line in lines[1:]} == {0}
+        else:
+            assert lines[1:] == [] and gj["features"] == [], kind
+
+
+def test_export_columns_are_the_features_properties(police_client):
+    from app.services.police.exports import EXPORT_FIELDS
+
+    seed_reports([(i * 3.0, 0.0) for i in range(15)])
+    for kind, fields in EXPORT_FIELDS.items():
+        gj = police_client.get(f"/police/export/{kind}.geojson?eps=20&min_points=5").get_json(force=True)
+        assert gj["features"], kind
+        assert list(gj["features"][0]["properties"]) == fields, kind
+        header = police_client.get(f"/police/export/{kind}.csv?eps=20&min_points=5").get_data(as_text=True)
+        assert header.splitlines()[0] == ",".join([*fields, "lon", "lat"]), kind
+
+
+def test_print_answers_for_every_filter_combination(police_client):
+    """The printable page and its image with categories, weekdays, hours, district, tag and time basis, alone, in
+    pairs and all together (a category used to give a 500)."""
+    from itertools import combinations
+
+    ids = seed_reports([(i * 3.0, 0.0) for i in range(15)])
+    district = db.session.execute(text("SELECT id FROM districts ORDER BY id LIMIT 1")).scalar()
+    tag = police_client.post(f"/police/reports/{ids[0]}/tags", data={"tag": "ABC"})
+    assert tag.status_code == 302
+    tag_id = db.session.scalar(select(Tag.id).where(Tag.name == "abc"))
+    parts = ["category=graffiti&category=sticker", "weekday=5,6", "hour=20-4", f"district={district}",
+             f"tag={tag_id}", "time=reported"]
+    for n in (0, 1, 2, len(parts)):  # every filter, every pair, all together
+        for combo in combinations(parts, n):
+            q = "&".join([*combo, "permutations=99"])
+            page = police_client.get(f"/police/print?{q}")
+            assert page.status_code == 200, q
+            assert police_client.get(f"/police/map.png?{q}").status_code == 200, q
+    page = police_client.get("/police/print?category=graffiti").get_data(as_text=True)
+    assert "Graffiti" in page and "/police/map.png?category=graffiti" in page

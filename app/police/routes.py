@@ -118,7 +118,7 @@ def export(kind, fmt):
         body = json.dumps(ex.feature_collection(feats, params), ensure_ascii=False)
         mimetype = "application/geo+json"
     else:
-        body = ex.to_csv(feats, with_centroid=True)
+        body = ex.to_csv(feats, ex.EXPORT_FIELDS[kind], with_centroid=True)
         mimetype = "text/csv"
     return Response(body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'})
 

@@ -139,12 +139,11 @@ def _csv_safe(value):
     return value
 
 
-def to_csv(features: list[dict], with_centroid: bool = True) -> str:
-    """CSV of the features' properties (plus lon/lat of the geometry's centre)."""
+def to_csv(features: list[dict], fields: list[str], with_centroid: bool = True) -> str:
+    """CSV of the features' properties `fields` (plus lon/lat of the geometry's centre); the header line also when
+    there are no features."""
     buf = io.StringIO()
-    if not features:
-        return ""
-    fields = list(features[0]["properties"].keys())
+    fields = list(fields)
     if with_centroid:
         fields += ["lon", "lat"]
     writer = csv.DictWriter(buf, fieldnames=fields, extrasaction="ignore")
@@ -195,6 +194,14 @@ def gistar_summary(res: analyses.GiResult) -> dict:
 
 
 EXPORT_KINDS = ("clusters", "gistar", "emerging", "incidents")
+# The properties of each export's features, in order: the CSV columns (before lon, lat), also of an empty export.
+EXPORT_FIELDS = {
+    "clusters": ["cluster", "reports", "first", "last", "buildings", "retagged_buildings", "retagged_share",
+                 "area_m2"],
+    "gistar": ["cell", "reports", "gi", "z", "p", "class", "class_label"],
+    "emerging": ["cell", "reports", "pattern", "hot_steps", "cold_steps", "trend_tau", "trend_z", "trend_p"],
+    "incidents": [k for k in INCIDENT_FIELDS if k not in ("lon", "lat")],
+}
 
 
 def emerging_features(res: emerging.EmergingResult) -> list[dict]:

@@ -24,8 +24,8 @@
       group.clearLayers();
       data[i][1].forEach(function (c) {
         L.circle([c[0], c[1]], {
-          radius: Math.max(options.cell / 2 * Math.sqrt(c[2] / peak), 10), color: "#045a8d", weight: 1,
-          fillColor: "#2b8cbe", fillOpacity: 0.55
+          radius: Math.max(options.cell / 2 * Math.sqrt(c[2] / peak), 10), color: options.color, weight: 1,
+          fillColor: options.fill, fillOpacity: 0.55
         }).bindTooltip(String(c[2])).addTo(group);
       });
       label.textContent = options.title + ": " + data[i][0] + " (" +
