@@ -5,6 +5,7 @@ import json
 import re
 from datetime import date, timedelta
 
+from PIL import Image
 from sqlalchemy import func, select, text
 
 from app.extensions import db
@@ -265,3 +266,32 @@ def test_print_answers_for_every_filter_combination(police_client):
             assert police_client.get(f"/police/map.png?{q}").status_code == 200, q
     page = police_client.get("/police/print?category=graffiti").get_data(as_text=True)
     assert "Graffiti" in page and "/police/map.png?category=graffiti" in page
+
+
+def test_report_list_and_tag_pages_show_the_photos(client, police_client):
+    """Police see the citizens' photos: thumbnails on the report, the list and the tag page, each a link to the
+    full-size photo, which the server sends."""
+    from tests.factories import jpeg_bytes, post
+
+    answer = post(client, photos=[jpeg_bytes(size=(800, 600)), jpeg_bytes(color=(20, 160, 40))], description="mit Foto")
+    assert answer.status_code == 201, answer.get_json()
+    rid = answer.get_json()["id"]
+    police_client.post(f"/police/reports/{rid}/tags", data={"tag": "Fotoprobe"})
+    tag_id = db.session.scalar(select(Tag.id).where(Tag.name == "fotoprobe"))
+    pages = {"report": f"/police/reports/{rid}", "list": "/police/reports",
+             "tag": f"/police/tags/{tag_id}"}
+    for where, url in pages.items():
+        html = police_client.get(url).get_data(as_text=True)
+        block = re.search(rf'<ul class="thumbs[^"]*" data-photos="{rid}">(.*?)</ul>', html, re.S)
+        assert block, where
+        links = re.findall(r'<a href="([^"]+)"[^>]*><img src="([^"]+)"', block[1])
+        assert len(links) == 2, where
+        sizes = []
+        for full, thumb in links:
+            for url_ in (full, thumb):
+                with police_client.get(url_) as resp:
+                    assert resp.status_code == 200 and resp.mimetype == "image/jpeg", where
+                    sizes.append(Image.open(io.BytesIO(resp.data)).size)
+        assert (800, 600) in sizes[0::2] and (800, 600) not in sizes[1::2], (where, sizes)  # the link: full size
+    other = seed_reports([(0.0, 0.0)])[0]
+    assert "Die Meldung hat keine Fotos." in police_client.get(f"/police/reports/{other}").get_data(as_text=True)

@@ -140,6 +140,7 @@ def reports():
     page = parameters.page_number(request.args)
     rows, total = report_service.report_list(f, page)
     return render_template("police/reports.html", rows=rows, total=total, page=page,
+                           photos=report_service.photos_of(r.id for r in rows),
                            per_page=report_service.PER_PAGE, tz=city_timezone(), **_form_context(f, opts))
 
 
@@ -199,9 +200,10 @@ def tag(tag_id):
     t = get_or_404(Tag, tag_id)
     stats = tag_service.tag_statistics(t.id)[0]
     timeline = tag_service.timeline(t.id)
+    incidents = tag_service.incidents(t.id, 200)
     return render_template("police/tag.html", tag=t, stats=stats, timeline=timeline,
-                           peak=max((n for _, n in timeline), default=1), incidents=tag_service.incidents(t.id, 200),
-                           tz=city_timezone())
+                           peak=max((n for _, n in timeline), default=1), incidents=incidents,
+                           photos=report_service.photos_of(r["id"] for r in incidents), tz=city_timezone())
 
 
 @bp.route("/tags/<int:tag_id>/map")

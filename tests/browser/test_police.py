@@ -2,9 +2,10 @@
 from datetime import date
 
 import psycopg
+import pytest
 from sqlalchemy.engine import make_url
 
-from tests.browser.conftest import login
+from tests.browser.conftest import INSIDE_HEILBRONN, jpeg, login
 
 
 def _conninfo(url):
@@ -87,5 +88,39 @@ def test_a_handful_of_reports_gives_too_few_reports_and_no_verdict(desktop, live
         assert "Too few reports for a statement" in page.locator("[data-figure=statement]").inner_text()
         assert page.locator("[data-figure=verdict]").get_attribute("data-verdict") == "too_few_reports"
         assert "better than chance" not in page.inner_text("main")
+    finally:
+        ctx.close()
+
+
+@pytest.mark.parametrize("lang,viewport", [("de", (1366, 900)), ("en", (390, 844))])
+def test_a_police_report_with_a_photo_shows_it_and_opens_it_full_size(browser, live_server, request, lang, viewport):
+    ctx = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]},
+                              locale={"de": "de-DE", "en": "en-GB"}[lang])
+    page = ctx.new_page()
+    request.node._page = page
+    try:
+        answer = page.request.post(live_server.url + "/api/v1/reports", multipart={
+            "lat": str(INSIDE_HEILBRONN["latitude"]), "lon": str(INSIDE_HEILBRONN["longitude"] - (0.003 if lang == "de" else 0.0045)),
+            "category": "graffiti", "description": f"Foto für die Polizei {lang}",
+            "photos": {"name": "wall.jpg", "mimeType": "image/jpeg", "buffer": jpeg(size=(1200, 900))}})
+        assert answer.status == 201, answer.text()
+        rid = answer.json()["id"]
+        login(page, live_server, "police")
+        page.goto(f"{live_server.url}/police/reports/{rid}?lang={lang}")
+        assert ("Fotos" if lang == "de" else "Photos") in page.locator("main h2").all_inner_texts()
+        thumb = page.locator(f"[data-photos='{rid}'] img").first
+        thumb.wait_for()
+        assert page.evaluate("img => img.complete && img.naturalWidth", thumb.element_handle()) > 0
+        box = thumb.bounding_box()
+        assert box["width"] > 50 and box["x"] + box["width"] <= viewport[0]  # on the screen, also on a phone
+        with ctx.expect_page() as opened:
+            thumb.click()
+        full = opened.value
+        full.wait_for_load_state()
+        assert full.evaluate("document.images[0].naturalWidth") == 1200  # the photo itself, not the thumbnail
+        full.close()
+        page.goto(f"{live_server.url}/police/reports?lang={lang}")
+        listed = page.locator(f"[data-photos='{rid}'] img")
+        assert listed.count() == 1 and page.evaluate("img => img.naturalWidth", listed.element_handle()) > 0
     finally:
         ctx.close()

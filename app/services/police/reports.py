@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import select, text
 
 from app.extensions import db
-from app.models import Removal, Report, StatusEvent, Tag
+from app.models import Photo, Removal, Report, StatusEvent, Tag
 from app.services.police import contact
 from app.services.police import tags as tag_service
 from app.services.police.filters import Filters, where_clause
@@ -25,10 +25,22 @@ def report_list(f: Filters, page: int, per_page: int = PER_PAGE) -> tuple[list, 
     return rows, count_reports(f)
 
 
+def photos_of(report_ids) -> dict[int, list[Photo]]:
+    """The citizens' photos of these reports (not the after-removal ones), by report, in upload order."""
+    ids = sorted({int(i) for i in report_ids})
+    if not ids:
+        return {}
+    out: dict[int, list[Photo]] = {}
+    for p in db.session.scalars(select(Photo).where(Photo.report_id.in_(ids)).order_by(Photo.report_id, Photo.id)):
+        out.setdefault(p.report_id, []).append(p)
+    return out
+
+
 def report_details(report: Report) -> dict:
     """What the police page of a report shows besides the report: tags, removals, history, all tags to pick."""
     return {
         "tags": tag_service.tags_of(report.id), "has_contact": contact.has_contact(report),
+        "photos": photos_of([report.id]).get(report.id, []),
         "removals": db.session.scalars(select(Removal).where(Removal.report_id == report.id)).all(),
         "events": db.session.scalars(select(StatusEvent).where(StatusEvent.report_id == report.id)
                                      .order_by(StatusEvent.created_at)).all(),
