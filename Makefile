@@ -17,9 +17,9 @@ lock:
 	@scripts/lock.sh $(LOCK_ARGS)
 
 ## run: provision PostGIS (unless DATABASE_URL is set), migrate, seed an empty database, serve on 127.0.0.1:$(PORT)
-## (scripts/serve.sh: nginx, installed by scripts/ensure-nginx.sh, in front of gunicorn's sync workers)
+## (scripts/serve.sh: nginx, installed by scripts/ensure-package.sh, in front of gunicorn's sync workers)
 run: $(VENV)/.installed
-	@set -e; scripts/ensure-nginx.sh; export DATABASE_URL="$${DATABASE_URL:-$$(scripts/ensure-postgis.sh graffiti)}"; \
+	@set -e; scripts/ensure-package.sh nginx:nginx; export DATABASE_URL="$${DATABASE_URL:-$$(scripts/ensure-postgis.sh graffiti)}"; \
 	$(VENV)/bin/flask db upgrade; \
 	$(VENV)/bin/flask sync-city; \
 	$(VENV)/bin/flask seed-demo --if-empty; \
@@ -28,14 +28,14 @@ run: $(VENV)/.installed
 
 ## test: provision a separate test database (unless TEST_DATABASE_URL is set) and run the whole suite
 test: $(VENV)/.installed
-	@set -e; scripts/ensure-chromium.sh; scripts/ensure-nginx.sh; \
+	@set -e; scripts/ensure-package.sh chromium:chromium nginx:nginx pdftotext:poppler-utils; \
 	export TEST_DATABASE_URL="$${TEST_DATABASE_URL:-$$(scripts/ensure-postgis.sh graffiti_test)}"; \
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
 
 ## screenshots: the citizen form on a phone, the staff planning map and the police hotspot map (and the last
 ## page of every browser test) as PNG files in test-output/screenshots/
 screenshots: $(VENV)/.installed
-	@set -e; scripts/ensure-chromium.sh; \
+	@set -e; scripts/ensure-package.sh chromium:chromium; \
 	export TEST_DATABASE_URL="$${TEST_DATABASE_URL:-$$(scripts/ensure-postgis.sh graffiti_test)}"; \
 	SCREENSHOTS=1 $(VENV)/bin/python -m pytest -m browser $(PYTEST_ARGS); \
 	ls -1 test-output/screenshots/

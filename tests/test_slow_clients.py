@@ -151,7 +151,7 @@ def served(scratch_database, tmp_path_factory):
 
     with application.app_context():
         db.engine.dispose()
-    subprocess.run([str(ROOT / "scripts/ensure-nginx.sh")], check=True)
+    subprocess.run([str(ROOT / "scripts/ensure-package.sh"), "nginx:nginx"], check=True)
     port = _free_port()
     env = {**os.environ, "DATABASE_URL": url, "PORT": str(port), "WORKERS": "2", "VAR_DIR": str(var),
            "SECRET_KEY": "slow-clients"}
