@@ -208,6 +208,7 @@ def _read(r: _Reader) -> dict:
         "PLAN_SHIFT_HOURS": r.number("PLAN_SHIFT_HOURS", 8.0, high=24, above=0),
         "CREW_SPEED_KMH": r.number("CREW_SPEED_KMH", 20.0, above=0),
         "ROUTE_DETOUR": r.number("ROUTE_DETOUR", 1.3, 1),
+        "AORISTIC_MAX_DAYS": r.number("AORISTIC_MAX_DAYS", 14.0, high=3660, above=0),
         "OPEN311_JURISDICTION_ID": r.text("OPEN311_JURISDICTION_ID", ""),
         "OPEN311_AGENCY": r.text("OPEN311_AGENCY", None),  # None: see complete()
         "OPEN311_CONTACT": r.text("OPEN311_CONTACT", None),

@@ -9,7 +9,9 @@ import logging
 from datetime import date, datetime
 from pathlib import Path
 
+from babel import Locale
 from babel.dates import format_date, format_time, get_datetime_format
+from babel.numbers import format_decimal, format_percent
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask_babel import get_locale
@@ -72,7 +74,30 @@ def local_date(value) -> str:
     return format_date(value, "long", locale=get_locale())
 
 
+def local_number(value, digits: int = 0) -> str:
+    """A number in the reader's language with a fixed count of decimals ("2,16" in German, "2.16" in English);
+    "–" for none."""
+    if value is None:
+        return "–"
+    pattern = "#,##0" + ("." + "0" * digits if digits else "")
+    return format_decimal(value, format=pattern, locale=get_locale())
+
+
+def local_percent(share, digits: int = 1) -> str:
+    """A share (0.25) as a percentage in the reader's language: "25,0 %" in German, "25.0%" in English."""
+    if share is None:
+        return "–"
+    locale = get_locale()
+    pattern = Locale.parse(locale).percent_formats[None].pattern  # "#,##0\u00a0%" in German
+    if digits:
+        pattern = pattern.replace("#,##0", "#,##0." + "0" * digits, 1)
+    return format_percent(share, format=pattern, locale=locale)
+
+
 def init_app(app) -> None:
-    """Template filters for times shown to people: ``{{ at|local_datetime }}``, ``{{ day|local_date }}``."""
+    """Template filters for times and numbers shown to people: ``{{ at|local_datetime }}``,
+    ``{{ day|local_date }}``, ``{{ x|local_number(2) }}``, ``{{ share|local_percent }}``."""
     app.add_template_filter(local_datetime, "local_datetime")
     app.add_template_filter(local_date, "local_date")
+    app.add_template_filter(local_number, "local_number")
+    app.add_template_filter(local_percent, "local_percent")

@@ -10,7 +10,7 @@ from app.extensions import db
 from app.labels import category_label
 from app.services.core.attribution import map_attribution
 from app.services.core.workdays import city_timezone
-from app.services.police import analyses, emerging, filters, points
+from app.services.police import analyses, emerging, filters, offence_time, points
 from app.services.police import exports as ex
 from app.services.police import tags as tag_service
 from gis import gistar as gi
@@ -154,7 +154,7 @@ def figures(f: filters.Filters, opts: dict) -> dict:
             "clustered": cres.clustered, "dbscan": cres.parameters, "gistar": gres.parameters,
             "statement": gres.sufficient,
             "classes": {c: int((k == c).sum()) for c in (3, 2, 1, -1, -2, -3)}, "evaluation": ev,
-            "before": before, "bandwidth": opts["bandwidth"]}
+            "before": before, "bandwidth": opts["bandwidth"], "times": offence_time.time_figures(f)}
 
 
 def print_png(f: filters.Filters, opts: dict, title: str, legend_labels: dict) -> bytes:

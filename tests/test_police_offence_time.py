@@ -1,0 +1,87 @@
+"""Estimated time of offence on the police pages: windows from the last removal at the place to the report."""
+import re
+from datetime import datetime, time, timedelta
+
+import pytest
+
+from app.extensions import db
+from app.services.core.workdays import city_timezone, local_today
+from app.services.police import offence_time
+from app.services.police.filters import parse_filters
+from tests.factories import make_building, make_report, offset
+
+
+def _at(day, hour):
+    return datetime.combine(day, time(hour), tzinfo=city_timezone())
+
+
+@pytest.fixture
+def place(app):
+    """A building with a removal, and reports after it: on the building, 10 m away, 200 m away, too late."""
+    day0 = local_today() - timedelta(days=25)
+    b = make_building(address="Kaiserstraße 5")
+    first = make_report(b, created_at=_at(day0, 9))
+    first.removed_at = _at(day0 + timedelta(days=2), 15)  # known clean from midnight of that day
+    lat, lon = offset(*_latlon(b), east_m=10)
+    far_lat, far_lon = offset(*_latlon(b), east_m=200)
+    reports = {
+        "first": first,
+        "same_building": make_report(b, created_at=_at(day0 + timedelta(days=3), 10)),  # 34 hours
+        "near": make_report(lat=lat, lon=lon, created_at=_at(day0 + timedelta(days=5), 8)),  # 80 hours
+        "far": make_report(lat=far_lat, lon=far_lon, created_at=_at(day0 + timedelta(days=4), 12)),
+        "too_late": make_report(b, created_at=_at(day0 + timedelta(days=19), 12)),  # 17 days > 14
+    }
+    db.session.flush()
+    return day0, reports
+
+
+def _latlon(building):
+    from geoalchemy2.shape import to_shape
+    c = to_shape(building.footprint).centroid
+    return c.y, c.x
+
+
+def _filters(day0):
+    return parse_filters({"from": (day0 - timedelta(days=1)).isoformat(), "to": local_today().isoformat()})
+
+
+def test_windows_start_at_midnight_of_the_last_removal_at_the_building_or_within_15_m(place):
+    day0, r = place
+    got = {i: s for i, s, _ in offence_time.windows(_filters(day0))}
+    clean = _at(day0 + timedelta(days=2), 0)
+    assert got[r["same_building"].id] == clean and got[r["near"].id] == clean
+    assert got[r["too_late"].id] == clean
+    assert got[r["first"].id] is None and got[r["far"].id] is None
+
+
+def test_profile_spreads_known_windows_and_leaves_out_unknown_and_too_long_ones(place):
+    day0, r = place
+    fig = offence_time.time_figures(_filters(day0))
+    assert (fig["known"], fig["total"], fig["max_days"]) == (2, 5, 14)
+    off = {d: o for d, _, o in fig["weekdays"]}
+    rep = {d: shown for d, shown, _ in fig["weekdays"]}
+    assert sum(off.values()) == pytest.approx(1.0) and sum(rep.values()) == pytest.approx(1.0)
+    # By hand: the same-building report's 34 hours are 24 on day 2 and 10 on day 3; the near one's 80 hours
+    # are 24 on each of days 2, 3, 4 and 8 on day 5. Each report weighs one; two reports known.
+    wd = {k: (day0 + timedelta(days=k)).isoweekday() for k in range(2, 6)}
+    expected = {wd[2]: 24 / 34 + 24 / 80, wd[3]: 10 / 34 + 24 / 80, wd[4]: 24 / 80, wd[5]: 8 / 80}
+    for day, weight in expected.items():
+        assert off[day] == pytest.approx(weight / 2)
+    hours = {h: o for h, _, o in fig["hours"]}
+    assert hours[9] == pytest.approx((2 / 34 + 3 / 80) / 2)  # 9-10 h on days 2 and 3; 2, 3 and 4 for the near one
+    assert hours[7] == pytest.approx((2 / 34 + 4 / 80) / 2)  # and 7-8 h also on day 5 for the near one
+    assert hours[12] == pytest.approx((1 / 34 + 3 / 80) / 2)
+
+
+def test_hotspot_page_states_both_times_in_the_readers_language(place, police_client):
+    day0, _ = place
+    query = f"from={(day0 - timedelta(days=1)).isoformat()}&weekday=1"
+    page = police_client.get(f"/police/?{query}", headers={"Accept-Language": "de"}).get_data(as_text=True)
+    assert "geschätzte Tatzeit (aoristisch)" in page and "Zeit der Meldung" in page
+    assert "2 von 5 Meldungen" in page  # the weekday filter does not narrow the time profile
+    assert re.search(r'data-basis="offence">\d+,\d\u00a0%<', page)  # German decimal comma
+    en = police_client.get(f"/police/?{query}", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "estimated time of offence (aoristic)" in en and "time reported" in en
+    assert "2 of 5 reports" in en and re.search(r'data-basis="offence">\d+\.\d%<', en)
+    print_page = police_client.get(f"/police/print?{query}&category=graffiti")
+    assert print_page.status_code == 200 and "geschätzte Tatzeit" in print_page.get_data(as_text=True)
