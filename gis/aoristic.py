@@ -107,6 +107,15 @@ def profile(windows: list[tuple[datetime | None, datetime]], tz: tzinfo, max_day
     return Profile(offence, reported, len(known), len(windows))
 
 
+def shares_in(windows: list[tuple[datetime, datetime]], tz: tzinfo, weekdays: tuple[int, ...],
+              hours: tuple[int, ...]) -> list[float]:
+    """share_in for many windows [start, end), with one table of local hours for all of them."""
+    if not windows:
+        return []
+    table = _HourTable(min(s for s, _ in windows), max(e for _, e in windows), tz)
+    return [share_in(table.weights(s, e), weekdays, hours) for s, e in windows]
+
+
 def share_in(weights: np.ndarray, weekdays: tuple[int, ...], hours: tuple[int, ...]) -> float:
     """The share of a report's weights in the chosen ISO weekdays (1-7) and local hours (all when empty)."""
     mask = np.ones((7, 24), dtype=bool)

@@ -1,4 +1,6 @@
 """Estimated time of offence on the police pages: windows from the last removal at the place to the report."""
+import csv
+import io
 import re
 from datetime import datetime, time, timedelta
 
@@ -85,3 +87,31 @@ def test_hotspot_page_states_both_times_in_the_readers_language(place, police_cl
     assert "2 of 5 reports" in en and re.search(r'data-basis="offence">\d+\.\d%<', en)
     print_page = police_client.get(f"/police/print?{query}&category=graffiti")
     assert print_page.status_code == 200 and "geschätzte Tatzeit" in print_page.get_data(as_text=True)
+
+
+def _exported_ids(client, query):
+    resp = client.get(f"/police/export/incidents.csv?{query}")
+    assert resp.status_code == 200
+    return {int(row["id"]) for row in csv.DictReader(io.StringIO(resp.get_data(as_text=True)))}
+
+
+def test_weekday_filter_by_estimated_time_of_offence_keeps_reports_with_most_of_their_window_there(
+        place, police_client):
+    day0, r = place
+    wd = {k: (day0 + timedelta(days=k)).isoweekday() for k in range(2, 6)}
+    base = f"from={(day0 - timedelta(days=1)).isoformat()}&to={local_today().isoformat()}"
+    # Day 2 holds 24 of the same-building report's 34 hours, 24 of the near report's 80.
+    assert _exported_ids(police_client, f"{base}&time=offence&weekday={wd[2]}") == {r["same_building"].id}
+    # Days 2 and 3: 48 of 80 hours for the near one too; the others have no known window (or too long a one).
+    assert _exported_ids(police_client, f"{base}&time=offence&weekday={wd[2]},{wd[3]}") == {
+        r["same_building"].id, r["near"].id}
+    # By the time reported, the same filter finds the reports made on those days: none of the two.
+    assert _exported_ids(police_client, f"{base}&weekday={wd[2]}") == set()
+    assert _exported_ids(police_client, f"{base}&weekday={wd[3]}") == {r["same_building"].id}
+    # Hours 0-5 hold 12 of 34 and 24 of 80 hours: under half for both.
+    assert _exported_ids(police_client, f"{base}&time=offence&hour=0-5") == set()
+    assert _exported_ids(police_client, f"{base}&time=offence&hour=0-16") == {r["same_building"].id, r["near"].id}
+    bad = police_client.get(f"/police/?{base}&time=seen", headers={"Accept": "text/html"})
+    assert bad.status_code == 400 and "offence" in bad.get_data(as_text=True)
+    page = police_client.get(f"/police/print?{base}&time=offence&weekday={wd[2]}&category=graffiti")
+    assert page.status_code == 200 and "(geschätzte Tatzeit (aoristisch))" in page.get_data(as_text=True)

@@ -21,6 +21,10 @@ _Q = [
     ("category", {"type": "string"}, "Comma-separated categories (graffiti, sticker, scratching, other).", False),
     ("weekday", {"type": "string"}, "Comma-separated weekdays, 1 = Monday ... 7 = Sunday.", False),
     ("hour", {"type": "string"}, "Comma-separated hours 0-23 or ranges like 20-4 (local time).", False),
+    ("time", {"type": "string", "enum": ["reported", "offence"]},
+     "What weekday and hour filter: the time reported (default) or the estimated time of offence (aoristic: "
+     "at least half of a report's window since the last removal at its place; unknown windows never match).",
+     False),
     ("district", {"type": "string"}, "District id or name.", False),
     ("tag", {"type": "integer", "minimum": 1}, "Only reports with this tag id.", False),
     ("eps", {"type": "number", "minimum": 5, "maximum": 1000}, "DBSCAN distance in metres (default 50).", False),

@@ -4,7 +4,7 @@ Rejected reports and duplicates are left out: they are not separate incidents.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 from flask_babel import gettext as _
@@ -17,6 +17,7 @@ from app.services.core.workdays import city_timezone, local_midnight
 
 WEEKDAYS = {"mo": 1, "di": 2, "tu": 2, "mi": 3, "we": 3, "do": 4, "th": 4, "fr": 5, "sa": 6, "so": 7, "su": 7}
 METHODS = ("dbscan", "gistar", "kde", "emerging")
+TIME_BASES = ("reported", "offence")  # weekday/hour filters by the time reported or the estimated time of offence
 MAX_PERIOD_DAYS = 3660
 DAY_S = 86400.0
 
@@ -33,6 +34,7 @@ class Filters:
     district_id: int | None = None
     district_name: str | None = None
     tag_id: int | None = None
+    time_basis: str = "reported"
 
     @property
     def days(self) -> float:
@@ -42,14 +44,13 @@ class Filters:
     def shifted(self, periods: int) -> Filters:
         """The same filters for the period `periods` lengths earlier (-1) or later (+1)."""
         delta = self.end - self.start
-        return Filters(self.start + periods * delta, self.end + periods * delta, self.categories, self.weekdays,
-                       self.hours, self.district_id, self.district_name, self.tag_id)
+        return replace(self, start=self.start + periods * delta, end=self.end + periods * delta)
 
     def echo(self) -> dict:
         """The filters as JSON-ready parameters."""
         return {"from": self.start.date().isoformat(), "to": (self.end - timedelta(days=1)).date().isoformat(),
                 "category": list(self.categories), "weekday": list(self.weekdays), "hour": list(self.hours),
-                "district": self.district_name, "tag": self.tag_id}
+                "district": self.district_name, "tag": self.tag_id, "time": self.time_basis}
 
 
 def _list(args, name) -> list[str]:
@@ -121,11 +122,14 @@ def parse_filters(args, default_days: int = 365, today: date | None = None) -> F
             tag_id = int(args["tag"])
         else:
             errors.append(("tag", _("„tag“ muss die Nummer eines Tags sein.")))
+    time_basis = str(args.get("time") or "reported")
+    if time_basis not in TIME_BASES:
+        errors.append(("time", _("„time“ muss reported (Zeit der Meldung) oder offence (geschätzte Tatzeit) sein.")))
     if errors:
         raise ValidationFailed(errors)
     return Filters(local_midnight(start_day), local_midnight(end_day + timedelta(days=1)),
                    tuple(dict.fromkeys(categories)), tuple(sorted(set(weekdays))), tuple(sorted(set(hours))),
-                   district_id, district_name, tag_id)
+                   district_id, district_name, tag_id, time_basis)
 
 
 def _district(value: str, errors: list) -> tuple[int | None, str | None]:
@@ -155,16 +159,27 @@ def where_clause(f: Filters, alias: str = "r") -> tuple[str, dict]:
     if f.categories:
         parts.append(f"{a}.category = ANY(:categories)")
         params["categories"] = list(f.categories)
+    if f.time_basis == "offence" and (f.weekdays or f.hours):
+        from app.services.police.offence_time import matching_ids  # it selects with these filters' clause
+
+        parts.append(f"{a}.id = ANY(:offence_ids)")
+        params["offence_ids"] = matching_ids(f)
+        return " AND ".join(parts + _other_parts(f, a, params)), params
     if f.weekdays:
         parts.append(f"extract(isodow FROM {a}.created_at AT TIME ZONE :tz)::int = ANY(:weekdays)")
         params["weekdays"] = list(f.weekdays)
     if f.hours:
         parts.append(f"extract(hour FROM {a}.created_at AT TIME ZONE :tz)::int = ANY(:hours)")
         params["hours"] = list(f.hours)
+    return " AND ".join(parts + _other_parts(f, a, params)), params
+
+
+def _other_parts(f: Filters, a: str, params: dict) -> list[str]:
+    parts = []
     if f.district_id:
         parts.append(f"{a}.district_id = :district_id")
         params["district_id"] = f.district_id
     if f.tag_id:
         parts.append(f"EXISTS (SELECT 1 FROM report_tags rt WHERE rt.report_id = {a}.id AND rt.tag_id = :tag_id)")
         params["tag_id"] = f.tag_id
-    return " AND ".join(parts), params
+    return parts

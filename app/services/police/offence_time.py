@@ -11,13 +11,13 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
-from flask import current_app
+from flask import current_app, g
 from sqlalchemy import text
 
 from app.extensions import db
 from app.services.core.workdays import city_timezone, local_date, local_midnight
 from app.services.police.filters import Filters, where_clause
-from gis.aoristic import Profile, profile
+from gis.aoristic import Profile, profile, shares_in
 
 NEAR_METRES = 15.0
 
@@ -43,7 +43,25 @@ def windows(f: Filters) -> list[tuple[int, datetime | None, datetime]]:
 
 def without_time_filters(f: Filters) -> Filters:
     """The same selection without weekday and hour filters (whose basis is the question)."""
-    return replace(f, weekdays=(), hours=())
+    return replace(f, weekdays=(), hours=(), time_basis="reported")
+
+
+MAJORITY = 0.5
+
+
+def matching_ids(f: Filters) -> list[int]:
+    """Reports whose estimated time of offence lies mostly (at least half of its weight) in the filters' weekdays
+    and hours; reports with an unknown time of offence never match. Kept per request (a page asks several times).
+    """
+    key = ("offence_ids", f.start, f.end, f.categories, f.weekdays, f.hours, f.district_id, f.tag_id)
+    cache = g.setdefault("offence_ids", {})
+    if key not in cache:
+        cap = max_days() * 86400
+        known = [(i, s, e) for i, s, e in windows(without_time_filters(f))
+                 if s is not None and (e - s).total_seconds() <= cap]
+        shares = shares_in([(s, e) for _, s, e in known], city_timezone(), f.weekdays, f.hours)
+        cache[key] = [i for (i, _, _), share in zip(known, shares, strict=True) if share >= MAJORITY]
+    return cache[key]
 
 
 def time_profile(f: Filters) -> Profile:
