@@ -68,6 +68,26 @@ def _position(text: str) -> tuple[float, float]:
     return lat, lon
 
 
+def _depots(text: str) -> tuple[tuple[str, float, float], ...]:
+    """'Name=lat,lon; Name=lat,lon' -> ((name, lat, lon), ...): the crews' depots."""
+    depots = []
+    for part in text.split(";"):
+        name, sep, position = part.partition("=")
+        if not sep or not name.strip() or len(name.strip()) > 60:
+            raise ValueError("not Name=lat,lon")
+        depots.append((name.strip(), *_position(position)))
+    if len({d[0] for d in depots}) < len(depots):
+        raise ValueError("a name twice")
+    return tuple(depots)
+
+
+def _clock(text: str) -> str:
+    """'HH:MM' (24 hours)."""
+    if not re.fullmatch(r"([01]?\d|2[0-3]):[0-5]\d", text):
+        raise ValueError("not HH:MM")
+    return text.zfill(5)
+
+
 def _http_url(text: str) -> str:
     if not re.fullmatch(r"https?://[^\s/]+(/\S*)?", text):
         raise ValueError("not an http(s) URL")
@@ -205,6 +225,9 @@ def _read(r: _Reader) -> dict:
         "PROXY_HOPS": r.number("PROXY_HOPS", 0, 0, whole=True),
         "DEPOT_LOCATION": r.parsed("DEPOT_LOCATION", None, _position,  # None: the city's map centre
                                    "use latitude,longitude in degrees, e.g. 49.1427,9.2109"),
+        "DEPOTS": r.parsed("DEPOTS", (), _depots,  # (): one depot at DEPOT_LOCATION
+                           "use Name=latitude,longitude separated by ';', e.g. Nord=49.16,9.21;Süd=49.12,9.22"),
+        "PLAN_SHIFT_START": r.parsed("PLAN_SHIFT_START", "07:00", _clock, "use HH:MM, e.g. 07:00"),
         "PLAN_SHIFT_HOURS": r.number("PLAN_SHIFT_HOURS", 8.0, high=24, above=0),
         "CREW_SPEED_KMH": r.number("CREW_SPEED_KMH", 20.0, above=0),
         "ROUTE_DETOUR": r.number("ROUTE_DETOUR", 1.3, 1),

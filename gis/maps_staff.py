@@ -28,15 +28,71 @@ def _popup(lines: list[tuple[str, object]]) -> folium.Popup:
     return folium.Popup(body, max_width=320)
 
 
-def plan_map(depot: tuple[float, float], stops: list[dict], footprints: list[dict], static_base: str,
-             boundary: dict | None = None, attribution: str = "", labels: dict | None = None) -> folium.Map:
-    """The crew-day map: depot, numbered stops coloured by priority, the route there and back, footprints.
+CREW_COLOURS = ["#0055aa", "#1b7f3b", "#8e24aa", "#c75000", "#00838f", "#6d4c41"]
+ICON_PX = 28
+# Spreads markers whose icons would overlap on screen (at every zoom) around their common spot, the depot
+# staying in the middle: numbers never hide each other or the depot.
+DECLUTTER_JS = """
+(function () {
+  function declutter(map, markers) {
+    var size = %(size)d, groups = [];
+    markers.forEach(function (m) {
+      var p = map.latLngToLayerPoint(m.getLatLng()), g = null;
+      for (var i = 0; i < groups.length && !g; i++) {
+        if (groups[i].c.distanceTo(p) < size) { g = groups[i]; }
+      }
+      if (g) { g.m.push(m); } else { groups.push({c: p, m: [m]}); }
+    });
+    groups.forEach(function (g) {
+      var centre = g.m.length > 1 ? g.m.filter(function (m) { return m.options.isDepot; })[0] : g.m[0];
+      var ring = g.m.filter(function (m) { return m !== centre; });
+      var r = Math.max(size, size * ring.length / (2 * Math.PI)) + 2;
+      g.m.forEach(function (m) {
+        var el = m.getElement() && m.getElement().firstChild, k = ring.indexOf(m);
+        if (!el) { return; }
+        if (k < 0) { el.style.transform = ""; return; }
+        var a = 2 * Math.PI * k / ring.length - Math.PI / 2;
+        el.style.transform = "translate(" + Math.round(r * Math.cos(a)) + "px," + Math.round(r * Math.sin(a)) + "px)";
+      });
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    var map = %(map)s, markers = [%(markers)s];
+    markers.forEach(function (m) { m.options.isDepot = %(depots)s.indexOf(m) >= 0; });
+    var run = function () { declutter(map, markers); };
+    map.on("zoomend viewreset", run);
+    run();
+    document.body.setAttribute("data-decluttered", "1");
+  });
+})();
+"""
 
-    `depot` is (lat, lon); each stop has seq, lat, lon, priority, overdue and popup (a list of label/value pairs);
-    `footprints` are GeoJSON geometries (WGS84). All text is escaped here.
+
+def crew_letter(i: int) -> str:
+    """A, B, C ...: the label of the i-th crew (0-based) before its stop numbers."""
+    return chr(ord("A") + i % 26)
+
+
+def _icon(html_text: str) -> folium.DivIcon:
+    half = ICON_PX // 2
+    return folium.DivIcon(html=html_text, icon_size=(ICON_PX, ICON_PX), icon_anchor=(half, half))
+
+
+def day_map(depots: list[dict], tours: list[dict], static_base: str, candidates: list[dict] | None = None,
+            footprints: list[dict] | None = None, boundary: dict | None = None, attribution: str = "",
+            labels: dict | None = None, center: tuple[float, float] | None = None) -> folium.Map:
+    """Crews' days on one map: depots (dark squares), each crew's route in its colour with numbered stops
+    (A1, A2 ... B1 when several crews; 1, 2 ... for one), candidate jobs not planned as small dots, footprints.
+
+    `depots`: name, lat, lon. `tours`: crew, depot (index into depots), stops (seq, lat, lon, priority, overdue,
+    title, popup), path (optional [(lat, lon)] along the streets; else straight legs). `candidates`: lat, lon,
+    title, popup. Markers that would overlap are spread around their spot at every zoom. All text is escaped here.
     """
-    labels = {"depot": "Depot", "route": "Route", "buildings": "Gebäude", **(labels or {})}
-    m = folium.Map(location=list(depot), zoom_start=14, tiles=None, control_scale=True, prefer_canvas=False)
+    labels = {"depot": "Depot", "route": "Route", "buildings": "Gebäude", "candidates": "Planbare Aufträge",
+              **(labels or {})}
+    first = (depots[0]["lat"], depots[0]["lon"]) if depots else center or (0, 0)
+    m = folium.Map(location=list(center or first), zoom_start=14, tiles=None, control_scale=True,
+                   prefer_canvas=False)
     offline(m, static_base)
     folium.TileLayer("OpenStreetMap", attr="© OpenStreetMap" + (f" · {html.escape(attribution)}" if attribution else ""),
                      name="OpenStreetMap").add_to(m)
@@ -48,25 +104,63 @@ def plan_map(depot: tuple[float, float], stops: list[dict], footprints: list[dic
               "features": [{"type": "Feature", "geometry": g, "properties": {}} for g in footprints]}
         folium.GeoJson(fc, name=labels["buildings"], style_function=lambda _: {
             "color": "#444", "weight": 1, "fillColor": "#999", "fillOpacity": 0.35}).add_to(m)
-    path = [list(depot)] + [[s["lat"], s["lon"]] for s in stops] + [list(depot)]
-    if stops:
-        folium.PolyLine(path, color="#0055aa", weight=4, opacity=0.8, tooltip=labels["route"]).add_to(m)
-    folium.Marker(list(depot), tooltip=labels["depot"], icon=folium.DivIcon(
-        html='<div class="depot-icon" style="background:#222;color:#fff;border-radius:4px;'
-             'width:28px;height:28px;line-height:28px;text-align:center;font-weight:bold">D</div>',
-        icon_size=(28, 28), icon_anchor=(14, 14))).add_to(m)
-    for s in stops:
-        colour = PRIORITY_COLOURS.get(int(s["priority"]), "#1f78b4")
-        ring = f"3px solid {OVERDUE_COLOUR}" if s.get("overdue") else "2px solid #fff"
-        icon = folium.DivIcon(
-            html=(f'<div class="stop-icon" data-seq="{int(s["seq"])}" style="background:{colour};color:#fff;'
-                  f'border:{ring};border-radius:50%;width:28px;height:28px;line-height:24px;'
-                  f'text-align:center;font-weight:bold;box-shadow:0 0 3px #000">{int(s["seq"])}</div>'),
-            icon_size=(28, 28), icon_anchor=(14, 14))
-        folium.Marker([s["lat"], s["lon"]], icon=icon, popup=_popup(s["popup"]),
-                      tooltip=popup_text(f'{int(s["seq"])}. {s.get("title") or ""}')).add_to(m)
-    if stops:
-        lats = [p[0] for p in path]
-        lons = [p[1] for p in path]
+    for c in candidates or []:
+        folium.Marker([c["lat"], c["lon"]], popup=_popup(c["popup"]), tooltip=popup_text(c.get("title") or ""),
+                      icon=folium.DivIcon(
+                          html='<div class="candidate-icon" style="background:#888;border:2px solid #fff;'
+                               'border-radius:50%;width:12px;height:12px;box-shadow:0 0 2px #000"></div>',
+                          icon_size=(12, 12), icon_anchor=(6, 6))).add_to(m)
+    bounds = [(d["lat"], d["lon"]) for d in depots]
+    spread, depot_markers = [], []
+    several = len(tours) > 1
+    for i, t in enumerate(tours):
+        colour = CREW_COLOURS[i % len(CREW_COLOURS)]
+        depot = depots[t["depot"]]
+        stops = t["stops"]
+        if not stops:
+            continue
+        path = t.get("path") or ([(depot["lat"], depot["lon"])] + [(s["lat"], s["lon"]) for s in stops]
+                                 + [(depot["lat"], depot["lon"])])
+        folium.PolyLine([list(p) for p in path], color=colour, weight=4, opacity=0.8,
+                        tooltip=popup_text(f'{labels["route"]} {t.get("crew") or ""}'.strip())).add_to(m)
+        bounds += [(p[0], p[1]) for p in path]
+        letter = crew_letter(i) if several else ""
+        for s in stops:
+            ring = f"3px solid {OVERDUE_COLOUR}" if s.get("overdue") else "2px solid #fff"
+            prio = PRIORITY_COLOURS.get(int(s["priority"]), "#1f78b4")
+            label = f'{letter}{int(s["seq"])}'
+            icon = _icon(
+                f'<div class="stop-icon" data-seq="{int(s["seq"])}" data-crew="{i}" data-label="{label}" '
+                f'style="background:{colour};color:#fff;border:{ring};border-radius:50%;width:{ICON_PX}px;'
+                f'height:{ICON_PX}px;line-height:{ICON_PX - 4}px;text-align:center;font-weight:bold;font-size:12px;'
+                f'box-shadow:0 0 0 2px {prio},0 0 4px #000">{label}</div>')
+            marker = folium.Marker([s["lat"], s["lon"]], icon=icon, popup=_popup(s["popup"]),
+                                   tooltip=popup_text(f'{label}. {s.get("title") or ""}'))
+            marker.add_to(m)
+            spread.append(marker)
+    for d in depots:
+        marker = folium.Marker([d["lat"], d["lon"]], tooltip=popup_text(f'{labels["depot"]}: {d.get("name") or ""}'),
+                               icon=_icon('<div class="depot-icon" style="background:#222;color:#fff;'
+                                          f'border-radius:4px;width:{ICON_PX}px;height:{ICON_PX}px;'
+                                          f'line-height:{ICON_PX}px;text-align:center;font-weight:bold;'
+                                          'outline:2px solid #fff">D</div>'))
+        marker.add_to(m)
+        spread.append(marker)
+        depot_markers.append(marker)
+    m.get_root().script.add_child(folium.Element(DECLUTTER_JS % {
+        "size": ICON_PX + 2, "map": m.get_name(), "markers": ",".join(k.get_name() for k in spread),
+        "depots": "[" + ",".join(k.get_name() for k in depot_markers) + "]"}))
+    if len(bounds) > 1:
+        lats = [p[0] for p in bounds]
+        lons = [p[1] for p in bounds]
         m.fit_bounds([[min(lats), min(lons)], [max(lats), max(lons)]], padding=(30, 30))
     return m
+
+
+def plan_map(depot: tuple[float, float], stops: list[dict], footprints: list[dict], static_base: str,
+             boundary: dict | None = None, attribution: str = "", labels: dict | None = None,
+             path: list | None = None, depot_name: str = "") -> folium.Map:
+    """One crew's day: depot, numbered stops coloured by priority, the route there and back, footprints."""
+    return day_map([{"name": depot_name, "lat": depot[0], "lon": depot[1]}],
+                   [{"crew": "", "depot": 0, "stops": stops, "path": path}], static_base, footprints=footprints,
+                   boundary=boundary, attribution=attribution, labels=labels)

@@ -17,6 +17,12 @@ SPOTS = [(49.1418, 9.2185), (49.1450, 9.2250), (49.1380, 9.2100), (49.1500, 9.21
          (49.1470, 9.2050)]
 
 
+@pytest.fixture(autouse=True)
+def quick_search(monkeypatch):
+    """A shorter search than the page's 2 s: these days are small."""
+    monkeypatch.setattr(planning, "SEARCH_SECONDS", 0.3)
+
+
 @pytest.fixture
 def verified_jobs(app):
     now = datetime.now(UTC)
@@ -39,29 +45,31 @@ def test_work_time_comes_from_area_and_method():
 def test_proposal_takes_the_most_urgent_jobs_that_fit_the_shift(verified_jobs):
     short = planning.propose(shift_hours=3)
     assert 1 <= len(short.jobs) < len(verified_jobs)
-    assert short.total_min <= 180
+    assert short.tours[0].total_min <= 180
     long = planning.propose(shift_hours=10)
     assert {j.id for j in verified_jobs} <= {j.id for j in long.jobs}
-    assert long.total_min <= 600
+    assert long.tours[0].total_min <= 600
     # the most urgent (overdue, priority) job is in even the short proposal
     ranked = planning.candidates()
     assert ranked[0].id in {j.id for j in short.jobs}
+    assert short.distances == "straight"
+    # what does not fit is reported, not lost
+    assert sorted([j.id for j in short.jobs] + [j.id for j, _ in short.dropped]) == sorted(j.id for j in ranked)
+    assert {reason for _, reason in short.dropped} == {"shift"}
 
 
 def test_tour_is_not_longer_than_the_picked_order(verified_jobs):
-    jobs = planning.jobs_by_ids([r.id for r in verified_jobs])
-    tour = planning.build_tour(jobs)
+    crew = planning.default_crews(1)
+    day = planning.local_today()
+    tour = planning.plan_picked(day, crew, [r.id for r in verified_jobs]).tours[0]
     s = tour.settings
-    from shapely.geometry import Point
-
-    from app.city import current_city
-    from gis.projection import to_metric
-    from gis.routing import distance_matrix, tour_length
-
-    d = to_metric(Point(s.depot[1], s.depot[0]), current_city().srid)
-    matrix = distance_matrix((d.x, d.y), [(j.x, j.y) for j in jobs])
-    assert tour.distance_m <= tour_length(matrix, range(len(jobs))) * s.detour + 1e-6
+    picked = planning.jobs_by_ids([r.id for r in verified_jobs])
+    metres, _, source = planning.travel([s.depot] + [(j.lat, j.lon) for j in picked])
+    assert source == "straight" and metres[0, 1] > 0
+    as_picked = [0, *range(1, len(picked) + 1), 0]
+    assert tour.distance_m <= sum(metres[a, b] for a, b in zip(as_picked, as_picked[1:], strict=False)) + 1e-6
     assert tour.drive_min == pytest.approx(tour.distance_m / 1000 / s.speed_kmh * 60)
+    assert tour.starts == sorted(tour.starts) and tour.starts[0] > planning.shift_start(day, s)
 
 
 def test_creating_a_plan_schedules_its_jobs_and_exports(staff_client, verified_jobs):
@@ -79,7 +87,7 @@ def test_creating_a_plan_schedules_its_jobs_and_exports(staff_client, verified_j
 
     rows = list(csv.reader(io.StringIO(staff_client.get(f"/staff/plans/{plan.id}.csv").get_data(as_text=True))))
     assert rows[0][:2] == ["stop", "job"] and [r[1] for r in rows[1:5]] == [str(s.report_id) for s in plan.stops]
-    assert rows[-1][0] == "depot"
+    assert rows[-1][0] == "depot" and {r[-1] for r in rows[1:]} == {"straight"}
 
     gpx = ET.fromstring(staff_client.get(f"/staff/plans/{plan.id}.gpx").data)
     ns = {"g": "http://www.topografix.com/GPX/1/1"}

@@ -179,7 +179,8 @@ OPENAPI = {
         "tags": ["staff"], "operationId": "staffPlanProposal", **_STAFF,
         "parameters": [_query("hours", {"type": "number", "minimum": 0.5, "maximum": 16}, "Shift length.")],
         "responses": {"200": _json({"type": "object", "required": ["depot", "distance_m", "stops"], "properties": {
-            "depot": {"type": "object"}, "distance_m": _NUM, "drive_min": _NUM, "work_min": _NUM,
+            "depot": {"type": "object"}, "distances": {"type": "string", "enum": ["streets", "straight"]},
+            "distance_m": _NUM, "drive_min": _NUM, "work_min": _NUM,
             "total_min": _NUM, "stops": {"type": "array", "items": {
                 "type": "object", "required": ["seq", "id", "lat", "lon"],
                 "properties": {"seq": {"type": "integer"}, "id": {"type": "integer"}, "lat": _NUM, "lon": _NUM}}}}}),

@@ -33,9 +33,10 @@ def staff_jobs():
 @role_required("staff")
 def staff_plan_proposal():
     """The most urgent jobs that fit a shift (hours=, default from configuration), in visiting order."""
-    tour = planning.propose(planning.checked_shift(request.args.get("hours", type=float)))
+    day_plan = planning.propose(planning.checked_shift(request.args.get("hours", type=float)))
+    tour = day_plan.tours[0]
     return jsonify({
-        "depot": {"lat": tour.settings.depot[0], "lon": tour.settings.depot[1]},
+        "depot": {"lat": tour.crew.depot.lat, "lon": tour.crew.depot.lon}, "distances": day_plan.distances,
         "distance_m": round(tour.distance_m), "drive_min": round(tour.drive_min, 1),
         "work_min": round(tour.work_min, 1), "total_min": round(tour.total_min, 1),
         "stops": [{"seq": i, "id": j.id, "lat": j.lat, "lon": j.lon, "priority": j.priority, "address": j.address,

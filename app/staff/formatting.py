@@ -13,3 +13,11 @@ def format_datetime(value, with_time=True):
         value = value.astimezone(city_timezone())
         return value.strftime("%d.%m.%Y %H:%M" if with_time else "%d.%m.%Y")
     return value.strftime("%d.%m.%Y")
+
+
+@bp.app_template_filter("staff_time")
+def format_time(value):
+    """A time of day in local time (HH:MM)."""
+    from app.services.core.workdays import city_timezone
+
+    return value.astimezone(city_timezone()).strftime("%H:%M") if value else "–"

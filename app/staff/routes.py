@@ -26,7 +26,8 @@ from app.services.core.workdays import local_today
 from app.services.core.workflow import TRANSITIONS, WorkflowError
 from app.services.staff import planning, removals, statistics, triage
 from app.staff import bp
-from gis.maps_staff import plan_map
+from app.staff.formatting import format_datetime
+from gis.maps_staff import crew_letter, day_map, plan_map
 
 
 @bp.route("/")
@@ -129,26 +130,70 @@ def plans():
 
 @bp.route("/plans/new", methods=["GET", "POST"])
 def new_plan():
-    """Pick jobs (or take the proposal that fits a shift), preview the order, then save and schedule."""
+    """Candidates on a map and in a table (filtered by district and category); a proposal for several crews
+    or the order of the picked jobs; save: one plan per crew, every job in it scheduled."""
     s = planning.settings()
+    args = request.values
+    district = args.get("district", type=int)
+    category = args.get("category") if args.get("category") in CATEGORIES else None
+    n_crews = min(max(args.get("crews", type=int) or 1, 1), planning.MAX_CREWS)
+    shift = planning.checked_shift(args.get("shift", type=float) or s.shift_hours, "shift")
+    day = _parse_day(args.get("day")) if args.get("day") else local_today()
+    named = request.method == "POST" or any(n.strip() for n in args.getlist("crew"))
+    crews = planning.parse_crews(args.getlist("crew"), args.getlist("depot"), s) if named else \
+        planning.default_crews(n_crews, s)
     if request.method == "POST" and request.form.get("action") != "preview":
-        day = _parse_day(request.form.get("day"))
-        ids = planning.parse_ids(request.form.getlist("jobs"))
-        plan = planning.create_plan(day, request.form.get("crew", ""), ids, current_user)
+        plans, day_plan = planning.create_plans(day, crews, planning.parse_ids(request.form.getlist("jobs")),
+                                                current_user, shift)
         db.session.commit()
-        flash(_("Tagesplan gespeichert; %(n)d Aufträge sind eingeplant.", n=len(plan.stops)))
-        return redirect(url_for("staff.plan", plan_id=plan.id))
-    shift = planning.checked_shift(request.args.get("shift", type=float) or s.shift_hours, "shift")
-    proposal = planning.propose(shift) if request.args.get("propose") else None
-    chosen = {j.id for j in proposal.jobs} if proposal else set()
-    preview = None
+        flash(_("Tagesplan gespeichert; %(n)d Aufträge sind eingeplant.", n=sum(len(p.stops) for p in plans)))
+        if day_plan.dropped:
+            flash(_("Nicht eingeplant (passen nicht in den Tag): %(ids)s",
+                    ids=", ".join(f"#{j.id}" for j, _reason in day_plan.dropped)))
+        if len(plans) == 1:
+            return redirect(url_for("staff.plan", plan_id=plans[0].id))
+        return redirect(url_for("staff.plans"))
+    proposal = None
     if request.method == "POST":  # "compute the order" of the picked jobs without saving
-        preview = planning.build_tour(planning.jobs_by_ids(planning.parse_ids(request.form.getlist("jobs"))))
-        chosen = {j.id for j in preview.jobs}
-    return render_template("staff/plan_new.html", candidates=planning.candidates(), proposal=proposal or preview,
-                           chosen=chosen, settings=s, shift=shift,
-                           today=request.form.get("day") or local_today().isoformat(),
-                           crew=request.form.get("crew", ""))
+        proposal = planning.plan_picked(day, crews, planning.parse_ids(request.form.getlist("jobs")), shift)
+    elif args.get("propose"):
+        proposal = planning.propose(shift, crews, day, district, category, s)
+    jobs = planning.candidates(district=district, category=category)
+    chosen = {j.id for j in proposal.jobs} if proposal else set()
+    return render_template("staff/plan_new.html", candidates=jobs, proposal=proposal, chosen=chosen, settings=s,
+                           shift=shift, today=day.isoformat(), crews=crews, n_crews=len(crews),
+                           districts=triage.districts(), categories=CATEGORIES, district=district,
+                           category=category, crew_letter=crew_letter,
+                           map_html=_day_map_html(s, crews, proposal, jobs, chosen))
+
+
+def _stop_popup(j) -> list:
+    return [(_("Auftrag"), f"#{j.id}"), (_("Adresse"), j.address or "–"),
+            (_("Kategorie"), labels.category_label(j.category)), (_("Priorität"), j.priority),
+            (_("Fällig"), format_datetime(j.due_at)), (_("Methode"), labels.method_label(j.method)),
+            (_("Fläche"), f"{j.area_m2:.1f} m²"), (_("Beschreibung"), j.description or "–")]
+
+
+def _map_labels() -> dict:
+    return {"depot": _("Depot"), "route": _("Route"), "buildings": pgettext("count", "Gebäude")}
+
+
+def _day_map_html(s, crews, proposal, jobs, chosen) -> str:
+    """The planning map: depots, the proposal's routes with numbered stops, the other candidates as dots."""
+    depots = list(dict.fromkeys([c.depot for c in crews] + list(s.depots)))
+    tours = []
+    for t in proposal.tours if proposal else []:
+        tours.append({"crew": t.crew.name, "depot": depots.index(t.crew.depot), "stops": [
+            {"seq": i, "lat": j.lat, "lon": j.lon, "priority": j.priority, "overdue": j.overdue,
+             "title": j.address or _("Auftrag %(id)s", id=j.id), "popup": _stop_popup(j)}
+            for i, j in enumerate(t.jobs, start=1)]})
+    others = [{"lat": j.lat, "lon": j.lon, "title": f"#{j.id} {j.address or ''}", "popup": _stop_popup(j)}
+              for j in jobs if j.id not in chosen]
+    city = current_city()
+    m = day_map([{"name": d.name, "lat": d.lat, "lon": d.lon} for d in depots], tours,
+                url_for("static", filename="vendor"), candidates=others, boundary=city.boundary.__geo_interface__,
+                attribution=map_attribution(), labels=_map_labels())
+    return m.get_root().render()
 
 
 def _parse_day(value) -> date:
@@ -172,17 +217,12 @@ def plan_map_page(plan_id):
     p = get_or_404(CrewPlan, plan_id)
     tour = planning.plan_tour(p)
     stops = [{"seq": i, "lat": j.lat, "lon": j.lon, "priority": j.priority, "overdue": j.overdue,
-              "title": j.address or _("Auftrag %(id)s", id=j.id),
-              "popup": [(_("Auftrag"), f"#{j.id}"), (_("Adresse"), j.address or "–"),
-                        (_("Kategorie"), labels.category_label(j.category)), (_("Priorität"), j.priority),
-                        (_("Fällig"), j.due_at.strftime("%d.%m.%Y %H:%M") if j.due_at else "–"),
-                        (_("Methode"), labels.method_label(j.method)), (_("Fläche"), f"{j.area_m2:.1f} m²"),
-                        (_("Beschreibung"), j.description or "–")]}
+              "title": j.address or _("Auftrag %(id)s", id=j.id), "popup": _stop_popup(j)}
              for i, j in enumerate(tour.jobs, start=1)]
     city = current_city()
     m = plan_map((p.depot_lat, p.depot_lon), stops, tour.footprints, url_for("static", filename="vendor"),
-                 boundary=city.boundary.__geo_interface__, attribution=map_attribution(),
-                 labels={"depot": _("Depot"), "route": _("Route"), "buildings": pgettext("count", "Gebäude")})
+                 boundary=city.boundary.__geo_interface__, attribution=map_attribution(), labels=_map_labels(),
+                 depot_name=tour.crew.depot.name)
     return Response(m.get_root().render(), mimetype="text/html")
 
 

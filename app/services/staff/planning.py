@@ -1,25 +1,26 @@
-"""Crew-day planning: candidate jobs, proposals that fit a shift, visiting order, stored plans, exports."""
+"""Crew-day planning: candidate jobs, several crews' days with deadlines (OR-Tools), stored plans, exports."""
 import csv
 import io
 import json
 import logging
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from itertools import pairwise
 from xml.sax.saxutils import escape as xml_escape
 
-from flask import current_app
+from flask import current_app, has_request_context
 from flask_babel import gettext as _
-from shapely.geometry import Point
+import numpy as np
 from sqlalchemy import and_, func, or_, select
 
 from app.city import current_city
 from app.errors import ValidationFailed
 from app.extensions import db
-from app.models import Building, CrewPlan, CrewPlanStop, Report
-from app.services.core import workflow
-from gis.projection import to_metric
-from gis.routing import order_stops
+from app.models import Building, CrewPlan, CrewPlanStop, District, Report
+from app.services.core import streets, workflow
+from app.services.core.workdays import city_timezone, local_today
+from gis import vrp
+from gis.projection import transformer
 
 log = logging.getLogger(__name__)
 
@@ -31,14 +32,43 @@ DEFAULT_AREA_M2 = 2.0
 MAX_STOPS = 40
 
 
+SEARCH_SECONDS = 2.0  # the solver's time limit per plan
+MAX_CREWS = 6
+CANDIDATES_PER_CREW = 60  # a proposal considers the most urgent 60 jobs per crew (a day holds 8-20)
+STREETS, STRAIGHT = "streets", "straight"
+
+
+@dataclass(frozen=True)
+class Depot:
+    """Where a crew's day starts and ends."""
+
+    name: str
+    lat: float
+    lon: float
+
+
 @dataclass(frozen=True)
 class Settings:
-    """Depot, shift length and driving assumptions (configurable)."""
+    """Depots, shift start and length, driving assumptions (configurable)."""
 
-    depot: tuple[float, float]  # (lat, lon)
+    depots: tuple[Depot, ...]
+    shift_start: time
     shift_hours: float
     speed_kmh: float
     detour: float
+
+    @property
+    def depot(self) -> tuple[float, float]:
+        """The first depot's (lat, lon)."""
+        return self.depots[0].lat, self.depots[0].lon
+
+
+@dataclass(frozen=True)
+class Crew:
+    """A crew of the day and its depot."""
+
+    name: str
+    depot: Depot
 
 
 @dataclass
@@ -61,11 +91,12 @@ class Job:
     method: str
     work_min: float
     description: str | None = None
+    district: str | None = None
 
 
 @dataclass
 class Tour:
-    """Jobs in visiting order with distance and time estimates."""
+    """One crew's jobs in visiting order with legs, start times and totals."""
 
     jobs: list[Job]
     legs_m: list[float]
@@ -73,6 +104,9 @@ class Tour:
     drive_min: float
     work_min: float
     settings: Settings
+    crew: Crew | None = None
+    starts: list[datetime] = field(default_factory=list)
+    distances: str = STRAIGHT
     footprints: list[dict] = field(default_factory=list)
 
     @property
@@ -81,11 +115,33 @@ class Tour:
         return self.drive_min + self.work_min
 
 
+@dataclass
+class DayPlan:
+    """The tours of several crews on one day, the jobs left out with the reason, and how distances were got."""
+
+    day: date
+    tours: list[Tour]
+    dropped: list[tuple[Job, str]]  # reason: "deadline" (cannot be kept together with the rest) or "shift"
+    distances: str
+
+    @property
+    def jobs(self) -> list[Job]:
+        """Every planned job."""
+        return [j for t in self.tours for j in t.jobs]
+
+    @property
+    def distance_m(self) -> float:
+        """All crews' driving."""
+        return sum(t.distance_m for t in self.tours)
+
+
 def settings() -> Settings:
-    """Planning settings: DEPOT_LOCATION (unset: the city's map centre), PLAN_SHIFT_HOURS, CREW_SPEED_KMH (city
-    traffic) and ROUTE_DETOUR (streets versus straight lines)."""
+    """Planning settings: DEPOTS (else one depot at DEPOT_LOCATION, unset: the city's map centre),
+    PLAN_SHIFT_START, PLAN_SHIFT_HOURS, CREW_SPEED_KMH (city traffic), ROUTE_DETOUR (streets v. straight lines)."""
     c = current_app.config
-    return Settings(c["DEPOT_LOCATION"] or current_city().center, float(c["PLAN_SHIFT_HOURS"]),
+    depots = tuple(Depot(*d) for d in c.get("DEPOTS") or ()) or (
+        Depot("Depot", *(c["DEPOT_LOCATION"] or current_city().center)),)
+    return Settings(depots, time.fromisoformat(c.get("PLAN_SHIFT_START") or "07:00"), float(c["PLAN_SHIFT_HOURS"]),
                     float(c["CREW_SPEED_KMH"]), float(c["ROUTE_DETOUR"]))
 
 
@@ -98,18 +154,19 @@ def work_minutes(area_m2: float, method: str) -> float:
 def _jobs(condition, limit=None, order=None) -> list[Job]:
     now = datetime.now(UTC)
     q = (select(Report, func.ST_X(Report.location), func.ST_Y(Report.location), func.ST_X(Report.location_m),
-                func.ST_Y(Report.location_m), Building.address)
-         .outerjoin(Building, Building.id == Report.building_id).where(condition))
+                func.ST_Y(Report.location_m), Building.address, District.name)
+         .outerjoin(Building, Building.id == Report.building_id)
+         .outerjoin(District, District.id == Report.district_id).where(condition))
     q = q.order_by(*(order or (Report.priority, Report.due_at.asc().nulls_last(), Report.id)))
     if limit:
         q = q.limit(limit)
     jobs = []
-    for r, lon, lat, x, y, address in db.session.execute(q):
+    for r, lon, lat, x, y, address, district in db.session.execute(q):
         method = r.est_method or DEFAULT_METHOD.get(r.category, "paint_over")
         area = float(r.est_area_m2) if r.est_area_m2 is not None else DEFAULT_AREA_M2
         jobs.append(Job(r.id, lat, lon, x, y, r.category, r.status, r.priority, r.due_at,
                         bool(r.due_at and r.due_at < now), address or r.address, r.building_id, area, method,
-                        work_minutes(area, method), r.description))
+                        work_minutes(area, method), r.description, district))
     return jobs
 
 
@@ -121,23 +178,64 @@ def _plannable():
         and_(Report.status == "notify_owner", Report.due_at < now)))
 
 
-def candidates(limit: int = 300) -> list[Job]:
-    """Jobs a crew can be sent to, most urgent first."""
-    return _jobs(_plannable(), limit=limit)
+def candidates(limit: int = 300, district: int | None = None, category: str | None = None) -> list[Job]:
+    """Jobs a crew can be sent to, most urgent first; optionally of one district (id) and one category."""
+    cond = _plannable()
+    if district:
+        cond = and_(cond, Report.district_id == district)
+    if category:
+        cond = and_(cond, Report.category == category)
+    return _jobs(cond, limit=limit)
 
 
-def build_tour(jobs: list[Job], s: Settings | None = None, exact_limit: int | None = None) -> Tour:
-    """The visiting order from the depot over `jobs` and back, with distance and time estimates."""
+def travel(points: list[tuple[float, float]], s: Settings | None = None):
+    """(metres, seconds, STREETS or STRAIGHT) between (lat, lon) points: over the loaded street network, else
+    the straight line times ROUTE_DETOUR at CREW_SPEED_KMH."""
     s = s or settings()
-    srid = current_city().srid
-    depot_m = to_metric(Point(s.depot[1], s.depot[0]), srid)
-    kwargs = {} if exact_limit is None else {"exact_limit": exact_limit}
-    tour = order_stops((depot_m.x, depot_m.y), [(j.x, j.y) for j in jobs], **kwargs)
-    ordered = [jobs[i] for i in tour.order]
-    road_m = tour.distance_m * s.detour
-    drive_min = road_m / 1000 / s.speed_kmh * 60
-    return Tour(ordered, [leg * s.detour for leg in tour.legs_m], road_m, drive_min,
-                sum(j.work_min for j in ordered), s)
+    if len(points) > 1:
+        metres = streets.distance_matrix(points)
+        if metres is not None:
+            return metres, streets.travel_time_matrix(points), STREETS
+    pts = np.asarray(points, dtype=float).reshape(-1, 2)
+    x, y = transformer(4326, current_city().srid).transform(pts[:, 1], pts[:, 0])
+    xy = np.column_stack([x, y])
+    metres = np.sqrt(((xy[:, None, :] - xy[None, :, :]) ** 2).sum(axis=2)) * s.detour
+    return metres, metres / (s.speed_kmh / 3.6), STRAIGHT
+
+
+def shift_start(day: date, s: Settings) -> datetime:
+    """The start of the crews' day (PLAN_SHIFT_START in the city's time zone), in UTC."""
+    return datetime.combine(day, s.shift_start, tzinfo=city_timezone()).astimezone(UTC)
+
+
+def plan_day(jobs: list[Job], crews: list[Crew], day: date, s: Settings | None = None,
+             shift_hours: float | None = None, time_limit_s: float | None = None) -> DayPlan:
+    """Share `jobs` among `crews` and order each crew's day (OR-Tools, gis/vrp.py): deadlines that fall in the
+    day are kept (or the job is left out and reported), late jobs come early, priority breaks ties, driving is
+    as short as that allows."""
+    s = s or settings()
+    depots = list(dict.fromkeys(c.depot for c in crews))
+    points = [(d.lat, d.lon) for d in depots] + [(j.lat, j.lon) for j in jobs]
+    metres, seconds, source = travel(points, s)
+    shift_s = int((shift_hours or s.shift_hours) * 3600)
+    start = shift_start(day, s)
+    crew_nodes = [depots.index(c.depot) for c in crews]
+    n_dep = len(depots)
+    work = [int(round(j.work_min * 60)) for j in jobs]
+    due_in = [(j.due_at - start).total_seconds() if j.due_at else None for j in jobs]
+    problem, kind = vrp.day_problem(metres, seconds, len(depots), crew_nodes, shift_s, work, due_in,
+                                    [j.priority for j in jobs])
+    solution = vrp.solve(problem, SEARCH_SECONDS if time_limit_s is None else time_limit_s)
+    tours = []
+    for crew, node, route, starts in zip(crews, crew_nodes, solution.routes, solution.starts_s, strict=True):
+        path = [node, *(n_dep + i for i in route), node]
+        legs = [float(metres[a][b]) for a, b in pairwise(path)] if route else []
+        drive = sum(float(seconds[a][b]) for a, b in pairwise(path)) / 60 if route else 0.0
+        chosen = [jobs[i] for i in route]
+        tours.append(Tour(chosen, legs, sum(legs), drive, sum(j.work_min for j in chosen), s, crew,
+                          [start + timedelta(seconds=t) for t in starts], source))
+    dropped = [(jobs[i], "deadline" if kind[i] == "deadline" else "shift") for i in solution.dropped]
+    return DayPlan(day, tours, dropped, source)
 
 
 def checked_shift(hours: float | None, field: str = "hours") -> float | None:
@@ -147,24 +245,43 @@ def checked_shift(hours: float | None, field: str = "hours") -> float | None:
     return hours
 
 
-def propose(shift_hours: float | None = None, s: Settings | None = None, limit: int = 300) -> Tour:
-    """The most urgent jobs that fit one shift from the depot and back, in visiting order."""
+def default_crews(n: int = 1, s: Settings | None = None) -> list[Crew]:
+    """`n` crews named "Trupp 1" ..., spread over the depots in turn."""
     s = s or settings()
-    budget = (shift_hours or s.shift_hours) * 60
-    chosen: list[Job] = []
-    misses = 0
-    for job in candidates(limit):
-        if job.work_min > budget or len(chosen) >= MAX_STOPS:
+    name = _("Trupp %(n)d") if has_request_context() else "Trupp %(n)d"
+    return [Crew(name % {"n": i + 1}, s.depots[i % len(s.depots)]) for i in range(n)]
+
+
+def parse_crews(names, depots, s: Settings | None = None) -> list[Crew]:
+    """Crews from the form's name and depot lists (rows without a name are skipped)."""
+    s = s or settings()
+    crews = []
+    depots = list(depots)
+    for i, name in enumerate(names):
+        name = (name or "").strip()[:100]
+        if not name:
             continue
-        trial = build_tour(chosen + [job], s, exact_limit=8)
-        if trial.total_min <= budget:
-            chosen.append(job)
-            misses = 0
-        else:
-            misses += 1
-            if misses >= 15:
-                break
-    return build_tour(chosen, s)
+        value = depots[i] if i < len(depots) else "0"
+        if not str(value).isdigit() or int(value) >= len(s.depots):
+            raise ValidationFailed([("depot", _("„%(value)s“ ist kein Depot.", value=value))])
+        crews.append(Crew(name, s.depots[int(value)]))
+    if not crews:
+        raise ValidationFailed([("crew", _("Bitte den Trupp angeben."))])
+    if len({c.name for c in crews}) < len(crews):
+        raise ValidationFailed([("crew", _("Jeder Trupp braucht einen eigenen Namen."))])
+    if len(crews) > MAX_CREWS:
+        raise ValidationFailed([("crew", _("Höchstens %(n)d Trupps an einem Tag.", n=MAX_CREWS))])
+    return crews
+
+
+def propose(shift_hours: float | None = None, crews: list[Crew] | None = None, day: date | None = None,
+            district: int | None = None, category: str | None = None, s: Settings | None = None) -> DayPlan:
+    """The most urgent jobs that fit the crews' shifts from their depots and back, shared and in visiting order."""
+    s = s or settings()
+    crews = crews or default_crews(1, s)
+    jobs = candidates(CANDIDATES_PER_CREW * len(crews), district, category)
+    return plan_day([j for j in jobs if j.work_min <= (shift_hours or s.shift_hours) * 60], crews,
+                    day or local_today(), s, shift_hours)
 
 
 def parse_ids(values) -> list[int]:
@@ -180,11 +297,11 @@ def parse_ids(values) -> list[int]:
     return ids
 
 
-def jobs_by_ids(ids: list[int]) -> list[Job]:
+def jobs_by_ids(ids: list[int], crews: int = 1) -> list[Job]:
     """The plannable jobs with these ids; unknown or unplannable ones are refused with their number."""
     if not ids:
         raise ValidationFailed([("jobs", _("Bitte mindestens einen Auftrag wählen."))])
-    if len(ids) > MAX_STOPS:
+    if len(ids) > MAX_STOPS * crews:
         raise ValidationFailed([("jobs", _("Höchstens %(n)d Aufträge passen in den Tag eines Trupps.", n=MAX_STOPS))])
     found = {j.id: j for j in _jobs(and_(Report.id.in_(ids), _plannable()))}
     missing = [i for i in ids if i not in found]
@@ -195,44 +312,58 @@ def jobs_by_ids(ids: list[int]) -> list[Job]:
     return [found[i] for i in ids]
 
 
-def create_plan(day: date, crew: str, ids: list[int], user) -> CrewPlan:
-    """Store a crew's day in visiting order and schedule every job in it."""
-    crew = (crew or "").strip()[:100]
-    if not crew:
-        raise ValidationFailed([("crew", _("Bitte den Trupp angeben."))])
-    jobs = jobs_by_ids(ids)
-    tour = build_tour(jobs)
-    s = tour.settings
-    plan = CrewPlan(day=day, crew=crew, depot_lat=s.depot[0], depot_lon=s.depot[1], distance_m=tour.distance_m,
-                    duration_min=tour.total_min, created_by_id=getattr(user, "id", None))
-    db.session.add(plan)
-    db.session.flush()
-    for seq, job in enumerate(tour.jobs, start=1):
-        report = db.session.get(Report, job.id)
-        if report.status == "notify_owner":
-            note = f"Owner did not act; crew plan #{plan.id} ({day.isoformat()}, {crew}), stop {seq}"
-        else:
-            note = f"Crew plan #{plan.id} ({day.isoformat()}, {crew}), stop {seq}"
-        workflow.change_status(report, "scheduled", user, note=note)
-        plan.stops.append(CrewPlanStop(seq=seq, report_id=job.id))
-    db.session.flush()
-    log.info("crew plan %s: %s stops, %.1f km, %.0f min", plan.id, len(jobs), tour.distance_m / 1000, tour.total_min)
-    return plan
+def plan_picked(day: date, crews: list[Crew], ids: list[int], shift_hours: float | None = None) -> DayPlan:
+    """The picked jobs shared among the crews, in visiting order (jobs that do not fit are reported)."""
+    return plan_day(jobs_by_ids(ids, len(crews)), crews, day, shift_hours=shift_hours)
+
+
+def create_plans(day: date, crews: list[Crew], ids: list[int], user,
+                 shift_hours: float | None = None) -> tuple[list[CrewPlan], DayPlan]:
+    """Store every crew's day in visiting order and schedule every job in it; jobs that fit no crew stay."""
+    day_plan = plan_picked(day, crews, ids, shift_hours)
+    plans = []
+    for tour in day_plan.tours:
+        if not tour.jobs:
+            continue
+        depot, crew = tour.crew.depot, tour.crew.name
+        plan = CrewPlan(day=day, crew=crew, depot_lat=depot.lat, depot_lon=depot.lon, distance_m=tour.distance_m,
+                        duration_min=tour.total_min, created_by_id=getattr(user, "id", None))
+        db.session.add(plan)
+        db.session.flush()
+        for seq, job in enumerate(tour.jobs, start=1):
+            report = db.session.get(Report, job.id)
+            if report.status == "notify_owner":
+                note = f"Owner did not act; crew plan #{plan.id} ({day.isoformat()}, {crew}), stop {seq}"
+            else:
+                note = f"Crew plan #{plan.id} ({day.isoformat()}, {crew}), stop {seq}"
+            workflow.change_status(report, "scheduled", user, note=note)
+            plan.stops.append(CrewPlanStop(seq=seq, report_id=job.id))
+        db.session.flush()
+        plans.append(plan)
+        log.info("crew plan %s: %s stops, %.1f km (%s), %.0f min", plan.id, len(tour.jobs),
+                 tour.distance_m / 1000, day_plan.distances, tour.total_min)
+    return plans, day_plan
 
 
 def plan_tour(plan: CrewPlan) -> Tour:
-    """A stored plan as a tour (its stored order), with current job data and building footprints."""
+    """A stored plan as a tour (its stored order), with current job data, distances and building footprints."""
     ids = [stop.report_id for stop in plan.stops]
     by_id = {j.id: j for j in _jobs(Report.id.in_(ids))} if ids else {}
     jobs = [by_id[i] for i in ids if i in by_id]
-    base = settings()
-    s = Settings((plan.depot_lat, plan.depot_lon), base.shift_hours, base.speed_kmh, base.detour)
-    srid = current_city().srid
-    depot_m = to_metric(Point(s.depot[1], s.depot[0]), srid)
-    pts = [(depot_m.x, depot_m.y)] + [(j.x, j.y) for j in jobs] + [(depot_m.x, depot_m.y)]
-    legs = [((a[0] - b[0]) ** 2 + (a[1] - b[1]) ** 2) ** 0.5 * s.detour for a, b in pairwise(pts)]
-    distance = sum(legs) if jobs else 0.0
-    tour = Tour(jobs, legs, distance, distance / 1000 / s.speed_kmh * 60, sum(j.work_min for j in jobs), s)
+    s = settings()
+    depot = next((d for d in s.depots if (d.lat, d.lon) == (plan.depot_lat, plan.depot_lon)),
+                 Depot("Depot", plan.depot_lat, plan.depot_lon))
+    metres, seconds, source = travel([(depot.lat, depot.lon)] + [(j.lat, j.lon) for j in jobs], s)
+    path = [0, *range(1, len(jobs) + 1), 0]
+    legs = [float(metres[a][b]) for a, b in pairwise(path)] if jobs else []
+    start, starts, clock = shift_start(plan.day, s), [], 0.0
+    for (a, b), job in zip(pairwise(path), jobs, strict=False):
+        clock += float(seconds[a][b])
+        starts.append(start + timedelta(seconds=clock))
+        clock += job.work_min * 60
+    drive = sum(float(seconds[a][b]) for a, b in pairwise(path)) / 60 if jobs else 0.0
+    tour = Tour(jobs, legs, sum(legs), drive, sum(j.work_min for j in jobs), s, Crew(plan.crew, depot), starts,
+                source)
     building_ids = [j.building_id for j in jobs if j.building_id]
     if building_ids:
         tour.footprints = [json.loads(g) for g in db.session.scalars(
@@ -250,14 +381,16 @@ def plan_csv(plan: CrewPlan, tour: Tour) -> str:
     out = io.StringIO()
     w = csv.writer(out)
     w.writerow(["stop", "job", "address", "category", "priority", "due_at", "lat", "lon", "method",
-                "area_m2", "work_min", "leg_km"])
+                "area_m2", "work_min", "leg_km", "start", "distances"])
     # one leg more than jobs: the last one leads back to the depot (its own row below)
-    for seq, (job, leg) in enumerate(zip(tour.jobs, tour.legs_m, strict=False), start=1):
+    for seq, (job, leg, start) in enumerate(zip(tour.jobs, tour.legs_m, tour.starts, strict=False), start=1):
         w.writerow([seq, job.id, _csv_safe(job.address or ""), job.category, job.priority,
                     job.due_at.isoformat() if job.due_at else "", f"{job.lat:.6f}", f"{job.lon:.6f}", job.method,
-                    f"{job.area_m2:.1f}", f"{job.work_min:.0f}", f"{leg / 1000:.2f}"])
-    w.writerow(["depot", "", "", "", "", "", f"{plan.depot_lat:.6f}", f"{plan.depot_lon:.6f}", "", "", "",
-                f"{tour.legs_m[-1] / 1000:.2f}" if tour.legs_m else "0"])
+                    f"{job.area_m2:.1f}", f"{job.work_min:.0f}", f"{leg / 1000:.2f}",
+                    start.astimezone(city_timezone()).isoformat(timespec="minutes"), tour.distances])
+    w.writerow(["depot", "", _csv_safe(tour.crew.depot.name if tour.crew else ""), "", "", "",
+                f"{plan.depot_lat:.6f}", f"{plan.depot_lon:.6f}", "", "", "",
+                f"{tour.legs_m[-1] / 1000:.2f}" if tour.legs_m else "0", "", tour.distances])
     return out.getvalue()
 
 
@@ -276,7 +409,8 @@ def plan_gpx(plan: CrewPlan, tour: Tour) -> str:
     stops = [(f"{seq}. #{j.id}", j.lat, j.lon, j.address or "") for seq, j in enumerate(tour.jobs, start=1)]
     parts = ['<?xml version="1.0" encoding="UTF-8"?>',
              '<gpx version="1.1" creator="graffiti-reports" xmlns="http://www.topografix.com/GPX/1/1">',
-             f"<metadata><name>{xml_escape(f'{plan.crew} {plan.day.isoformat()}')}</name></metadata>"]
+             f"<metadata><name>{xml_escape(f'{plan.crew} {plan.day.isoformat()}')}</name>"
+             f"<desc>distances: {tour.distances}</desc></metadata>"]
     parts += [pt("wpt", lat, lon, name, desc) for name, lat, lon, desc in stops]
     parts.append(f"<rte><name>{xml_escape(plan.crew)}</name>")
     parts.append(pt("rtept", *depot, "Depot"))
