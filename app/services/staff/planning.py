@@ -345,6 +345,12 @@ def create_plans(day: date, crews: list[Crew], ids: list[int], user,
     return plans, day_plan
 
 
+def create_plan(day: date, crew: str, ids: list[int], user) -> CrewPlan | None:
+    """One crew's day from the first depot (None when none of the jobs fits it)."""
+    plans, _day_plan = create_plans(day, parse_crews([crew], ["0"]), ids, user)
+    return plans[0] if plans else None
+
+
 def plan_tour(plan: CrewPlan) -> Tour:
     """A stored plan as a tour (its stored order), with current job data, distances and building footprints."""
     ids = [stop.report_id for stop in plan.stops]
