@@ -55,6 +55,7 @@ def create_app(config: dict | None = None) -> Flask:
     from app.api import bp as api_bp
     from app.auth import bp as auth_bp
     from app.police import bp as police_bp
+    from app.prevention import bp as prevention_bp
     from app.public import bp as public_bp
     from app.staff import bp as staff_bp
 
@@ -63,6 +64,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     app.register_blueprint(staff_bp, url_prefix="/staff")
     app.register_blueprint(police_bp, url_prefix="/police")
+    app.register_blueprint(prevention_bp, url_prefix="/prevention")
     from app.open311 import bp as open311_bp
 
     csrf.exempt(open311_bp)  # a machine API authenticated by api_key, not a browser form

@@ -5,6 +5,7 @@ import click
 from flask import current_app
 
 from app.extensions import db
+from app.models import ROLES
 
 
 def init_app(app):
@@ -38,7 +39,7 @@ def sync_city_command():
 
 @click.command("create-user")
 @click.argument("email")
-@click.option("--role", type=click.Choice(["staff", "police", "admin"]), required=True)
+@click.option("--role", type=click.Choice(list(ROLES)), required=True)
 @click.option("--name", "display_name", default=None, help="Display name (defaults to the e-mail's local part).")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input instead of a prompt.")
 def create_user_command(email, role, display_name, password_stdin):

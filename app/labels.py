@@ -83,6 +83,27 @@ EMERGING_PATTERN = {
     "oscillating_cold": _l("Wechselnder Coldspot"), "historical_cold": _l("Ehemaliger Coldspot"),
     "no_pattern": _l("Kein Muster"),
 }
+# Prevention measures (app/models.py MEASURE_KINDS, MEASURE_STATUSES).
+MEASURE_KIND = {
+    "coating": _l("Anti-Graffiti-Beschichtung"), "legal_wall": _l("Legale Wand"), "lighting": _l("Beleuchtung"),
+    "video": _l("Videoüberwachung"), "fast_removal": _l("Schnellentfernung"), "greening": _l("Begrünung"),
+    "mural": _l("Beauftragtes Wandbild"), "school_project": _l("Schulprojekt"),
+    "police_presence": _l("Polizeiliche Präsenz"), "other": _l("Andere Maßnahme"),
+}
+MEASURE_STATUS = {"planned": _l("geplant"), "active": _l("laufend"), "finished": _l("abgeschlossen"),
+                  "stopped": _l("abgebrochen")}
+# Weighted Displacement Quotient verdicts (gis/prevention.py), in words for a council member.
+DISPLACEMENT = {
+    "no_success": _l("Im Maßnahmengebiet kein Rückgang gegenüber dem Vergleichsgebiet: keine Aussage zur "
+                     "Verdrängung möglich."),
+    "none": _l("Weder Verdrängung noch Ausstrahlung: die Umgebung hat sich wie das Vergleichsgebiet entwickelt."),
+    "diffusion": _l("Ausstrahlung: auch in der Umgebung ging es zurück, aber weniger als im Maßnahmengebiet."),
+    "diffusion_more": _l("Starke Ausstrahlung: die Umgebung hat mehr gewonnen als das Maßnahmengebiet selbst."),
+    "displacement": _l("Verdrängung: ein Teil der Schmierereien ist in die Umgebung gewandert, insgesamt bleibt "
+                       "ein Gewinn."),
+    "displacement_more": _l("Starke Verdrängung: in die Umgebung ist mehr gewandert, als im Maßnahmengebiet "
+                            "verhindert wurde."),
+}
 GRID_SHAPE = {"hex": _l("Sechsecke"), "square": _l("Quadrate")}
 # ISO weekdays (1 = Monday), short.
 WEEKDAY = {1: _l("Mo"), 2: _l("Di"), 3: _l("Mi"), 4: _l("Do"), 5: _l("Fr"), 6: _l("Sa"), 7: _l("So")}
@@ -92,7 +113,8 @@ FILTERS = {
     "status_label": STATUS, "action_label": ACTION, "category_label": CATEGORY, "owner_label": OWNER_TYPE,
     "method_label": REMOVAL_METHOD, "priority_label": PRIORITY, "surface_label": SURFACE,
     "class_label": HOTSPOT_CLASS, "grid_label": GRID_SHAPE, "weekday_label": WEEKDAY, "reply_label": PUBLIC_REPLY,
-    "pattern_label": EMERGING_PATTERN,
+    "pattern_label": EMERGING_PATTERN, "measure_kind_label": MEASURE_KIND, "measure_status_label": MEASURE_STATUS,
+    "displacement_label": DISPLACEMENT,
 }
 
 

@@ -25,9 +25,12 @@ STATUSES = ("new", "verified", "scheduled", "removed", "closed", "rejected", "du
 OPEN_STATUSES = ("new", "verified", "scheduled", "notify_owner")
 OPEN_SQL = ", ".join(f"'{s}'" for s in OPEN_STATUSES)  # the open statuses as an SQL list, for IN (...)
 OWNER_TYPES = ("municipal", "public", "private")
-ROLES = ("staff", "police", "admin")
+ROLES = ("staff", "police", "admin", "prevention")  # prevention: the coordinator, reads aggregates
 REMOVAL_METHODS = ("paint_over", "pressure_washing", "chemical", "film_removal")
 SOURCES = ("web", "api", "open311", "import", "demo")
+MEASURE_KINDS = ("coating", "legal_wall", "lighting", "video", "fast_removal", "greening", "mural", "school_project",
+                 "police_presence", "other")
+MEASURE_STATUSES = ("planned", "active", "finished", "stopped")
 
 
 def _in(column: str, values) -> str:
@@ -324,3 +327,58 @@ class LoginAttempt(db.Model):
     remote_addr: Mapped[str | None] = mapped_column(String(64), index=True)
     attempted_at: Mapped[datetime] = _now()
 
+
+
+class Measure(db.Model):
+    """A prevention measure (coating, legal wall, lighting, ...) at buildings and/or an area, for its evaluation."""
+
+    __tablename__ = "measures"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(Text)
+    # The treatment area: the drawn area and the footprints of the measure's buildings (WGS84).
+    area = mapped_column(Geometry("MULTIPOLYGON", srid=4326, spatial_index=False), nullable=False)
+    # Where the comparison is made; empty: the rest of the city outside the area and its buffer ring.
+    control_area = mapped_column(Geometry("MULTIPOLYGON", srid=4326, spatial_index=False))
+    buffer_m: Mapped[int] = mapped_column(Integer, default=200, server_default="200")
+    start_on: Mapped[datetime] = mapped_column(Date)
+    end_on: Mapped[datetime | None] = mapped_column(Date)
+    months: Mapped[int] = mapped_column(Integer, default=12, server_default="12")  # before and after, each
+    gap_months: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # implementation gap
+    cost_eur: Mapped[float] = mapped_column(Numeric(12, 2), default=0, server_default="0")
+    office: Mapped[str | None] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(16), default="active", server_default="active")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = _now()
+    updated_at: Mapped[datetime] = _now()
+    buildings = relationship("Building", secondary="measure_buildings", order_by="Building.id")
+    events = relationship("MeasureEvent", order_by="MeasureEvent.id", cascade="all, delete-orphan")
+    __table_args__ = (
+        CheckConstraint(_in("kind", MEASURE_KINDS), name="kind"),
+        CheckConstraint(_in("status", MEASURE_STATUSES), name="status"),
+        CheckConstraint("buffer_m BETWEEN 0 AND 2000 AND months BETWEEN 1 AND 60 AND gap_months BETWEEN 0 AND 24 "
+                        "AND cost_eur >= 0 AND (end_on IS NULL OR end_on >= start_on)", name="ranges"),
+    )
+
+
+class MeasureBuilding(db.Model):
+    """A building a measure was applied to."""
+
+    __tablename__ = "measure_buildings"
+    measure_id: Mapped[int] = mapped_column(ForeignKey("measures.id", ondelete="CASCADE"), primary_key=True)
+    building_id: Mapped[int] = mapped_column(ForeignKey("buildings.id", ondelete="CASCADE"), primary_key=True,
+                                             index=True)
+
+
+class MeasureEvent(db.Model):
+    """The history of a measure: who registered or changed it, when, and what changed (old and new values)."""
+
+    __tablename__ = "measure_events"
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    measure_id: Mapped[int] = mapped_column(ForeignKey("measures.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    action: Mapped[str] = mapped_column(String(16))  # created, updated
+    changes = mapped_column(JSONB, nullable=False, server_default="{}")
+    created_at: Mapped[datetime] = _now()
+    user = relationship("User")

@@ -192,3 +192,9 @@ def police_client(app):
 def admin_client(app):
     """A client logged in as admin."""
     return _login(app, "admin")
+
+
+@pytest.fixture
+def prevention_client(app):
+    """A client logged in as the prevention coordinator (reads aggregates only)."""
+    return _login(app, "prevention")

@@ -23,6 +23,7 @@ CODE_LISTS = {
     "status": set(models.STATUSES), "category": set(models.CATEGORIES), "owner type": set(models.OWNER_TYPES),
     "removal method": set(models.REMOVAL_METHODS), "surface": set(SURFACES), "role": set(models.ROLES),
     "source": set(models.SOURCES), "grid shape": {"hex", "square"},
+    "measure kind": set(models.MEASURE_KINDS), "measure status": set(models.MEASURE_STATUSES),
 }
 TEXT_CALLS = {"_", "_l", "gettext", "lazy_gettext", "pgettext", "lazy_pgettext"}
 # Code-keyed texts that are not names, with the reason.
@@ -39,6 +40,10 @@ def test_every_code_has_exactly_one_name():
     assert set(labels.PRIORITY) == {1, 2, 3, 4}
     assert set(labels.HOTSPOT_CLASS) == {-3, -2, -1, 1, 2, 3} and set(labels.HOTSPOT_CLASS_CODE) == set(range(-3, 4))
     assert set(labels.GRID_SHAPE) == {"hex", "square"} and list(labels.WEEKDAY) == list(range(1, 8))
+    assert list(labels.MEASURE_KIND) == list(models.MEASURE_KINDS)
+    assert list(labels.MEASURE_STATUS) == list(models.MEASURE_STATUSES)
+    assert set(labels.DISPLACEMENT) == {"no_success", "none", "diffusion", "diffusion_more", "displacement",
+                                        "displacement_more"}
 
 
 @pytest.mark.parametrize("lang", ["de", "en"])

@@ -17,6 +17,7 @@ AREAS = (
                  "app/ratelimit.py")),
     ("staff", ("app/services/staff/", "app/staff/", "app/api/staff.py", "app/templates/staff/")),
     ("police", ("app/services/police/", "app/police/", "app/api/hotspots.py", "app/templates/police/")),
+    ("prevention", ("app/services/prevention/", "app/prevention/", "app/templates/prevention/")),
 )
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "pgettext": ((1, "c"), 2), "_l": None,
             "lazy_gettext": None, "lazy_pgettext": ((1, "c"), 2)}

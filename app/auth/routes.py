@@ -10,7 +10,8 @@ from app.extensions import db, login_manager
 from app.models import User
 from app.services.core.accounts import authenticate, too_many_failures
 
-HOME_BY_ROLE = {"staff": "staff.index", "police": "police.index", "admin": "staff.index"}
+HOME_BY_ROLE = {"staff": "staff.index", "police": "police.index", "admin": "staff.index",
+                "prevention": "prevention.index"}
 
 
 @login_manager.user_loader

@@ -29,7 +29,8 @@ from gis.projection import to_metric, to_wgs84
 log = logging.getLogger(__name__)
 
 DEMO_PASSWORD = "demo-password"
-DEMO_USERS = [("staff@example.org", "staff"), ("police@example.org", "police"), ("admin@example.org", "admin")]
+DEMO_USERS = [("staff@example.org", "staff"), ("police@example.org", "police"), ("admin@example.org", "admin"),
+              ("prevention@example.org", "prevention")]
 
 
 def database_is_empty() -> bool:

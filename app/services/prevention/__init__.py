@@ -1,0 +1,1 @@
+"""Prevention: the measures register, each measure's evaluation and the yearly report."""
