@@ -17,7 +17,7 @@ import pytest
 from PIL import Image
 
 from app.extensions import db
-from app.models import ROLES, Photo, Report
+from app.models import ROLES, Measure, Photo, Report
 from app.services.police import tags as tag_service
 from app.services.staff import planning
 from app.services.core.accounts import create_user
@@ -26,15 +26,18 @@ from tests.factories import make_building, make_report, post
 
 OK, LOGIN = "ok", "login"
 
-PUBLIC = {"anonymous": OK, "staff": OK, "police": OK, "admin": OK}
-LOGGED_IN = {"anonymous": 401, "staff": OK, "police": OK, "admin": OK}
-EVERYONE_401 = {"anonymous": 401, "staff": 401, "police": 401, "admin": 401}  # (the wrong password posted)
-API_KEY = {"anonymous": 403, "staff": 403, "police": 403, "admin": 403}  # a key, not a role, lets one write
-STAFF = {"anonymous": LOGIN, "staff": OK, "police": 403, "admin": OK}
+PUBLIC = {"anonymous": OK, "staff": OK, "police": OK, "admin": OK, "prevention": OK}
+LOGGED_IN = {"anonymous": 401, "staff": OK, "police": OK, "admin": OK, "prevention": OK}
+EVERYONE_401 = {"anonymous": 401, "staff": 401, "police": 401, "admin": 401, "prevention": 401}  # (the wrong password posted)
+API_KEY = {"anonymous": 403, "staff": 403, "police": 403, "admin": 403, "prevention": 403}  # a key, not a role, lets one write
+STAFF = {"anonymous": LOGIN, "staff": OK, "police": 403, "admin": OK, "prevention": 403}
 STAFF_API = {**STAFF, "anonymous": 401}
-POLICE = {"anonymous": LOGIN, "staff": 403, "police": OK, "admin": OK}
+POLICE = {"anonymous": LOGIN, "staff": 403, "police": OK, "admin": OK, "prevention": 403}
 POLICE_API = {**POLICE, "anonymous": 401}
-ADMIN = {"anonymous": LOGIN, "staff": 403, "police": 403, "admin": OK}
+ADMIN = {"anonymous": LOGIN, "staff": 403, "police": 403, "admin": OK, "prevention": 403}
+# prevention: the coordinator reads measures, evaluations and the yearly report; staff and police also edit
+PREVENTION = {"anonymous": LOGIN, "staff": OK, "police": OK, "admin": OK, "prevention": OK}
+PREVENTION_EDIT = {**PREVENTION, "prevention": 403}
 
 ROUTES = {
     # citizens and everyone
@@ -108,6 +111,15 @@ ROUTES = {
     "GET /police/tags": POLICE,
     "GET /police/tags/<int:tag_id>": POLICE,
     "GET /police/tags/<int:tag_id>/map": POLICE,
+    # prevention
+    "GET /prevention/": PREVENTION,
+    "GET /prevention/buildings/at": PREVENTION_EDIT,
+    "GET /prevention/measures/new": PREVENTION_EDIT,
+    "POST /prevention/measures/new": PREVENTION_EDIT,
+    "GET /prevention/measures/<int:measure_id>": PREVENTION,
+    "GET /prevention/measures/<int:measure_id>/edit": PREVENTION_EDIT,
+    "POST /prevention/measures/<int:measure_id>/edit": PREVENTION_EDIT,
+    "GET /prevention/measures/<int:measure_id>/evaluation": PREVENTION,
 }
 
 # Values for URL variables where a rule needs a specific one; the rest come from the `values` fixture.
@@ -145,6 +157,8 @@ def values(app, client):
     user = create_user(f"matrix-{uuid.uuid4().hex[:6]}@example.org", TEST_PASSWORD, "admin")
     tag = tag_service.attach(report, "MATRIX", user)
     plan = planning.create_plan(date.today(), "Trupp 1", [planned.id], user)
+    measure = Measure(kind="coating", title="Matrix", start_on=date(2025, 1, 1), area=building.footprint)
+    db.session.add(measure)
     db.session.commit()
     resp = post(client, photos=[photo_png.getvalue()])
     assert resp.status_code == 201, resp.get_data(as_text=True)
@@ -152,7 +166,8 @@ def values(app, client):
     citizen = db.session.execute(db.select(Report).where(Report.token == token)).scalar_one()
     photo = db.session.execute(db.select(Photo).where(Photo.report_id == citizen.id)).scalar_one()
     return {"report_id": report.id, "other_id": other.id, "plan_id": plan.id, "tag_id": tag.id,
-            "photo_id": photo.id, "name": photo.filename, "token": token, "request_id": str(citizen.id)}
+            "photo_id": photo.id, "name": photo.filename, "token": token, "request_id": str(citizen.id),
+            "measure_id": measure.id}
 
 
 def _url(rule, values):
