@@ -41,12 +41,13 @@ def create_app(config: dict | None = None) -> Flask:
     csrf.init_app(app)
     login_manager.init_app(app)
 
-    from app import city, cli, errors, housekeeping, labels, models, models_osm, ratelimit  # noqa: F401  (models: tables)
+    from app import city, cli, errors, housekeeping, labels, models, models_osm, ratelimit, security  # noqa: F401  (models: tables)
     from app.services.citizen import notifications  # noqa: F401  (mails reporters on every status change)
 
     city.init_app(app)
     housekeeping.init_app(app)
     ratelimit.init_app(app)
+    security.init_app(app)
     errors.init_app(app)
     labels.init_app(app)
     i18n.init_app(app)

@@ -17,6 +17,7 @@ from app.errors import get_or_404
 from app.extensions import db
 from app.models import Report, Tag
 from app.police import bp
+from app.security import html_document
 from app.services.core.workdays import city_timezone
 from app.services.police import analyses, contact, filters, maps, parameters
 from app.services.police import reports as report_service
@@ -92,7 +93,7 @@ def map_frame():
     """The folium map document shown in the hotspot page's frame."""
     f, opts = parameters.analysis_request(request.args)
     html_doc = maps.hotspot_map(f, opts, _assets(), _map_labels(), _report_url)
-    return Response(html_doc, mimetype="text/html")
+    return html_document(html_doc)
 
 
 @bp.route("/map.png")
@@ -210,7 +211,7 @@ def tag(tag_id):
 def tag_map(tag_id):
     """The map document of one tag's incidents."""
     t = get_or_404(Tag, tag_id)
-    return Response(maps.tag_map(t.id, t.display_name, _assets(), _map_labels(), _report_url), mimetype="text/html")
+    return html_document(maps.tag_map(t.id, t.display_name, _assets(), _map_labels(), _report_url))
 
 
 @bp.route("/access-log")

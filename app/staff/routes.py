@@ -21,6 +21,7 @@ from app.city import current_city
 from app.errors import ValidationFailed, get_or_404
 from app.extensions import db
 from app.models import CATEGORIES, OWNER_TYPES, REMOVAL_METHODS, STATUSES, CrewPlan, Report
+from app.security import html_document
 from app.services.core.attribution import map_attribution
 from app.services.core.workdays import local_today
 from app.services.core.workflow import TRANSITIONS, WorkflowError
@@ -223,7 +224,7 @@ def plan_map_page(plan_id):
     m = plan_map((p.depot_lat, p.depot_lon), stops, tour.footprints, url_for("static", filename="vendor"),
                  boundary=city.boundary.__geo_interface__, attribution=map_attribution(), labels=_map_labels(),
                  depot_name=tour.crew.depot.name)
-    return Response(m.get_root().render(), mimetype="text/html")
+    return html_document(m.get_root().render())
 
 
 @bp.route("/plans/<int:plan_id>.csv")

@@ -2,5 +2,5 @@
 window.addEventListener("DOMContentLoaded", function () {
   var el = document.getElementById("swagger-ui");
   window.ui = SwaggerUIBundle({ url: el.dataset.specUrl, dom_id: "#swagger-ui", deepLinking: true,
-                                tryItOutEnabled: true });
+                                tryItOutEnabled: true, validatorUrl: null });
 });

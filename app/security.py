@@ -1,0 +1,69 @@
+"""Security headers on every response: a Content Security Policy with a fresh nonce per request, no framing by
+other sites, no MIME sniffing, no referrer to other sites, HSTS over HTTPS.
+
+Scripts run only from this host or, inline, with the request's nonce: the templates load their scripts from
+`static/`, and the folium map documents (whose inline scripts folium writes) get the nonce through
+`html_document`. Styles may be inline (folium and Leaflet set style attributes; they cannot carry a nonce).
+Map tiles come from OpenStreetMap's tile server.
+"""
+import re
+import secrets
+
+from flask import Flask, Response, g, request
+
+TILE_ORIGINS = "https://tile.openstreetmap.org"
+HSTS_SECONDS = 365 * 24 * 3600
+
+
+def csp_nonce() -> str:
+    """This request's script nonce (one per request, made on first use)."""
+    nonce = g.get("csp_nonce")
+    if nonce is None:
+        nonce = g.csp_nonce = secrets.token_urlsafe(18)
+    return nonce
+
+
+def content_security_policy(nonce: str) -> str:
+    """The policy sent with every response."""
+    return "; ".join([
+        "default-src 'self'",
+        f"script-src 'self' 'nonce-{nonce}'",
+        "style-src 'self' 'unsafe-inline'",
+        f"img-src 'self' data: blob: {TILE_ORIGINS}",
+        "font-src 'self' data:",
+        "connect-src 'self'",
+        "worker-src 'self'",
+        "manifest-src 'self'",
+        "frame-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'self'",
+    ])
+
+
+# folium writes its inline scripts as a bare "<script>"; user text inside the document is escaped, so no
+# other bare tag can come from a report or a tag name.
+_BARE_SCRIPT = re.compile(r"<script>")
+
+
+def html_document(html_doc: str) -> Response:
+    """A generated HTML document (a folium map) whose own inline scripts carry this request's nonce."""
+    return Response(_BARE_SCRIPT.sub(f'<script nonce="{csp_nonce()}">', html_doc), mimetype="text/html")
+
+
+def _headers(response: Response) -> Response:
+    h = response.headers
+    h.setdefault("Content-Security-Policy", content_security_policy(csp_nonce()))
+    h.setdefault("X-Frame-Options", "SAMEORIGIN")
+    h.setdefault("X-Content-Type-Options", "nosniff")
+    h.setdefault("Referrer-Policy", "same-origin")
+    if request.is_secure:  # behind a proxy: X-Forwarded-Proto through PROXY_HOPS
+        h.setdefault("Strict-Transport-Security", f"max-age={HSTS_SECONDS}")
+    return response
+
+
+def init_app(app: Flask) -> None:
+    """Send the headers with every response, and offer `csp_nonce()` to templates."""
+    app.after_request(_headers)
+    app.jinja_env.globals["csp_nonce"] = csp_nonce
