@@ -47,9 +47,15 @@ def content_security_policy(nonce: str) -> str:
 _BARE_SCRIPT = re.compile(r"<script>")
 
 
+def sign_scripts(html_doc: str) -> str:
+    """A generated HTML document (a folium map) with its own inline scripts carrying this request's nonce (also
+    for a document shown in an `<iframe srcdoc>`, which runs under the page's policy)."""
+    return _BARE_SCRIPT.sub(f'<script nonce="{csp_nonce()}">', html_doc)
+
+
 def html_document(html_doc: str) -> Response:
-    """A generated HTML document (a folium map) whose own inline scripts carry this request's nonce."""
-    return Response(_BARE_SCRIPT.sub(f'<script nonce="{csp_nonce()}">', html_doc), mimetype="text/html")
+    """The response of a generated HTML document, its inline scripts signed."""
+    return Response(sign_scripts(html_doc), mimetype="text/html")
 
 
 def _headers(response: Response) -> Response:

@@ -1,5 +1,6 @@
 """Security headers on every response (issue #12, finding 7): CSP with a per-request nonce, no framing by other
 sites, nosniff, same-origin referrers, HSTS only over HTTPS (directly or through a trusted proxy)."""
+import html
 import re
 
 from app import create_app
@@ -77,3 +78,12 @@ def test_hsts_behind_a_trusted_proxy_only(app):
         resp = c.get("/static/app.css", headers={"X-Forwarded-Proto": "https"})
         resp.close()
         assert "Strict-Transport-Security" not in resp.headers
+
+
+def test_the_planning_pages_srcdoc_map_signs_its_scripts(staff_client):
+    """An <iframe srcdoc> document runs under the page's policy: its inline scripts need the page's nonce."""
+    resp = staff_client.get("/staff/plans/new")
+    assert resp.status_code == 200
+    srcdoc = html.unescape(re.search(r'srcdoc="([^"]*)"', resp.get_data(as_text=True)).group(1))
+    inline = [s for s in re.findall(r"<script[^>]*>", srcdoc) if "src=" not in s]
+    assert inline and all(f'nonce="{_nonce(resp)}"' in s for s in inline), inline

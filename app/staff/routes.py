@@ -21,7 +21,7 @@ from app.city import current_city
 from app.errors import ValidationFailed, get_or_404
 from app.extensions import db
 from app.models import CATEGORIES, OWNER_TYPES, REMOVAL_METHODS, STATUSES, CrewPlan, Report
-from app.security import html_document
+from app.security import html_document, sign_scripts
 from app.services.core.attribution import map_attribution
 from app.services.core.workdays import local_today
 from app.services.core.workflow import TRANSITIONS, WorkflowError
@@ -194,7 +194,7 @@ def _day_map_html(s, crews, proposal, jobs, chosen) -> str:
     m = day_map([{"name": d.name, "lat": d.lat, "lon": d.lon} for d in depots], tours,
                 url_for("static", filename="vendor"), candidates=others, boundary=city.boundary.__geo_interface__,
                 attribution=map_attribution(), labels=_map_labels())
-    return m.get_root().render()
+    return sign_scripts(m.get_root().render())
 
 
 def _parse_day(value) -> date:

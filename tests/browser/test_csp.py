@@ -63,7 +63,8 @@ def test_staff_pages_under_the_policy(watched, live_server):
     _visit(page, live_server.url + "/staff/queue", lambda: page.wait_for_selector("table.queue"))
     job = page.locator("table.queue tbody tr[data-job]").first.get_attribute("data-job")
     _visit(page, f"{live_server.url}/staff/jobs/{job}", lambda: page.wait_for_selector(".job-status"))
-    page.goto(live_server.url + "/staff/plans/new")
+    _visit(page, live_server.url + "/staff/plans/new",  # its map is an <iframe srcdoc>: under the page's policy
+           lambda: page.frame_locator("#plan-map").locator(".leaflet-container").wait_for(timeout=20000))
     boxes = page.locator("#plan-form input[name=jobs]")
     boxes.nth(0).check()
     page.fill("#plan-form input[name=crew]", "Team CSP")
