@@ -6,7 +6,9 @@ never edits one shared file; Flask-Babel merges all directories. The `.po` files
 when the app starts (only when a catalog changed), so no binary files live in git.
 """
 import logging
+import re
 from datetime import date, datetime
+from functools import lru_cache
 from pathlib import Path
 
 from babel import Locale
@@ -15,6 +17,7 @@ from babel.numbers import format_decimal, format_percent
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask_babel import get_locale
+from markupsafe import Markup, escape
 
 log = logging.getLogger(__name__)
 TRANSLATIONS = Path(__file__).resolve().parent / "translations"
@@ -94,10 +97,34 @@ def local_percent(share, digits: int = 1) -> str:
     return format_percent(share, format=pattern, locale=locale)
 
 
+# Words this long get soft hyphens: at 360-390 px a tile of half the screen holds about 10 characters.
+HYPHENATE_FROM = 10
+_LONG_WORD = re.compile(rf"\w{{{HYPHENATE_FROM},}}")
+
+
+@lru_cache(maxsize=4)
+def _hyphenator(language: str):
+    import pyphen  # WeasyPrint's hyphenation library, with LibreOffice's dictionaries (German and English)
+
+    return pyphen.Pyphen(lang=language if pyphen.language_fallback(language) else "de")
+
+
+def hyphenate(value) -> Markup:
+    """Plain text, escaped, with soft hyphens (U+00AD) in its long words by the reader's language's rules
+    (Sach-be-schä-di-gung). CSS `hyphens: auto` needs a dictionary in the browser (Chromium on Linux has no German
+    one), so a narrow tile would otherwise break "Sachbeschä|digung" anywhere; at a soft hyphen every browser
+    breaks at a syllable and shows the hyphen."""
+    if value is None:
+        return Markup("")
+    words = _hyphenator(str(get_locale()))
+    return escape(_LONG_WORD.sub(lambda m: words.inserted(m.group(0), hyphen="\u00ad"), str(value)))
+
+
 def init_app(app) -> None:
-    """Template filters for times and numbers shown to people: ``{{ at|local_datetime }}``,
-    ``{{ day|local_date }}``, ``{{ x|local_number(2) }}``, ``{{ share|local_percent }}``."""
+    """Template filters for times, numbers and text shown to people: ``{{ at|local_datetime }}``,
+    ``{{ day|local_date }}``, ``{{ x|local_number(2) }}``, ``{{ share|local_percent }}``, ``{{ label|hyphenate }}``."""
     app.add_template_filter(local_datetime, "local_datetime")
     app.add_template_filter(local_date, "local_date")
     app.add_template_filter(local_number, "local_number")
     app.add_template_filter(local_percent, "local_percent")
+    app.add_template_filter(hyphenate, "hyphenate")

@@ -125,3 +125,17 @@ def test_the_purge_command_reports_how_many_reports_it_cleaned(runner, client):
     result = runner.invoke(args=["public", "purge-contacts", "--days", "90"])
     assert result.exit_code == 0 and "contact data removed from 1 reports" in result.output
     assert db.session.get(Report, body["id"]).reporter_email is None
+
+
+def test_long_words_get_soft_hyphens_by_the_readers_language_and_stay_escaped(app):
+    from flask_babel import force_locale
+
+    from app.i18n import hyphenate
+
+    with app.test_request_context():
+        with force_locale("de"):
+            assert hyphenate("Andere Sachbeschädigung") == "Andere Sach\u00adbe\u00adschä\u00addi\u00adgung"
+            assert hyphenate("<b>Graffiti</b> & Kratzer") == "&lt;b&gt;Graffiti&lt;/b&gt; &amp; Kratzer"
+        with force_locale("en"):
+            assert hyphenate("Scratching / etching") == "Scratch\u00ading / etching"
+        assert hyphenate(None) == ""

@@ -138,7 +138,8 @@ def _select(page: str, name: str) -> dict:
 
 
 def _boxes(page: str, name: str) -> dict:
-    return {v: html.unescape(t.strip()) for v, t in re.findall(
+    """code -> label of a page's checkboxes or radio buttons (without the soft hyphens of `|hyphenate`)."""
+    return {v: html.unescape(t.strip()).replace("\u00ad", "") for v, t in re.findall(
         rf'<input type="(?:checkbox|radio)" name="{name}" value="(\w+)"[^>]*>\s*(?:<span>)?([^<]+)<', page)}
 
 

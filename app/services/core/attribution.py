@@ -6,6 +6,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.city import current_city
+from app.config import HEILBRONN_ATTRIBUTION
 from app.extensions import db
 from app.models_osm import OsmImport
 
@@ -25,7 +26,16 @@ def osm_attribution() -> str:
     return _("Gebäude und Straßen: © OpenStreetMap-Mitwirkende, ODbL")
 
 
+def city_attribution() -> str:
+    """The city's attribution (`CITY_ATTRIBUTION`); the Heilbronn default in the reader's language (a text an
+    operator configures is shown as written)."""
+    text = current_city().attribution
+    if text == HEILBRONN_ATTRIBUTION:
+        return _("Stadtgrenze: © GeoBasis-DE / BKG 2013 (Daten verändert), dl-de/by-2-0")
+    return text
+
+
 def map_attribution() -> str:
     """The city's attribution, and OpenStreetMap's when its data are loaded."""
-    parts = [current_city().attribution, osm_attribution() if osm_loaded() else ""]
+    parts = [city_attribution(), osm_attribution() if osm_loaded() else ""]
     return " · ".join(p for p in parts if p)

@@ -36,7 +36,16 @@
   var map = L.map("report-map", { zoomControl: true }).setView(center, parseInt(form.getAttribute("data-zoom"), 10));
   L.tileLayer("https://tile.openstreetmap.org/{z}/{x}/{y}.png",
               { maxZoom: 19, attribution: "© OpenStreetMap" }).addTo(map);
-  var marker = L.marker(center, { draggable: true, autoPan: true, title: T.pinSet }).addTo(map);
+  // No pin until a position is known (the browser's, a tap, an address or a photo's GPS): a pin at the city
+  // centre would look placed when it is not. Until then a hint on the map says what to do.
+  var marker = null;
+  var mapHint = document.getElementById("map-hint");
+  function placeMarker(ll) {
+    if (marker) { marker.setLatLng(ll); return; }
+    marker = L.marker(ll, { draggable: true, autoPan: true, title: T.pinTitle, alt: T.pinTitle }).addTo(map);
+    marker.on("dragend", function () { setLocation(marker.getLatLng(), "pin"); });
+    mapHint.hidden = true;
+  }
 
   fetch("/api/v1/city").then(function (r) { return r.json(); }).then(function (city) {
     cityShape = city.boundary;
@@ -73,28 +82,33 @@
     idemKey = null;
     loadNearby();
   }
-  marker.on("dragend", function () { setLocation(marker.getLatLng(), "pin"); });
-  map.on("click", function (e) { marker.setLatLng(e.latlng); setLocation(e.latlng, "pin"); });
+  map.on("click", function (e) { placeMarker(e.latlng); setLocation(e.latlng, "pin"); });
 
   function moveTo(lat, lon, zoom) {
     var ll = L.latLng(lat, lon);
-    marker.setLatLng(ll);
+    placeMarker(ll);
     map.setView(ll, zoom || 18);
     return ll;
   }
 
+  function warnStatus(text) {
+    statusEl.textContent = text;
+    statusEl.classList.add("warn");
+  }
   function locate(auto) {
     if (!navigator.geolocation) {
       geoFailed = true;
-      if (!auto) { statusEl.textContent = T.noGeolocation; }
+      warnStatus(T.noGeolocation);
       return;
     }
     statusEl.textContent = T.locating;
+    statusEl.classList.remove("warn");
     navigator.geolocation.getCurrentPosition(function (pos) {
+      if (auto && where) { return; }  // the citizen placed the pin meanwhile: keep it
       setLocation(moveTo(pos.coords.latitude, pos.coords.longitude), "gps", pos.coords.accuracy);
     }, function () {
       geoFailed = true;
-      if (!usePhotoLocation()) { statusEl.textContent = T.locateFailed; }
+      if (!usePhotoLocation()) { warnStatus(T.locateFailed); }
     }, { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 });
   }
   document.getElementById("locate").addEventListener("click", function () { locate(false); });
