@@ -18,7 +18,7 @@ from flask_login import current_user
 
 from app import labels
 from app.city import current_city
-from app.errors import ValidationFailed, get_or_404
+from app.errors import ValidationFailed, error_response, get_or_404, wants_json
 from app.extensions import db
 from app.models import CATEGORIES, OWNER_TYPES, REMOVAL_METHODS, STATUSES, CrewPlan, Report
 from app.security import html_document, sign_scripts
@@ -50,15 +50,32 @@ def queue():
                            now=datetime.now(UTC))
 
 
-def _job_page(report, error=None, status=200):
+def _job_page(report, status=200, failed=None):
+    """The job page; `failed` is a form that was refused ({"form", "errors", "values"}), shown again as typed."""
     removal_rows = triage.removals_of(report)
     return render_template(
         "staff/job.html", report=report, target=triage.target_of(report), linked=triage.linked_reports(report),
         history=triage.history(report), removals=removal_rows,
         photos=removals.after_photos([r.id for r in removal_rows]), allowed=sorted(TRANSITIONS[report.status]),
-        methods=REMOVAL_METHODS, error=error, now=datetime.now(UTC), today=local_today().isoformat(),
-        reply_codes=labels.PUBLIC_REPLY_FOR, message_required=triage.MESSAGE_REQUIRED,
+        methods=REMOVAL_METHODS, now=datetime.now(UTC), today=local_today().isoformat(),
+        reply_codes=labels.PUBLIC_REPLY_FOR, message_required=triage.MESSAGE_REQUIRED, failed=failed,
     ), status
+
+
+def _refused(report_id, form_key, exc):
+    """A refused job form: the same job page again (400/409) with the messages at their fields and everything
+    typed kept; API clients that asked for JSON get the JSON errors."""
+    db.session.rollback()
+    errors = exc.errors if isinstance(exc, ValidationFailed) else [(None, str(exc))]
+    status = exc.status if isinstance(exc, ValidationFailed) else 409
+    if wants_json():
+        return error_response(errors, status)
+    by_field = {}
+    for field, message in errors:
+        by_field.setdefault(field, message)
+    failed = {"form": form_key, "errors": by_field, "messages": [m for _f, m in errors], "first": errors[0][0],
+              "values": request.form, "photo": bool(request.files.get("photo") and request.files["photo"].filename)}
+    return _job_page(get_or_404(Report, report_id), status=status, failed=failed)
 
 
 @bp.route("/jobs/<int:report_id>")
@@ -73,14 +90,12 @@ def change_status(report_id):
     report = get_or_404(Report, report_id)
     form = request.form
     try:
-        dup = form.get("duplicate_of") or None
         triage.change_job_status(report, form.get("to", ""), current_user, note=form.get("note"),
-                                 duplicate_of=int(dup) if dup and dup.isdigit() else (dup and -1),
+                                 duplicate_of=form.get("duplicate_of"),
                                  est_area=form.get("est_area_m2"), est_method=form.get("est_method"),
                                  public_reply=form.get("public_reply"), public_message=form.get("public_message"))
-    except WorkflowError as exc:
-        db.session.rollback()
-        return _job_page(get_or_404(Report, report_id), error=str(exc), status=409)
+    except (WorkflowError, ValidationFailed) as exc:
+        return _refused(report_id, "status:" + form.get("to", ""), exc)
     db.session.commit()
     flash(_("Status geändert: %(status)s", status=labels.status_label(report.status)))
     return redirect(url_for("staff.job", report_id=report_id))
@@ -100,14 +115,12 @@ def merge(report_id):
 def record_removal(report_id):
     """Record a removal (with an optional after-photo); the job becomes 'removed'."""
     report = get_or_404(Report, report_id)
-    data = removals.parse_removal(request.form)
-    upload = request.files.get("photo")
-    photo = upload.read() if upload and upload.filename else None
     try:
-        removals.record_removal(report, data, current_user, photo=photo)
-    except WorkflowError as exc:
-        db.session.rollback()
-        return _job_page(get_or_404(Report, report_id), error=str(exc), status=409)
+        data = removals.parse_removal(request.form)
+        upload = request.files.get("photo")
+        removals.record_removal(report, data, current_user, photo=upload.read() if upload and upload.filename else None)
+    except (WorkflowError, ValidationFailed) as exc:
+        return _refused(report_id, "removal", exc)
     db.session.commit()
     flash(_("Entfernung gespeichert."))
     return redirect(url_for("staff.job", report_id=report_id))

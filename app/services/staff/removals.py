@@ -15,6 +15,7 @@ from app.services.core import workflow
 from app.services.core.workdays import city_timezone, local_date, local_today
 
 log = logging.getLogger(__name__)
+CURRENCY_AND_UNITS = ("EUR", "Euro", "€", "m²", "m2", "qm")  # suffixes a number may carry
 
 
 @dataclass
@@ -31,7 +32,11 @@ class RemovalInput:
 
 def _decimal(value, field, label, maximum):
     try:
-        number = Decimal(str(value).strip().replace(",", "."))
+        text = str(value).strip()
+        for unit in CURRENCY_AND_UNITS:  # "120 EUR", "120 €", "3,5 m²" mean what they say
+            if text.casefold().endswith(unit.casefold()):
+                text = text[:-len(unit)].strip()
+        number = Decimal(text.replace(",", "."))
         if not number.is_finite():
             raise InvalidOperation
     except (InvalidOperation, ValueError):

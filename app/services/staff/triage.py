@@ -242,8 +242,24 @@ def parse_estimate(area, method) -> tuple[Decimal | None, str | None]:
     return value, method
 
 
+def _original_of(report: Report, value) -> int:
+    """The number of the report that `report` repeats, checked: it exists, is another one and no duplicate."""
+    text = str(value if value is not None else "").strip().lstrip("#")
+    if not text:
+        raise ValidationFailed([("duplicate_of", _("Bitte angeben, von welcher Meldung diese ein Duplikat ist."))])
+    if not text.isdigit() or len(text) > 12:
+        raise ValidationFailed([("duplicate_of", _("„%(value)s“ ist keine Auftragsnummer.", value=value))])
+    original = db.session.get(Report, int(text))
+    if original is None:
+        raise ValidationFailed([("duplicate_of", _("Es gibt keine Meldung Nr. %(id)s.", id=text))])
+    if original.id == report.id or original.duplicate_of_id is not None:
+        raise ValidationFailed([("duplicate_of", _("Meldung %(id)s kann nicht das Original dieser Meldung sein.",
+                                                   id=text))])
+    return original.id
+
+
 def change_job_status(report: Report, to_status: str, user, note: str | None = None,
-                      duplicate_of: int | None = None, est_area=None, est_method=None,
+                      duplicate_of: int | str | None = None, est_area=None, est_method=None,
                       at: datetime | None = None, public_reply: str | None = None, public_message: str | None = None):
     """Apply a staff status change with the area's rules (a rejection tells the citizen why); refused changes
     raise WorkflowError/ValidationFailed."""
@@ -255,12 +271,7 @@ def change_job_status(report: Report, to_status: str, user, note: str | None = N
         raise ValidationFailed([("public_message", _(
             "Bitte dem Bürger sagen, warum: eine Standardantwort wählen oder eine Nachricht schreiben."))])
     if to_status == "duplicate":
-        if duplicate_of is None:
-            raise ValidationFailed([("duplicate_of", _("Bitte angeben, von welcher Meldung diese ein Duplikat ist."))])
-        original = db.session.get(Report, duplicate_of)
-        if original is None or original.id == report.id or original.duplicate_of_id is not None:
-            raise ValidationFailed([("duplicate_of", _("Meldung %(id)s kann nicht das Original dieser Meldung sein.",
-                                                       id=duplicate_of))])
+        duplicate_of = _original_of(report, duplicate_of)
     if to_status == "scheduled" and report.status == "verified" and not target_of(report).crew_job:
         raise workflow.WorkflowError(_(
             "Diese Meldung betrifft ein privates Gebäude: zuerst den Eigentümer benachrichtigen (Status "
