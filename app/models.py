@@ -31,6 +31,7 @@ SOURCES = ("web", "api", "open311", "import", "demo")
 MEASURE_KINDS = ("coating", "legal_wall", "lighting", "video", "fast_removal", "greening", "mural", "school_project",
                  "police_presence", "other")
 MEASURE_STATUSES = ("planned", "active", "finished", "stopped")
+PUBLIC_ID_SQL = "substr(md5(gen_random_uuid()::text), 1, 16)"  # 16 hex digits from a strong random source
 
 
 def _in(column: str, values) -> str:
@@ -118,6 +119,9 @@ class Report(db.Model):
     __tablename__ = "reports"
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     token: Mapped[str] = mapped_column(String(64), unique=True)
+    # What the public sees as the report's number (public map, Open311 service_request_id): random, so it
+    # tells nothing about other reports; filled by the database on every insert (migration 0010).
+    public_id: Mapped[str] = mapped_column(String(16), unique=True, index=True, server_default=text(PUBLIC_ID_SQL))
     category: Mapped[str] = mapped_column(String(16))
     description: Mapped[str | None] = mapped_column(Text)
     offensive: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
@@ -127,6 +131,10 @@ class Report(db.Model):
     external_id: Mapped[str | None] = mapped_column(String(200), unique=True)
     address: Mapped[str | None] = mapped_column(String(300))
     media_url: Mapped[str | None] = mapped_column(String(1000))  # Open311 clients' own photo link
+    # The citizen's text is public (Open311) only after staff released it: when and by whom.
+    description_published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    description_published_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    api_key_id: Mapped[int | None] = mapped_column(ForeignKey("api_keys.id", ondelete="SET NULL"), index=True)
     # Personal data of the reporter: optional, never in public answers, access by police is logged.
     reporter_email: Mapped[str | None] = mapped_column(String(254))
     reporter_name: Mapped[str | None] = mapped_column(String(200))
@@ -156,6 +164,7 @@ class Report(db.Model):
     duplicate_of = relationship("Report", remote_side=[id])
     photos = relationship("Photo", back_populates="report", order_by="Photo.id")
     events = relationship("StatusEvent", back_populates="report", order_by="StatusEvent.created_at")
+    client_comments = relationship("ReportComment", back_populates="report", order_by="ReportComment.created_at")
     __table_args__ = (
         CheckConstraint(_in("category", CATEGORIES), name="category"),
         CheckConstraint(_in("status", STATUSES), name="status"),
@@ -204,6 +213,24 @@ class StatusEvent(db.Model):
     created_at: Mapped[datetime] = _now()
     report = relationship("Report", back_populates="events")
     user = relationship("User")
+
+
+class ReportComment(db.Model):
+    """A comment an Open311 client posted on a report (servicerequestupdates): for staff, never published."""
+
+    __tablename__ = "report_comments"
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), index=True)
+    api_key_id: Mapped[int | None] = mapped_column(ForeignKey("api_keys.id", ondelete="SET NULL"))
+    client_update_id: Mapped[str | None] = mapped_column(String(100))  # the client's own id: a retry is no copy
+    client_status: Mapped[str | None] = mapped_column(String(40))      # the status the client thinks it has
+    description: Mapped[str] = mapped_column(Text)
+    media_url: Mapped[str | None] = mapped_column(String(1000))       # stored as text, never fetched
+    client_updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = _now()
+    report = relationship("Report", back_populates="client_comments")
+    api_key = relationship("ApiKey")
+    __table_args__ = (UniqueConstraint("api_key_id", "client_update_id", name="uq_report_comments_client_update"),)
 
 
 class Confirmation(db.Model):

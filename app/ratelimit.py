@@ -67,18 +67,27 @@ class AddressLimiter:
             self.buckets.clear()
 
 
+def seconds_over_limit() -> float:
+    """Count this request against its address's REPORT_RATE_LIMIT: 0 when allowed, else the seconds to wait.
+    Every channel that files reports (web form, JSON API, Open311) counts in the same bucket."""
+    limiter = current_app.extensions.get(EXTENSION)
+    key = limit_key(request.remote_addr) if limiter else None
+    return limiter.hit(key) if key else 0.0
+
+
+def too_many_message(wait: float) -> str:
+    """The answer's text when the address is over the limit for `wait` more seconds."""
+    return _("Zu viele Meldungen aus Ihrem Netz in kurzer Zeit. Bitte versuchen Sie es in %(minutes)d Minuten "
+             "erneut.", minutes=max(1, round(wait / 60)))
+
+
 def limited(view):
     """Refuse the view with 429 and Retry-After when the client's address is over REPORT_RATE_LIMIT."""
     @wraps(view)
     def wrapped(*args, **kwargs):
-        limiter = current_app.extensions.get(EXTENSION)
-        key = limit_key(request.remote_addr) if limiter else None
-        wait = limiter.hit(key) if key else 0.0
+        wait = seconds_over_limit()
         if wait:
-            minutes = max(1, round(wait / 60))
-            return error_response([(None, _(
-                "Zu viele Meldungen aus Ihrem Netz in kurzer Zeit. Bitte versuchen Sie es in %(minutes)d "
-                "Minuten erneut.", minutes=minutes))], 429, headers={"Retry-After": str(int(wait) + 1)})
+            return error_response([(None, too_many_message(wait))], 429, headers={"Retry-After": str(int(wait) + 1)})
         return view(*args, **kwargs)
     return wrapped
 

@@ -264,11 +264,45 @@ def test_nearby_lists_open_reports_within_50_metres(client):
     db.session.commit()
     resp = client.get(f"/api/v1/reports/nearby?lat={MARKT[0]}&lon={MARKT[1]}")
     found = resp.get_json()["reports"]
-    assert [r["token"] for r in found] == [near["token"]]
+    assert len(found) == 1 and "token" not in found[0] and near["token"] not in resp.get_data(as_text=True)
     assert found[0]["distance_m"] == 0 and found[0]["thumb_url"].startswith("/media/")
     assert "email" not in found[0] and "description" not in found[0]
     bad = client.get("/api/v1/reports/nearby?lat=north&lon=9.2")
     assert bad.status_code == 400 and "lat" in field_errors(bad)
+
+
+def test_nearby_gives_a_confirmation_handle_not_the_status_token(client):
+    """#12 finding 9: the handle confirms, opens no status page, cannot be forged; the answer keeps the token."""
+    report = post(client).get_json()
+    found = client.get(f"/api/v1/reports/nearby?lat={MARKT[0]}&lon={MARKT[1]}").get_json()["reports"]
+    handle = found[0]["handle"]
+    assert report["token"] not in handle and report["public_id"] not in handle   # opaque
+    assert client.get(f"/api/v1/reports/{handle}").status_code == 404             # no status page
+    assert client.get(f"/r/{handle}").status_code == 404
+    confirmed = client.post(f"/api/v1/reports/{handle}/confirm")
+    assert confirmed.status_code == 200, confirmed.get_data(as_text=True)
+    assert confirmed.get_json() == {"handle": handle, "status": "new", "confirmations": 1}
+    assert report["token"] not in confirmed.get_data(as_text=True)
+    forged = handle[:-2] + ("AA" if not handle.endswith("AA") else "BB")
+    assert client.post(f"/api/v1/reports/{forged}/confirm").status_code == 404
+    assert count(Confirmation) == 1
+
+
+def test_nearby_distances_are_rounded_to_5_metres_and_positions_to_the_grid(client):
+    """#12 finding 9: six requests around a report no longer place it within 0.1 m."""
+    lat, lon = offset(*MARKT, north_m=13, east_m=4)
+    post(client, lat=f"{lat:.7f}", lon=f"{lon:.7f}")
+    features = client.get("/api/v1/reports?bbox=9.20,49.13,9.23,49.15").get_json()["features"]
+    grid = {(f["geometry"]["coordinates"][1], f["geometry"]["coordinates"][0]) for f in features}
+    distances = set()
+    for north, east in [(0, 0), (3, 0), (0, 3), (7, 1), (1, 7), (-4, -2)]:
+        qlat, qlon = offset(*MARKT, north_m=north, east_m=east)
+        found = client.get(f"/api/v1/reports/nearby?lat={qlat:.7f}&lon={qlon:.7f}").get_json()["reports"]
+        assert len(found) == 1
+        assert found[0]["distance_m"] % 5 == 0
+        assert (found[0]["lat"], found[0]["lon"]) in grid    # the public map's position, not the exact one
+        distances.add(found[0]["distance_m"])
+    assert distances <= {5, 10, 15, 20}
 
 
 def test_i_see_it_too_adds_a_confirmation(client):
@@ -295,7 +329,8 @@ def test_the_map_layer_is_geojson_with_approximate_positions_and_no_personal_dat
     resp = client.get("/api/v1/reports?bbox=9.20,49.13,9.23,49.15")
     assert resp.status_code == 200 and resp.mimetype == "application/geo+json"
     fc = resp.get_json()
-    assert fc["type"] == "FeatureCollection" and [f["id"] for f in fc["features"]] == [body["id"]]
+    assert fc["type"] == "FeatureCollection" and [f["id"] for f in fc["features"]] == [body["public_id"]]
+    assert len(body["public_id"]) == 16 and body["public_id"] != str(body["id"])  # not the sequential id
     feature = fc["features"][0]
     assert set(feature["properties"]) == {"category", "status", "open", "date"}
     text = resp.get_data(as_text=True)
@@ -334,7 +369,7 @@ def test_the_map_layer_selects_exactly_the_reports_in_the_box(client):
     ids = {}
     for i, (lat, lon) in enumerate(spots):
         ids[post(client, lat=f"{lat:.7f}", lon=f"{lon:.7f}", category="other",
-                 description=f"spot {i}").get_json()["id"]] = (lat, lon)
+                 description=f"spot {i}").get_json()["public_id"]] = (lat, lon)
     assert len(ids) == len(spots)
     boxes = [box, (9.0, 49.0, lon0, lat0 + 0.001), (9.25, 49.1, 9.35, 49.16), (0.0, 0.0, 1.0, 1.0),
              (-180.0, -90.0, 180.0, 90.0)]

@@ -4,6 +4,7 @@ from datetime import UTC, datetime, timedelta
 from xml.etree import ElementTree as ET
 
 import pytest
+from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Report
@@ -29,13 +30,21 @@ def open311_report(created_at, status="new", category="graffiti", **kw):
                        description="Schriftzug <b>am</b> Rathaus", **kw)
 
 
+def by_public_id(public_id: str) -> Report:
+    return db.session.scalar(select(Report).where(Report.public_id == public_id))
+
+
 @pytest.fixture
 def reports(app):
     now = datetime.now(UTC)
+    stale = open311_report(now - timedelta(days=200), status="removed")
+    stale.updated_at = now - timedelta(days=150)       # finished long ago: off the public map
     return {
         "recent_open": open311_report(now - timedelta(days=2), due_at=now + timedelta(days=1)),
         "recent_closed": open311_report(now - timedelta(days=5), status="closed", category="sticker"),
-        "old": open311_report(now - timedelta(days=120), status="removed"),
+        "old": open311_report(now - timedelta(days=120)),  # still open: still on the public map
+        "rejected": open311_report(now - timedelta(days=3), status="rejected"),
+        "stale": stale,
     }
 
 
@@ -54,7 +63,7 @@ def test_discovery(client, fmt):
         endpoint = {"specification": endpoint["specification"].text, "url": endpoint["url"].text,
                     "formats": [f.text for f in endpoint["formats"]]}
     assert endpoint["specification"] == "http://wiki.open311.org/GeoReport_v2"
-    assert endpoint["url"].endswith("/open311/v2")
+    assert endpoint["url"].endswith("/open311/v2/")   # clients append services.xml to it
     assert "text/xml" in endpoint["formats"] and "application/json" in endpoint["formats"]
 
 
@@ -109,36 +118,37 @@ def test_unknown_format_and_route_answer_spec_errors(client):
 def test_get_requests_default_window_is_the_last_90_days(client, reports):
     body = client.get(f"{BASE}/requests.json").get_json()
     ids = {r["service_request_id"] for r in body}
-    assert str(reports["recent_open"].id) in ids and str(reports["recent_closed"].id) in ids
-    assert str(reports["old"].id) not in ids
-    one = next(r for r in body if r["service_request_id"] == str(reports["recent_open"].id))
+    assert reports["recent_open"].public_id in ids and reports["recent_closed"].public_id in ids
+    assert reports["old"].public_id not in ids
+    one = next(r for r in body if r["service_request_id"] == reports["recent_open"].public_id)
     assert set(one) == set(REQUEST_FIELDS)
     assert one["status"] == "open" and isinstance(one["lat"], float) and isinstance(one["long"], float)
     assert one["requested_datetime"].endswith("+00:00")
     assert one["expected_datetime"] is not None
-    assert one["description"] == "Schriftzug <b>am</b> Rathaus"
+    assert one["description"] == ""          # not released by staff
 
 
 def test_get_requests_never_shows_personal_data(client, reports):
     for fmt in ("json", "xml"):
         text = client.get(f"{BASE}/requests.{fmt}").get_data(as_text=True)
-        text += client.get(f"{BASE}/requests/{reports['recent_open'].id}.{fmt}").get_data(as_text=True)
+        text += client.get(f"{BASE}/requests/{reports['recent_open'].public_id}.{fmt}").get_data(as_text=True)
         assert "secret@example.org" not in text and "Mustermann" not in text and "0711" not in text
 
 
 def test_get_requests_filters(client, reports):
     closed = client.get(f"{BASE}/requests.json?status=closed").get_json()
-    assert {r["service_request_id"] for r in closed} >= {str(reports["recent_closed"].id)}
+    assert {r["service_request_id"] for r in closed} >= {reports["recent_closed"].public_id}
     assert all(r["status"] == "closed" for r in closed)
     stickers = client.get(f"{BASE}/requests.json?service_code=sticker").get_json()
     assert stickers and all(r["service_code"] == "sticker" for r in stickers)
     old_start = (datetime.now(UTC) - timedelta(days=130)).strftime("%Y-%m-%dT%H:%M:%SZ")
     old_end = (datetime.now(UTC) - timedelta(days=100)).strftime("%Y-%m-%dT%H:%M:%SZ")
     old = client.get(f"{BASE}/requests.json", query_string={"start_date": old_start, "end_date": old_end}).get_json()
-    assert [r["service_request_id"] for r in old] == [str(reports["old"].id)]
-    by_id = client.get(f"{BASE}/requests.json?service_request_id={reports['old'].id},{reports['recent_open'].id}")
-    assert {r["service_request_id"] for r in by_id.get_json()} == {str(reports["old"].id),
-                                                                   str(reports["recent_open"].id)}
+    assert [r["service_request_id"] for r in old] == [reports["old"].public_id]
+    by_id = client.get(f"{BASE}/requests.json?service_request_id={reports['old'].public_id},"
+                       f"{reports['recent_open'].public_id}")
+    assert {r["service_request_id"] for r in by_id.get_json()} == {reports["old"].public_id,
+                                                                   reports["recent_open"].public_id}
 
 
 @pytest.mark.parametrize("params,message", [
@@ -160,7 +170,7 @@ def test_bad_query_parameters_are_400_in_the_spec_form(client, params, message, 
 
 
 def test_single_request_in_xml_has_the_spec_elements(client, reports):
-    root = xml(client.get(f"{BASE}/requests/{reports['recent_closed'].id}.xml"))
+    root = xml(client.get(f"{BASE}/requests/{reports['recent_closed'].public_id}.xml"))
     assert root.tag == "service_requests"
     req = root.find("request")
     assert [child.tag for child in req] == REQUEST_FIELDS
@@ -169,13 +179,14 @@ def test_single_request_in_xml_has_the_spec_elements(client, reports):
 
 def test_missing_request_is_404(client):
     assert client.get(f"{BASE}/requests/999999999.json").status_code == 404
+    assert client.get(f"{BASE}/requests/{'1' * 30}.json").status_code == 404   # 30 digits: no 500
     assert xml(client.get(f"{BASE}/requests/abc.xml")).findtext("error/code") == "404"
 
 
 def test_token_lookup(client, reports):
     report = reports["recent_open"]
     body = client.get(f"{BASE}/tokens/{report.token}.json").get_json()
-    assert body == [{"service_request_id": str(report.id), "token": report.token}]
+    assert body == [{"service_request_id": report.public_id, "token": report.token}]
     assert client.get(f"{BASE}/tokens/nope.xml").status_code == 404
 
 
@@ -252,15 +263,16 @@ def test_post_request_goes_through_the_citizen_pipeline(client, api_key, fmt):
         assert root.tag == "service_requests"
         answer = {child.tag: child.text for child in root.find("request")}
     assert set(answer) == {"service_request_id", "service_notice", "account_id"}
-    report = db.session.get(Report, int(answer["service_request_id"]))
+    report = by_public_id(answer["service_request_id"])
     assert report.source == "open311" and report.category == "graffiti" and report.offensive
     assert report.surface == "door" and report.reporter_name == "Erika Mustermann"
     assert report.reporter_phone == "07131 1" and report.reporter_email == "buerger@example.org"
     assert report.media_url == "https://example.org/photo.jpg"
     assert report.priority == 1 and report.due_at is not None          # offensive: the 24 h target
     assert [e.to_status for e in report.events] == [report.status]     # the audit trail starts
-    shown = client.get(f"{BASE}/requests/{report.id}.json").get_json()[0]
-    assert shown["media_url"] == "https://example.org/photo.jpg" and shown["status"] == "open"
+    assert report.api_key_id == find_active_key(api_key).id
+    shown = client.get(f"{BASE}/requests/{report.public_id}.json").get_json()[0]
+    assert shown["media_url"] == "" and shown["description"] == "" and shown["status"] == "open"
     assert "Mustermann" not in json.dumps(shown) and "buerger@" not in json.dumps(shown)
 
 
@@ -273,9 +285,10 @@ def test_post_request_appears_in_the_staff_queue_like_a_web_report(client, staff
     jobs = staff_client.get("/api/v1/staff/jobs?category=sticker&per_page=500").get_json()["jobs"]
     ids = {j["id"] for j in jobs}
     assert web.get_json()["id"] in ids
-    assert int(o311.get_json()[0]["service_request_id"]) in ids
+    o311_id = by_public_id(o311.get_json()[0]["service_request_id"]).id
+    assert o311_id in ids
     web_job = next(j for j in jobs if j["id"] == web.get_json()["id"])
-    o311_job = next(j for j in jobs if j["id"] == int(o311.get_json()[0]["service_request_id"]))
+    o311_job = next(j for j in jobs if j["id"] == o311_id)
     assert set(web_job) == set(o311_job) and web_job["status"] == o311_job["status"] == "new"
 
 
@@ -286,9 +299,9 @@ def test_post_duplicate_is_linked_like_the_citizen_api(client, api_key):
                                                         "lat": "49.14181", "long": "9.21851"})
     assert again.status_code == 200
     body = again.get_json()[0]
-    report = db.session.get(Report, int(body["service_request_id"]))
+    report = by_public_id(body["service_request_id"])
     assert report.duplicate_of_id == first.get_json()["id"]
-    assert "bereits gemeldet" in body["service_notice"]
+    assert "bereits gemeldet" in body["service_notice"] and first.get_json()["public_id"] in body["service_notice"]
 
 
 @pytest.mark.parametrize("fmt", ["json", "xml"])
@@ -325,7 +338,7 @@ def test_post_by_address_string_uses_the_building_registry(app, client, api_key)
     resp = client.post(f"{BASE}/requests.json", data={"api_key": api_key, "service_code": "graffiti",
                                                        "address_string": "Marktplatz 7"})
     assert resp.status_code == 200, resp.get_data(as_text=True)
-    report = db.session.get(Report, int(resp.get_json()[0]["service_request_id"]))
+    report = by_public_id(resp.get_json()[0]["service_request_id"])
     assert report.building.name == "Rathaus" and report.priority == 2  # municipal: 3 working days
 
 

@@ -35,9 +35,12 @@ _STAFF_ERRORS = {"400": _JSON_ERR, "401": {"$ref": "#/components/responses/Unaut
                  "403": {"$ref": "#/components/responses/Forbidden"}}
 
 OPENAPI_COMPONENTS = {"schemas": {
-    "ReportCreated": {"type": "object", "required": ["id", "token", "status", "building", "duplicate_of"],
+    "ReportCreated": {"type": "object", "required": ["id", "public_id", "token", "status", "building",
+                                                     "duplicate_of"],
                       "properties": {
                           "id": {"type": "integer"}, "token": {"type": "string"}, "status": _STATUS,
+                          "public_id": {"type": "string", "pattern": "^[0-9a-f]{16}$",
+                                        "description": "The random number the public map and Open311 show."},
                           "building": {"oneOf": [{"type": "null"}, {"type": "object", "required": ["id"],
                                                                      "properties": {
                                                                          "id": {"type": "integer"},
@@ -101,12 +104,16 @@ OPENAPI = {
     },
     "/reports/nearby": {"get": {
         "summary": "Open reports within 50 m", "tags": ["reports"], "operationId": "nearbyReports",
+        "description": "Positions on the public map's 25 m grid, distances rounded to 5 m, a confirmation "
+                       "handle instead of the reporter's status token.",
         "parameters": _LATLON,
         "responses": {"200": _json({"type": "object", "required": ["reports", "radius_m"], "properties": {
             "radius_m": _NUM, "reports": {"type": "array", "items": {
-                "type": "object", "required": ["token", "status", "distance_m"],
-                "properties": {"token": {"type": "string"}, "status": _STATUS, "category": _CATEGORY,
-                               "distance_m": _NUM, "confirmations": {"type": "integer"}, "lat": _NUM, "lon": _NUM,
+                "type": "object", "required": ["handle", "status", "distance_m"],
+                "properties": {"handle": {"type": "string", "description": "Opaque and valid for a day: "
+                                          "POST it to /reports/{handle}/confirm (it opens nothing else)."},
+                               "status": _STATUS, "category": _CATEGORY,
+                               "distance_m": {"type": "integer", "description": "Rounded to 5 m."}, "confirmations": {"type": "integer"}, "lat": _NUM, "lon": _NUM,
                                "direction": {"enum": ["n", "ne", "e", "se", "s", "sw", "w", "nw", None],
                                              "description": "Compass point from the given position (none "
                                                             "at the same spot)."}}}}}}),
@@ -120,10 +127,15 @@ OPENAPI = {
     }},
     "/reports/{token}/confirm": {"post": {
         "summary": "\"I see it too\"", "tags": ["reports"], "operationId": "confirmReport",
-        "parameters": [_TOKEN, {"name": "Idempotency-Key", "in": "header", "required": False,
+        "description": "`{token}` is the report's status token or a confirmation handle from /reports/nearby; "
+                       "the answer repeats what was sent (`token` or `handle`).",
+        "parameters": [{**_TOKEN, "schema": {"type": "string", "maxLength": 200},
+                        "description": "The status token, or a confirmation handle from /reports/nearby."},
+                       {"name": "Idempotency-Key", "in": "header", "required": False,
                                 "schema": {"type": "string", "maxLength": 200}}],
-        "responses": {"200": _json({"type": "object", "required": ["token", "status", "confirmations"],
-                                    "properties": {"token": {"type": "string"}, "status": _STATUS,
+        "responses": {"200": _json({"type": "object", "required": ["status", "confirmations"],
+                                    "properties": {"token": {"type": "string"}, "handle": {"type": "string"},
+                                                   "status": _STATUS,
                                                    "confirmations": {"type": "integer"}}}),
                       "400": _JSON_ERR, "404": {"$ref": "#/components/responses/NotFound"},
                       "409": _json({"$ref": "#/components/schemas/Errors"}, "The report is already closed."),

@@ -1,28 +1,31 @@
 """Open311 GeoReport v2: the service catalogue, the mapping of reports to service requests, queries."""
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
 
 from flask_babel import gettext as _
-from geoalchemy2.shape import to_shape
-from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import case, func, literal_column, select
+from sqlalchemy.orm import aliased, selectinload
 
 from app import labels
 from app.extensions import db
 from app.models import CATEGORIES, OPEN_STATUSES, Report
+from app.services.citizen.public import grid_point_sql, publicly_visible
 
 MAX_WINDOW = timedelta(days=90)
 MAX_RESULTS = 1000
+PUBLIC_ID_CHARS = frozenset("0123456789abcdef")
 SURFACES = ("facade", "door", "window", "furniture", "other")
 
 
 class Open311Error(Exception):
     """A request the spec answers with an error: HTTP status and description."""
 
-    def __init__(self, status: int, description: str):
+    def __init__(self, status: int, description: str, headers: dict | None = None):
         super().__init__(description)
         self.status = status
         self.description = description
+        self.headers = headers or {}
 
 
 def _service_texts() -> dict:
@@ -70,16 +73,22 @@ def spec_status(status: str) -> str:
     return "open" if status in OPEN_STATUSES else "closed"
 
 
-def status_notes(report: Report) -> str:
-    """A short human note on the current status."""
+def status_notes(report: Report, original: Report | None = None) -> str:
+    """A short human note on the current status; a duplicate names the report it joined and its state."""
     notes = {
         "new": _("Eingegangen, wird geprüft."), "verified": _("Geprüft, wird eingeplant."),
         "scheduled": _("Entfernung ist eingeplant."), "removed": _("Entfernt."),
         "closed": _("Erledigt."), "rejected": _("Abgelehnt (kein Fall für die Stadt)."),
-        "duplicate": _("Bereits gemeldet; wird mit Meldung %(id)s bearbeitet.", id=report.duplicate_of_id),
         "notify_owner": _("Privates Gebäude: die Eigentümer werden benachrichtigt."),
     }
+    if report.status == "duplicate" and original is not None:
+        return " ".join((duplicate_notice(original), notes.get(original.status, original.status)))
     return notes.get(report.status, report.status)
+
+
+def duplicate_notice(original: Report) -> str:
+    """What a duplicate's reader is told: which report it joined."""
+    return _("Bereits gemeldet; wird mit Meldung %(id)s bearbeitet.", id=original.public_id)
 
 
 def service_names() -> dict[str, str]:
@@ -87,29 +96,44 @@ def service_names() -> dict[str, str]:
     return labels.names(labels.CATEGORY)
 
 
-def as_service_request(report: Report, media_url_for, default_agency: str, names: dict[str, str]) -> dict:
-    """A report in the spec's field names and types (`names` from service_names()); never personal data."""
-    point = to_shape(report.location)
+@dataclass
+class PublicRequest:
+    """A report as the public may see it: its grid position and, for a duplicate, the report it joined."""
+
+    report: Report
+    lon: float
+    lat: float
+    original: Report | None
+
+
+def as_service_request(row: PublicRequest, media_url_for, default_agency: str, names: dict[str, str]) -> dict:
+    """A report in the spec's field names and types, showing no more than the public map: the grid position,
+    the public status (a duplicate's is its original's), no address; the citizen's text and photos only when
+    staff released them; never personal data."""
+    report, original = row.report, row.original
+    shown = original if report.status == "duplicate" and original is not None else report
     building = report.building
+    released = report.description_published_at is not None
     photo = report.photos[0] if report.photos else None
+    media = (media_url_for(photo) if photo else (report.media_url or "")) if released else ""
     return {
-        "service_request_id": str(report.id),
-        "status": spec_status(report.status),
-        "status_notes": status_notes(report),
+        "service_request_id": report.public_id,
+        "status": spec_status(shown.status),
+        "status_notes": status_notes(report, original),
         "service_name": names[report.category],
         "service_code": report.category,
-        "description": report.description or "",
+        "description": (report.description or "") if released else "",
         "agency_responsible": (building.department if building and building.department else default_agency),
-        "service_notice": "",
+        "service_notice": duplicate_notice(original) if shown is original else "",
         "requested_datetime": report.created_at,
-        "updated_datetime": report.updated_at,
-        "expected_datetime": report.due_at if report.status in OPEN_STATUSES else None,
-        "address": report.address or (building.address if building else "") or "",
-        "address_id": str(building.id) if building else "",
+        "updated_datetime": max(report.updated_at, shown.updated_at),
+        "expected_datetime": shown.due_at if shown.status in OPEN_STATUSES else None,
+        "address": report.district.name if report.district else "",
+        "address_id": "",
         "zipcode": "",
-        "lat": round(point.y, 7),
-        "long": round(point.x, 7),
-        "media_url": media_url_for(photo) if photo else (report.media_url or ""),
+        "lat": round(row.lat, 6),
+        "long": round(row.lon, 6),
+        "media_url": media,
     }
 
 
@@ -129,7 +153,7 @@ def parse_datetime(name: str, value: str | None) -> datetime | None:
 class RequestQuery:
     """GET requests parameters after validation."""
 
-    ids: list[int] | None
+    ids: list[str] | None
     service_codes: list[str] | None
     start: datetime
     end: datetime
@@ -141,10 +165,10 @@ def parse_query(args, now: datetime | None = None) -> RequestQuery:
     now = now or datetime.now(UTC)
     ids = None
     if args.get("service_request_id"):
-        try:
-            ids = [int(x) for x in args["service_request_id"].split(",") if x.strip()]
-        except ValueError as exc:
-            raise Open311Error(400, _("service_request_id muss eine Liste von Zahlen sein.")) from exc
+        ids = [x.strip().lower() for x in args["service_request_id"].split(",") if x.strip()]
+        if len(ids) > MAX_RESULTS or not all(is_public_id(x) for x in ids):
+            raise Open311Error(400, _("service_request_id muss eine Liste von höchstens %(n)d IDs sein (je "
+                                      "16 Zeichen 0-9 und a-f).", n=MAX_RESULTS))
     codes = None
     if args.get("service_code"):
         codes = [c.strip() for c in args["service_code"].split(",") if c.strip()]
@@ -173,30 +197,63 @@ def parse_query(args, now: datetime | None = None) -> RequestQuery:
     return RequestQuery(ids, codes, start, end, statuses)
 
 
-def find_requests(q: RequestQuery) -> list[Report]:
-    """Reports matching a GET requests query, newest first, at most 1000."""
-    stmt = select(Report).options(selectinload(Report.photos), selectinload(Report.building))
+def is_public_id(value: str) -> bool:
+    """Whether `value` has the shape of a public id (16 hex digits)."""
+    return len(value) == 16 and set(value) <= PUBLIC_ID_CHARS
+
+
+def _public_requests(now: datetime):
+    """Reports with their grid position and original, restricted to what the public map shows (a duplicate
+    counts with its original's status)."""
+    original = aliased(Report)
+    shown_status = case((Report.status == "duplicate", original.status), else_=Report.status)
+    shown_updated = case((Report.status == "duplicate", original.updated_at), else_=Report.updated_at)
+    point = literal_column(grid_point_sql("reports.location_m"))
+    stmt = (select(Report, func.ST_X(point), func.ST_Y(point), original)
+            .outerjoin(original, Report.duplicate_of_id == original.id)
+            .options(selectinload(Report.photos), selectinload(Report.building), selectinload(Report.district))
+            .where(publicly_visible(shown_status, shown_updated, now)))
+    return stmt, shown_status
+
+
+def _rows(stmt) -> list[PublicRequest]:
+    return [PublicRequest(r, lon, lat, o) for r, lon, lat, o in db.session.execute(stmt)]
+
+
+def find_requests(q: RequestQuery, now: datetime | None = None) -> list[PublicRequest]:
+    """Publicly visible reports matching a GET requests query, newest first, at most MAX_RESULTS + 1 (the
+    one more tells the caller that the limit was hit)."""
+    stmt, shown_status = _public_requests(now or datetime.now(UTC))
     if q.ids is not None:
-        stmt = stmt.where(Report.id.in_(q.ids))  # the spec: other parameters are ignored with ids
+        stmt = stmt.where(Report.public_id.in_(q.ids))  # the spec: other parameters are ignored with ids
     else:
         stmt = stmt.where(Report.created_at >= q.start, Report.created_at <= q.end)
         if q.service_codes:
             stmt = stmt.where(Report.category.in_(q.service_codes))
         if q.statuses == ["open"]:
-            stmt = stmt.where(Report.status.in_(OPEN_STATUSES))
+            stmt = stmt.where(shown_status.in_(OPEN_STATUSES))
         elif q.statuses == ["closed"]:
-            stmt = stmt.where(Report.status.not_in(OPEN_STATUSES))
-    return list(db.session.scalars(stmt.order_by(Report.created_at.desc()).limit(MAX_RESULTS)))
+            stmt = stmt.where(shown_status.not_in(OPEN_STATUSES))
+    return _rows(stmt.order_by(Report.created_at.desc(), Report.id.desc()).limit(MAX_RESULTS + 1))
 
 
-def find_request(request_id: str) -> Report:
-    """One report by its service_request_id."""
-    if not request_id.isdigit():
-        raise Open311Error(404, _("Keine Meldung mit der ID %(id)s.", id=request_id))
-    report = db.session.get(Report, int(request_id))
-    if report is None:
-        raise Open311Error(404, _("Keine Meldung mit der ID %(id)s.", id=request_id))
-    return report
+def find_request(request_id: str, now: datetime | None = None) -> PublicRequest:
+    """One publicly visible report by its service_request_id (its public id)."""
+    request_id = request_id.lower()
+    rows = []
+    if is_public_id(request_id):
+        stmt, _shown = _public_requests(now or datetime.now(UTC))
+        rows = _rows(stmt.where(Report.public_id == request_id))
+    if not rows:
+        raise Open311Error(404, _("Keine Meldung mit der ID %(id)s.", id=request_id[:40]))
+    return rows[0]
+
+
+def next_page_end(oldest: datetime) -> datetime:
+    """The end_date that asks for what a full page left out: answers show whole seconds, so the next page
+    starts at the second after the oldest entry shown (that second's entries may come twice; nothing is
+    lost)."""
+    return oldest.replace(microsecond=0) + timedelta(seconds=1)
 
 
 def find_by_token(token: str) -> Report:
@@ -226,11 +283,33 @@ def _locate_address(address: str) -> tuple[float, float]:
     return float(row[0]), float(row[1])
 
 
-def submit_open311_request(form) -> dict:
+def reject_nul(form) -> None:
+    """A NUL byte cannot be stored (PostgreSQL text): 400 naming the field instead of a 500."""
+    for name, value in form.items(multi=True) if hasattr(form, "items") else ():
+        if "\x00" in name or "\x00" in (value or ""):
+            raise Open311Error(400, _("Das Feld %(field)s enthält ein NUL-Zeichen.",
+                                      field=name.replace("\x00", "\\0")[:60]))
+
+
+def checked_media_url(value: str | None) -> str | None:
+    """A client's media_url: only an absolute http(s) address with a host, at most 1000 characters; kept as
+    text and never fetched by the service."""
+    value = (value or "").strip() or None
+    if value is None:
+        return None
+    parts = urlsplit(value)
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc or len(value) > 1000 or any(
+            c.isspace() or ord(c) < 32 for c in value):
+        raise Open311Error(400, _("media_url muss eine http(s)-Adresse mit höchstens 1000 Zeichen sein."))
+    return value
+
+
+def submit_open311_request(form, api_key_id: int | None = None) -> dict:
     """POST requests: map the spec's fields onto the citizen use case and answer the spec's fields."""
     from app.errors import ValidationFailed
     from app.services.citizen.submission import submit_report
 
+    reject_nul(form)
     code = (form.get("service_code") or "").strip()
     if not code:
         raise Open311Error(400, _("service_code fehlt."))
@@ -251,21 +330,22 @@ def submit_open311_request(form) -> dict:
         raise Open311Error(400, _("attribute[surface] muss einer der Werte %(values)s sein.",
                                   values=", ".join(SURFACES)))
     name = " ".join(p for p in ((form.get("first_name") or "").strip(), (form.get("last_name") or "").strip()) if p)
-    media_url = (form.get("media_url") or "").strip() or None
-    if media_url and (not media_url.lower().startswith(("http://", "https://")) or len(media_url) > 1000):
-        raise Open311Error(400, _("media_url muss eine http(s)-Adresse mit höchstens 1000 Zeichen sein."))
+    media_url = checked_media_url(form.get("media_url"))
     phone = (form.get("phone") or "").strip() or None
     if (phone and len(phone) > 50) or len(name) > 200:
         raise Open311Error(400, _("Name (höchstens 200 Zeichen) oder Telefonnummer (höchstens 50) ist zu lang."))
     data = {"lat": lat, "lon": lon, "category": code, "description": form.get("description") or "",
             "offensive": offensive, "email": form.get("email") or ""}
     extra = {"surface": surface, "reporter_name": name or None, "reporter_phone": phone,
-             "address": address[:300] or None, "media_url": media_url}
+             "address": address[:300] or None, "media_url": media_url, "api_key_id": api_key_id}
     try:
         result = submit_report(data, [], source="open311", extra=extra)
     except ValidationFailed as exc:
         raise Open311Error(400, " ".join(f"{f}: {m}" if f else m for f, m in exc.errors)) from exc
     notice = _("Danke! Ihre Meldung ist eingegangen.")
     if result.get("duplicate_of"):
+        original = db.session.get(Report, result["duplicate_of"])
         notice = _("Danke! Diese Stelle ist bereits gemeldet; Ihre Meldung wurde der bestehenden zugeordnet.")
-    return {"service_request_id": str(result["id"]), "service_notice": notice, "account_id": ""}
+        if original is not None:
+            notice = " ".join((notice, duplicate_notice(original)))
+    return {"service_request_id": result["public_id"], "service_notice": notice, "account_id": ""}

@@ -2,8 +2,10 @@
 in places.py)."""
 from datetime import UTC, datetime, timedelta
 
+from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, select, text
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy import and_, func, or_, select, text
 
 from app.city import current_city
 from app.errors import ValidationFailed
@@ -19,6 +21,51 @@ MAP_GRID_METRES = 25.0          # public map positions are snapped to this grid 
 MAP_RECENT = timedelta(days=90)  # closed reports stay on the public map this long
 MAP_LIMIT = 5000
 STATUS_MAP_RADIUS_M = 25         # the status page's map shows the place as a circle this wide (rounded position)
+PUBLIC_FINISHED = ("removed", "closed")  # finished reports the public still sees for MAP_RECENT
+PUBLIC_FINISHED_SQL = ", ".join(f"'{s}'" for s in PUBLIC_FINISHED)
+
+
+def grid_point_sql(column: str) -> str:
+    """SQL for the WGS84 point of a metric `column` snapped to the public grid (MAP_GRID_METRES): every
+    position the public sees (map, Open311) goes through it."""
+    return f"ST_Transform(ST_SnapToGrid({column}, {MAP_GRID_METRES}), 4326)"
+
+
+def publicly_visible(status, updated_at, now: datetime):
+    """The public map's rule as an SQL expression: open reports, and removed or closed ones updated within
+    MAP_RECENT; never rejected reports or duplicates (callers pass a duplicate's original's status)."""
+    return or_(status.in_(OPEN_STATUSES), and_(status.in_(PUBLIC_FINISHED), updated_at >= now - MAP_RECENT))
+
+
+NEARBY_DISTANCE_STEP_M = 5      # nearby distances are rounded to this
+HANDLE_MAX_AGE_S = 24 * 3600     # a confirmation handle from "nearby" works this long
+_HANDLE_SALT = "nearby-confirm"
+
+
+def _handle_signer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=_HANDLE_SALT)
+
+
+def confirmation_handle(public_id: str) -> str:
+    """An opaque, signed, expiring handle for "I see it too" on a nearby report: it confirms, and opens
+    nothing else (the status token stays with the reporter)."""
+    return _handle_signer().dumps(public_id)
+
+
+def is_handle(value: str) -> bool:
+    """Whether `value` has a handle's shape (tokens never contain a dot)."""
+    return "." in (value or "")
+
+
+def report_by_handle(handle: str) -> Report | None:
+    """The report a confirmation handle names, or None when it is forged, expired or unknown."""
+    if not handle or len(handle) > 200:
+        return None
+    try:
+        public_id = _handle_signer().loads(handle, max_age=HANDLE_MAX_AGE_S)
+    except BadSignature:
+        return None
+    return db.session.scalar(select(Report).where(Report.public_id == str(public_id)))
 
 
 def report_by_token(token: str) -> Report | None:
@@ -40,8 +87,9 @@ def _photo_urls(filename: str, thumb: str) -> dict:
 
 
 def nearby_reports(data: dict) -> list[dict]:
-    """Open reports within 50 m of lat/lon (nearest first, at most 10), for "is it one of these?": where they are
-    and in which direction (compass point from lat/lon; none when at the same spot)."""
+    """Open reports within 50 m of lat/lon (nearest first, at most 10), for "is it one of these?": roughly where
+    they are (the public grid, the distance to 5 m) and in which direction (compass point; none at the same
+    spot), with a confirmation handle instead of the reporter's status token."""
     errors: list = []
     lat, lon = parse_point(data, errors)
     if not errors and (lat is None or lon is None):
@@ -52,8 +100,9 @@ def nearby_reports(data: dict) -> list[dict]:
         return []  # nothing is stored outside the city (and far points have no metric position)
     rows = db.session.execute(text(f"""
         WITH p AS (SELECT ST_Transform(ST_SetSRID(ST_MakePoint(:lon, :lat), 4326), :srid) AS g)
-        SELECT r.id, r.token, r.category, r.status, r.created_at, round(ST_Distance(r.location_m, p.g)) AS dist,
-               degrees(ST_Azimuth(p.g, r.location_m)) AS bearing, ST_Y(r.location) AS lat, ST_X(r.location) AS lon,
+        SELECT r.id, r.public_id, r.category, r.status, r.created_at, ST_Distance(r.location_m, p.g) AS dist,
+               degrees(ST_Azimuth(p.g, r.location_m)) AS bearing,
+               ST_Y({grid_point_sql("r.location_m")}) AS lat, ST_X({grid_point_sql("r.location_m")}) AS lon,
                (SELECT ph.thumb_filename FROM photos ph WHERE ph.report_id = r.id ORDER BY ph.id LIMIT 1) AS thumb,
                (SELECT count(*) FROM confirmations c WHERE c.report_id = r.id)
                + (SELECT count(*) FROM reports d WHERE d.duplicate_of_id = r.id) AS confirmations
@@ -61,8 +110,10 @@ def nearby_reports(data: dict) -> list[dict]:
         WHERE ST_DWithin(r.location_m, p.g, :radius) AND r.status IN ({OPEN_SQL})
         ORDER BY ST_Distance(r.location_m, p.g), r.id LIMIT 10"""),
         {"lat": lat, "lon": lon, "srid": current_city().srid, "radius": NEARBY_METRES}).all()
-    return [{"token": r.token, "category": r.category, "status": r.status, "created_at": r.created_at.isoformat(),
-             "distance_m": int(r.dist), "lat": round(r.lat, 6), "lon": round(r.lon, 6),
+    step = NEARBY_DISTANCE_STEP_M
+    return [{"handle": confirmation_handle(r.public_id), "category": r.category, "status": r.status,
+             "created_at": r.created_at.isoformat(), "distance_m": int(step * round(r.dist / step)),
+             "lat": round(r.lat, 6), "lon": round(r.lon, 6),
              "direction": None if r.bearing is None else compass_point(r.bearing),
              "confirmations": r.confirmations, "thumb_url": f"/media/{r.thumb}" if r.thumb else None} for r in rows]
 
@@ -124,20 +175,20 @@ def map_features(bbox: tuple[float, float, float, float]) -> dict:
     if clip[0] >= clip[2] or clip[1] >= clip[3]:
         return {"type": "FeatureCollection", "features": [], "truncated": False}
     rows = db.session.execute(text(f"""
-        SELECT r.id, r.category, r.status, r.created_at,
+        SELECT r.public_id, r.category, r.status, r.created_at,
                ST_X(q.g) AS lon, ST_Y(q.g) AS lat
         FROM reports r
-        CROSS JOIN LATERAL (SELECT ST_Transform(ST_SnapToGrid(r.location_m, :grid), 4326) AS g) q
+        CROSS JOIN LATERAL (SELECT {grid_point_sql("r.location_m")} AS g) q
         WHERE r.location_m && ST_Expand(ST_Transform(ST_MakeEnvelope(:cminlon, :cminlat, :cmaxlon, :cmaxlat, 4326),
                                                      :srid), 50)
           AND r.location && ST_MakeEnvelope(:minlon, :minlat, :maxlon, :maxlat, 4326)
-          AND (r.status IN ({OPEN_SQL}) OR (r.status IN ('removed', 'closed') AND r.updated_at >= :recent))
+          AND (r.status IN ({OPEN_SQL}) OR (r.status IN ({PUBLIC_FINISHED_SQL}) AND r.updated_at >= :recent))
         ORDER BY r.created_at DESC LIMIT :limit"""),
-        {"grid": MAP_GRID_METRES, "minlon": bbox[0], "minlat": bbox[1], "maxlon": bbox[2], "maxlat": bbox[3],
+        {"minlon": bbox[0], "minlat": bbox[1], "maxlon": bbox[2], "maxlat": bbox[3],
          "cminlon": clip[0], "cminlat": clip[1], "cmaxlon": clip[2], "cmaxlat": clip[3], "srid": city.srid,
          "recent": datetime.now(UTC) - MAP_RECENT, "limit": MAP_LIMIT + 1}).all()
     features = [{
-        "type": "Feature", "id": r.id,
+        "type": "Feature", "id": r.public_id,
         "geometry": {"type": "Point", "coordinates": [round(r.lon, 6), round(r.lat, 6)]},
         "properties": {"category": r.category, "status": r.status, "open": r.status in OPEN_STATUSES,
                        "date": local_date(r.created_at).isoformat()},

@@ -22,7 +22,7 @@ from app.models import OPEN_SQL, OPEN_STATUSES, Confirmation
 from app.services.citizen.idempotency import check_key, claim_key, store_answer
 from app.services.citizen.notifications import received_mail, send_received_mail
 from app.services.citizen.photo_files import StagedPhotos
-from app.services.citizen.public import confirmation_count, report_by_token
+from app.services.citizen.public import confirmation_count, is_handle, report_by_handle, report_by_token
 from app.services.citizen.validation import validate_report
 from app.services.core.mail import queue_mail
 from app.services.core.sla import removal_target, targets_from_config
@@ -81,7 +81,8 @@ ctx AS (
 ins AS (
   INSERT INTO reports (token, category, description, offensive, status, source, reporter_email, reporter_locale,
                        location, location_m, building_id, district_id, duplicate_of_id, address, retagged, priority,
-                       due_at, created_at, updated_at, closed_at, surface, reporter_name, reporter_phone, media_url)
+                       due_at, created_at, updated_at, closed_at, surface, reporter_name, reporter_phone, media_url,
+                       api_key_id)
   SELECT %(token)s, %(category)s, %(description)s, %(offensive)s,
          CASE WHEN ctx.duplicate_of IS NULL THEN 'new' ELSE 'duplicate' END, %(source)s, %(email)s, %(locale)s,
          p.w, p.g, ctx.building_id, ctx.district_id, ctx.duplicate_of,
@@ -91,15 +92,15 @@ ins AS (
          CASE ctx.owner_type WHEN 'municipal' THEN %(due_municipal)s WHEN 'private' THEN %(due_private)s
               ELSE %(due_other)s END,
          %(now)s, %(now)s, CASE WHEN ctx.duplicate_of IS NULL THEN NULL ELSE %(now)s END,
-         %(surface)s, %(reporter_name)s, %(reporter_phone)s, %(media_url)s
+         %(surface)s, %(reporter_name)s, %(reporter_phone)s, %(media_url)s, %(api_key_id)s
   FROM ctx, p
-  RETURNING id, token, status, duplicate_of_id, reporter_locale),
+  RETURNING id, public_id, token, status, duplicate_of_id, reporter_locale),
 ev AS (
   INSERT INTO status_events (report_id, from_status, to_status, note, created_at)
   SELECT id, NULL, status, CASE WHEN duplicate_of_id IS NULL THEN NULL ELSE 'duplicate of #' || duplicate_of_id END,
          %(now)s
   FROM ins){{photos}}
-SELECT ins.id, ins.token, ins.status, ins.duplicate_of_id AS duplicate_of, ins.reporter_locale,
+SELECT ins.id, ins.public_id, ins.token, ins.status, ins.duplicate_of_id AS duplicate_of, ins.reporter_locale,
        ctx.building_id, ctx.address AS b_address, ctx.name AS b_name, ctx.owner_type
 FROM ins, ctx
 """
@@ -134,7 +135,7 @@ def _insert_params(clean: dict, source: str, extra: dict, now: datetime, process
         "prio_municipal": by_owner["municipal"].priority, "due_municipal": by_owner["municipal"].due_at,
         "prio_private": by_owner["private"].priority, "due_private": by_owner["private"].due_at,
         "prio_other": by_owner[None].priority, "due_other": by_owner[None].due_at,
-        **{f: extra.get(f) for f in ("surface", "reporter_name", "reporter_phone", "media_url")},
+        **{f: extra.get(f) for f in EXTRA_FIELDS if f != "address"},
     }
     if processed:
         params.update(photo_sha256=[p.sha256 for p in processed], photo_file=[p.filename for p in processed],
@@ -151,7 +152,7 @@ def _insert_report(conn, params: dict) -> dict:
 
 # -- the use case ------------------------------------------------------------------------------------------
 
-EXTRA_FIELDS = ("surface", "reporter_name", "reporter_phone", "address", "media_url")
+EXTRA_FIELDS = ("surface", "reporter_name", "reporter_phone", "address", "media_url", "api_key_id")
 
 
 def submit_report(data: dict, photos: list, source: str = "web", idempotency_key: str | None = None,
@@ -239,7 +240,7 @@ def _end_failed_transaction(exc: BaseException) -> None:
 
 def _answer(row: dict, clean: dict, processed: list, now: datetime) -> dict:
     return {
-        "id": row["id"], "token": row["token"], "status": row["status"],
+        "id": row["id"], "public_id": row["public_id"], "token": row["token"], "status": row["status"],
         "building": None if row["building_id"] is None else {
             "id": row["building_id"], "address": row["b_address"], "name": row["b_name"],
             "owner_type": row["owner_type"]},
@@ -250,9 +251,11 @@ def _answer(row: dict, clean: dict, processed: list, now: datetime) -> dict:
 
 
 def confirm_report(token: str, idempotency_key: str | None = None) -> dict | None:
-    """Add "I see it too" to an open report; None when the token is unknown."""
+    """Add "I see it too" to an open report, named by its status token or by a confirmation handle from
+    "nearby"; None when unknown. A handle's answer does not contain the status token."""
     key = check_key(idempotency_key)
-    report = report_by_token(token)
+    by_handle = is_handle(token)
+    report = report_by_handle(token) if by_handle else report_by_token(token)
     if report is None:
         return None
     endpoint = "POST /api/v1/reports/confirm"
@@ -267,7 +270,8 @@ def confirm_report(token: str, idempotency_key: str | None = None) -> dict | Non
                                                 "neue Meldung, falls der Schaden noch da ist."))], 409)
         db.session.add(Confirmation(report_id=report.id))
         db.session.flush()
-        answer = {"token": report.token, "status": report.status, "confirmations": confirmation_count(report.id)}
+        answer = {"status": report.status, "confirmations": confirmation_count(report.id),
+                  **({"handle": token} if by_handle else {"token": report.token})}
         if key:
             store_answer(key, endpoint, 200, answer)
         db.session.commit()

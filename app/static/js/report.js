@@ -162,25 +162,23 @@
             new Date(r.created_at).toLocaleDateString()));
           li.appendChild(info);
           var btn = el("button", { type: "button", "class": "big" }, T.seeToo);
-          btn.addEventListener("click", function () { confirmReport(r.token, li, btn); });
+          btn.addEventListener("click", function () { confirmReport(r.handle, li, btn); });
           li.appendChild(btn);
           nearbyList.appendChild(li);
         });
         nearbyBox.hidden = data.reports.length === 0;
       }).catch(function () { nearbyBox.hidden = true; });
   }
-  function confirmReport(token, li, btn) {
+  function confirmReport(handle, li, btn) {
     btn.disabled = true;
     var key = newKey();
-    fetch("/api/v1/reports/" + encodeURIComponent(token) + "/confirm",
+    fetch("/api/v1/reports/" + encodeURIComponent(handle) + "/confirm",
           { method: "POST", headers: { "Idempotency-Key": key, "Accept": "application/json" } })
       .then(function (r) { return r.json().then(function (b) { return { ok: r.ok, body: b }; }); })
       .then(function (res) {
         if (!res.ok) { btn.disabled = false; showErrors(res.body.errors || []); return; }
         btn.remove();
-        var p = el("p", { "class": "ok" }, T.confirmed + " ");
-        p.appendChild(el("a", { href: "/r/" + encodeURIComponent(token) }, T.viewStatus));
-        li.appendChild(p);
+        li.appendChild(el("p", { "class": "ok" }, T.confirmed));
       }).catch(function () { btn.disabled = false; showErrors([{ field: null, message: T.networkError }]); });
   }
 
