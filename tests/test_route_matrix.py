@@ -81,6 +81,7 @@ ROUTES = {
     "GET /staff/queue": STAFF,
     "GET /staff/jobs/<int:report_id>": STAFF,
     "POST /staff/jobs/<int:report_id>/merge": STAFF,
+    "POST /staff/jobs/<int:report_id>/publish-description": STAFF,
     "POST /staff/jobs/<int:report_id>/removal": STAFF,
     "POST /staff/jobs/<int:report_id>/status": STAFF,
     "POST /staff/photos/<int:photo_id>/blur": STAFF,
