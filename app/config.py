@@ -8,6 +8,7 @@ exactly the settings read here (tests/test_config.py).
 import os
 import re
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 from pyproj import CRS
@@ -216,7 +217,9 @@ def _read(r: _Reader) -> dict:
         "CITY_HOLIDAYS": r.parsed("CITY_HOLIDAYS", DEFAULT_HOLIDAYS, check_region, None),
         "BABEL_DEFAULT_LOCALE": r.choice("DEFAULT_LOCALE", "de", LANGUAGES),
         "LANGUAGES": LANGUAGES,
-        "WTF_CSRF_TIME_LIMIT": None,
+        "SESSION_IDLE_MINUTES": r.number("SESSION_IDLE_MINUTES", 60, 1, whole=True),
+        "SESSION_MAX_HOURS": r.number("SESSION_MAX_HOURS", 12, 1, 24 * 30, whole=True),
+        "SESSION_COOKIE_SAMESITE": "Lax",
         "SLA_OFFENSIVE_HOURS": r.number("SLA_OFFENSIVE_HOURS", 24, 0, whole=True),
         "SLA_MUNICIPAL_WORKDAYS": r.number("SLA_MUNICIPAL_WORKDAYS", 3, 0, whole=True),
         "SLA_OTHER_WORKDAYS": r.number("SLA_OTHER_WORKDAYS", 10, 0, whole=True),
@@ -256,6 +259,9 @@ def complete(config) -> None:
     """Fill the defaults that depend on other settings, after the app's overrides are applied."""
     if config.get("HOUSEKEEPING_HOURS") is None:
         config["HOUSEKEEPING_HOURS"] = 0 if config.get("TESTING") else 24
+    # a login and its CSRF tokens last no longer than SESSION_MAX_HOURS (user_sessions ends it earlier when idle)
+    config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=config["SESSION_MAX_HOURS"])
+    config["WTF_CSRF_TIME_LIMIT"] = config["SESSION_MAX_HOURS"] * 3600
     city = config["CITY_NAME"]
     if config.get("OPEN311_AGENCY") is None:
         config["OPEN311_AGENCY"] = f"Stadt {city}"

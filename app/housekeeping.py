@@ -3,7 +3,8 @@
 Every HOUSEKEEPING_HOURS (default 24; 0 turns it off; off by default when TESTING) each worker process,
 after sending the response of a request, forgets the contact data of reports finished more than 90 days
 ago, drops stale idempotency keys (`purge_reporter_contacts`, also `flask public purge-contacts`),
-deletes failed logins older than a day (`forget_old_login_attempts`) and brings the photo files in line with
+deletes failed logins older than a day (`forget_old_login_attempts`) and ended logins
+(`forget_expired_sessions`) and brings the photo files in line with
 their rows (`sweep_photos`, also `flask sweep-photos`).
 A PostgreSQL advisory lock lets only one process at a time do it; the first request after a start runs it.
 """
@@ -47,6 +48,7 @@ def run_once(app: Flask) -> int | None:
     from app.services.citizen.photo_files import sweep_photos
     from app.services.citizen.retention import purge_reporter_contacts
     from app.services.core.accounts import forget_old_login_attempts
+    from app.services.core.user_sessions import forget_expired_sessions
 
     with app.app_context():
         try:
@@ -55,6 +57,7 @@ def run_once(app: Flask) -> int | None:
                 return None
             n = purge_reporter_contacts()
             attempts = forget_old_login_attempts()
+            forget_expired_sessions()
             sweep_photos()
             db.session.commit()
         except Exception as exc:  # housekeeping must never break a request

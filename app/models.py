@@ -113,6 +113,17 @@ class User(UserMixin, db.Model):
         return self.active
 
 
+class UserSession(db.Model):
+    """A login: the session cookie names it by a random token, stored here only as its SHA-256. Deleting the row
+    ends the session (logout, password or role change, idle or absolute timeout)."""
+
+    __tablename__ = "user_sessions"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = _now()
+    last_seen_at: Mapped[datetime] = _now()
+
+
 class Report(db.Model):
     """A citizen's report of graffiti or damage at a point, possibly linked to a building."""
 

@@ -4,6 +4,7 @@ Flask's SecureCookieSessionInterface builds a URLSafeTimedSerializer (which seri
 find out its type) for every request that opens a session, about 0.1 ms, also for API calls that never
 touch the session. The serializer keeps no state between calls, so one per secret key is enough.
 """
+from flask import has_request_context, request
 from flask.sessions import SecureCookieSessionInterface
 
 
@@ -19,3 +20,9 @@ class SessionInterface(SecureCookieSessionInterface):
         if serializer is None:
             serializer = self._serializers[key] = super().get_signing_serializer(app)
         return serializer
+
+    def get_cookie_secure(self, app):
+        """Secure when configured, when this request came over HTTPS (behind a proxy: PROXY_HOPS and its
+        X-Forwarded-Proto) or when the public address is https."""
+        return bool(app.config["SESSION_COOKIE_SECURE"] or (has_request_context() and request.is_secure)
+                    or app.config["PUBLIC_BASE_URL"].startswith("https://"))

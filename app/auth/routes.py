@@ -1,22 +1,35 @@
 """Login and logout pages."""
 from urllib.parse import urlsplit
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import login_required, login_user, logout_user
+from flask_login import current_user, login_required, login_user, logout_user
 
 from app.auth import bp
 from app.extensions import db, login_manager
-from app.models import User
+from app.services.core import user_sessions
 from app.services.core.accounts import authenticate, too_many_failures
 
+SESSION_KEY = "sid"  # the cookie session's key of the user_sessions token
 HOME_BY_ROLE = {"staff": "staff.index", "police": "police.index", "admin": "staff.index",
                 "prevention": "prevention.index"}
 
 
 @login_manager.user_loader
 def load_user(user_id):
-    return db.session.get(User, int(user_id))
+    """The user of a live server-side session (user_sessions); None ends a revoked or timed-out one."""
+    user = user_sessions.session_user(session.get(SESSION_KEY), user_id)
+    if user is None:
+        _reset_session()
+    return user
+
+
+def _reset_session() -> None:
+    """Forget everything in the cookie session but the language (a new CSRF token comes with the next form)."""
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -42,6 +55,10 @@ def login():
         db.session.commit()
         if user is None:
             return render_template("auth/login.html", error=_("E-Mail oder Passwort ist falsch.")), 401
+        _reset_session()  # nothing from before the login (no fixation of a session or a CSRF token)
+        session[SESSION_KEY] = user_sessions.start_session(user)
+        session.permanent = True  # the cookie expires with SESSION_MAX_HOURS
+        db.session.commit()
         login_user(user)
         return redirect(_safe_next(request.args.get("next")) or url_for(HOME_BY_ROLE[user.role]))
     return render_template("auth/login.html")
@@ -50,7 +67,10 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
-    """End the session."""
+    """End every session of this account (a copied cookie, another device), and this one's cookie data."""
+    user_sessions.end_sessions_of(current_user.id)
+    db.session.commit()
     logout_user()
+    _reset_session()
     flash(_("Sie sind abgemeldet."))
     return redirect(url_for("public.index"))

@@ -17,7 +17,7 @@ class AccountError(ValueError):
 
 
 def create_user(email: str, password: str, role: str, display_name: str | None = None) -> User:
-    """Create (or reset the password and role of) a user."""
+    """Create (or reset the password and role of) a user; resetting ends all of the user's sessions."""
     email = email.strip().lower()
     if "@" not in email:
         raise AccountError(f"not an e-mail address: {email!r}")
@@ -29,6 +29,10 @@ def create_user(email: str, password: str, role: str, display_name: str | None =
     if user is None:
         user = User(email=email)
         db.session.add(user)
+    else:  # a new password or role: every login made with the old ones ends
+        from app.services.core.user_sessions import end_sessions_of
+
+        end_sessions_of(user.id)
     user.password_hash = hash_password(password)
     user.role = role
     user.display_name = display_name or email.split("@")[0]
