@@ -1,13 +1,13 @@
 """user_sessions: server-side logins that can be ended (logout, password or role change, timeouts)
 
 Revision ID: 0009
-Revises: 0012
+Revises: 0010
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0009"
-down_revision = "0012"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
