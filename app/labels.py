@@ -105,6 +105,11 @@ DISPLACEMENT = {
                             "verhindert wurde."),
 }
 GRID_SHAPE = {"hex": _l("Sechsecke"), "square": _l("Quadrate")}
+# Where a nearby report lies from the citizen's pin ("25 m nördlich"), by the compass points of gis/compass.py.
+COMPASS = {
+    "n": _l("nördlich"), "ne": _l("nordöstlich"), "e": _l("östlich"), "se": _l("südöstlich"), "s": _l("südlich"),
+    "sw": _l("südwestlich"), "w": _l("westlich"), "nw": _l("nordwestlich"),
+}
 # ISO weekdays (1 = Monday), short.
 WEEKDAY = {1: _l("Mo"), 2: _l("Di"), 3: _l("Mi"), 4: _l("Do"), 5: _l("Fr"), 6: _l("Sa"), 7: _l("So")}
 
@@ -114,7 +119,7 @@ FILTERS = {
     "method_label": REMOVAL_METHOD, "priority_label": PRIORITY, "surface_label": SURFACE,
     "class_label": HOTSPOT_CLASS, "grid_label": GRID_SHAPE, "weekday_label": WEEKDAY, "reply_label": PUBLIC_REPLY,
     "pattern_label": EMERGING_PATTERN, "measure_kind_label": MEASURE_KIND, "measure_status_label": MEASURE_STATUS,
-    "displacement_label": DISPLACEMENT,
+    "displacement_label": DISPLACEMENT, "compass_label": COMPASS,
 }
 
 

@@ -17,6 +17,7 @@ from flask_babel import force_locale
 from app import labels, models
 from app.extensions import db
 from app.services.citizen.open311 import SURFACES
+from gis import compass
 
 ROOT = Path(__file__).resolve().parents[1]
 CODE_LISTS = {
@@ -42,6 +43,7 @@ def test_every_code_has_exactly_one_name():
     assert set(labels.GRID_SHAPE) == {"hex", "square"} and list(labels.WEEKDAY) == list(range(1, 8))
     assert list(labels.MEASURE_KIND) == list(models.MEASURE_KINDS)
     assert list(labels.MEASURE_STATUS) == list(models.MEASURE_STATUSES)
+    assert list(labels.COMPASS) == list(compass.POINTS)
     assert set(labels.DISPLACEMENT) == {"no_success", "none", "diffusion", "diffusion_more", "displacement",
                                         "displacement_more"}
 

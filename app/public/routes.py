@@ -42,7 +42,7 @@ def report_form():
     city = current_city()
     return render_template("public/report.html", city_center=city.center, city_zoom=city.zoom,
                            categories=labels.names(labels.CATEGORY), statuses=labels.names(labels.STATUS),
-                           max_photos=MAX_PHOTOS, timezone=city_timezone().key,
+                           compass=labels.names(labels.COMPASS), max_photos=MAX_PHOTOS, timezone=city_timezone().key,
                            max_photo_mb=max_photo_bytes() // (1024 * 1024), max_description=MAX_DESCRIPTION)
 
 

@@ -94,3 +94,90 @@ def test_every_text_of_the_form_and_its_footer_is_english_in_english(phone, live
         assert german not in visible
     phone.goto(live_server.url + "/melden?lang=de")
     assert "Stadtgrenze" in phone.inner_text("footer")
+
+
+@pytest.mark.parametrize(("lang", "width"), [("de", 390), ("en", 360)])
+def test_the_address_search_is_a_keyboard_combobox_with_districts(browser, live_server, request, lang, width):
+    ctx, page = _phone(browser, request, lang, width)
+    try:
+        page.goto(f"{live_server.url}/melden?lang={lang}")
+        field = page.locator("#address")
+        assert field.get_attribute("role") == "combobox" and field.get_attribute("aria-expanded") == "false"
+        field.fill("Kaiser")
+        page.wait_for_selector("#address-results [role=option]")
+        assert field.get_attribute("aria-expanded") == "true"
+        options = page.locator("#address-results [role=option]")
+        shown = [(o.locator(".place").inner_text(), o.locator(".district").inner_text() if o.locator(".district").count()
+                  else "") for o in options.all()]
+        assert len(shown) == len(set(shown)) >= 2                  # de-duplicated: each place once per district
+        streets = [d for label, d in shown if label == "Kaiserstraße"]
+        assert len(streets) >= 2 and all(streets)                  # one street in several districts: told apart
+        small = page.evaluate(SMALL_TARGETS_JS, "#address-results [role=option]")
+        assert small == []
+
+        def active():
+            return field.get_attribute("aria-activedescendant")
+
+        field.press("ArrowDown")
+        assert active() == options.nth(0).get_attribute("id") and options.nth(0).get_attribute("aria-selected") == "true"
+        field.press("ArrowDown")
+        field.press("ArrowDown")
+        field.press("ArrowUp")
+        assert active() == options.nth(1).get_attribute("id")
+        assert options.nth(0).get_attribute("aria-selected") == "false"
+        field.press("Escape")
+        assert page.is_hidden("#address-results") and field.get_attribute("aria-expanded") == "false"
+        assert active() is None
+        field.press("ArrowDown")                                   # opens the list again on the first option
+        assert page.is_visible("#address-results") and active() == options.nth(0).get_attribute("id")
+        field.press("ArrowDown")
+        wanted = page.request.get(f"{live_server.url}/api/v1/addresses?q=Kaiser").json()["results"][1]
+        field.press("Enter")                                       # takes the option, does not send the report
+        page.wait_for_selector(".leaflet-marker-icon")
+        assert field.input_value() == f"{wanted['label']}, {wanted['district']}"
+        assert page.is_hidden("#address-results") and page.is_hidden("#done")
+        pin = page.evaluate("""() => { const m = document.querySelector('.leaflet-marker-icon');
+            return m && m.getAttribute('title'); }""")
+        assert pin
+        status = page.inner_text("#location-status")
+        assert ("Ort gesetzt" if lang == "de" else "Place set") in status
+    finally:
+        ctx.close()
+
+
+# An empty field inside Heilbronn (no building or report within 200 m of the demo city), so the two reports below
+# are the only ones nearby and neither is recorded as a duplicate of the other.
+EMPTY_FIELD = (49.1100, 9.1860)
+METRES_LAT = 1 / 111_200
+
+
+@pytest.mark.parametrize("lang", ["de", "en"])
+def test_nearby_open_reports_are_numbered_pins_on_the_map_with_distance_and_direction(browser, live_server, request,
+                                                                                        lang):
+    import math
+
+    lat0, lon0 = EMPTY_FIELD[0] + (0.0 if lang == "de" else 0.002), EMPTY_FIELD[1]
+    metres_lon = METRES_LAT / math.cos(math.radians(lat0))
+    ctx, page = _phone(browser, request, lang, 390, geolocation={"latitude": lat0, "longitude": lon0})
+    try:
+        for dlat, dlon in ((-25 * METRES_LAT, 0.0), (0.0, 30 * metres_lon)):   # 25 m south, 30 m east
+            answer = page.request.post(live_server.url + "/api/v1/reports", multipart={
+                "lat": f"{lat0 + dlat:.7f}", "lon": f"{lon0 + dlon:.7f}", "category": "sticker"})
+            assert answer.status == 201 and answer.json()["status"] == "new", answer.text()
+        page.goto(f"{live_server.url}/melden?lang={lang}")
+        page.wait_for_selector("#nearby:not([hidden])")
+        items = page.locator("#nearby-list .nearby-item").all_inner_texts()
+        south, east = {"de": ("25 m südlich", "30 m östlich"), "en": ("25 m south", "30 m east")}[lang]
+        assert len(items) == 2 and south in items[0] and east in items[1], items
+        assert items[0].startswith("1") and items[1].startswith("2")
+        pins = page.locator(".nearby-pin")
+        assert pins.count() == 2 and pins.all_inner_texts() == ["1", "2"]
+        # pin 1 lies below the citizen's pin (south), pin 2 to its right (east)
+        me = page.locator(".leaflet-marker-icon:not(.nearby-pin)").bounding_box()
+        one, two = pins.nth(0).bounding_box(), pins.nth(1).bounding_box()
+        assert one["y"] > me["y"] + 20 and abs((one["x"] + 15) - (me["x"] + me["width"] / 2)) < 10
+        assert two["x"] > me["x"] + 20
+        pins.nth(1).click()
+        assert page.evaluate("document.activeElement.id") == "nearby-2"
+    finally:
+        ctx.close()

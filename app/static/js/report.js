@@ -114,60 +114,115 @@
   document.getElementById("locate").addEventListener("click", function () { locate(false); });
   locate(true);
 
-  // -- address search (the city's building register) ---------------------------------------------------
+  // -- address search: places, streets and buildings with their district, as an ARIA combobox -------------
+  // (WAI-ARIA 1.2 "list autocomplete": focus stays in the field, the arrow keys move the active option,
+  // Enter takes it, Escape closes the list, a tap or click takes an option too).
   var addressInput = document.getElementById("address");
   var results = document.getElementById("address-results");
-  var addressTimer = null;
+  var noneEl = document.getElementById("address-none");
+  var addressTimer = null, addressSeq = 0, found = [], active = -1;
+  function setActive(i) {
+    active = i;
+    Array.prototype.forEach.call(results.children, function (li, k) {
+      li.setAttribute("aria-selected", k === i ? "true" : "false");
+    });
+    if (i >= 0) {
+      addressInput.setAttribute("aria-activedescendant", results.children[i].id);
+      results.children[i].scrollIntoView({ block: "nearest" });
+    } else { addressInput.removeAttribute("aria-activedescendant"); }
+  }
+  function openList(open) {
+    results.hidden = !open;
+    addressInput.setAttribute("aria-expanded", open ? "true" : "false");
+    if (!open) { setActive(-1); }
+  }
+  function placeLabel(a) { return a.district ? a.label + ", " + a.district : a.label; }
+  function choose(a) {
+    setLocation(moveTo(a.lat, a.lon), "address");
+    addressInput.value = placeLabel(a);
+    openList(false);
+  }
+  function showPlaces(list) {
+    found = list;
+    results.textContent = "";
+    noneEl.textContent = list.length ? "" : T.noAddress;
+    list.forEach(function (a, k) {
+      var li = el("li", { id: "address-option-" + k, role: "option", "aria-selected": "false" });
+      li.appendChild(el("span", { "class": "place" }, a.label));
+      if (a.district) { li.appendChild(el("span", { "class": "district" }, a.district)); }
+      li.addEventListener("click", function () { choose(a); });
+      results.appendChild(li);
+    });
+    openList(list.length > 0);
+  }
+  // A tap on an option must not take the focus (and with it the list) away before the click arrives.
+  results.addEventListener("mousedown", function (e) { e.preventDefault(); });
   addressInput.addEventListener("input", function () {
     clearTimeout(addressTimer);
     var q = addressInput.value.trim();
-    if (q.length < 3) { results.hidden = true; return; }
+    if (q.length < 3) { showPlaces([]); noneEl.textContent = ""; addressSeq++; return; }
     addressTimer = setTimeout(function () {
+      var seq = ++addressSeq;
       fetch("/api/v1/addresses?q=" + encodeURIComponent(q)).then(function (r) { return r.json(); })
-        .then(function (data) {
-          results.textContent = "";
-          if (!data.results.length) { results.appendChild(el("li", { "class": "none" }, T.noAddress)); }
-          data.results.forEach(function (a) {
-            var b = el("button", { type: "button" }, a.label);
-            b.addEventListener("click", function () {
-              setLocation(moveTo(a.lat, a.lon), "address");
-              addressInput.value = a.label;
-              results.hidden = true;
-            });
-            var li = el("li");
-            li.appendChild(b);
-            results.appendChild(li);
-          });
-          results.hidden = false;
-        }).catch(function () { results.hidden = true; });
+        .then(function (data) { if (seq === addressSeq) { showPlaces(data.results); } })
+        .catch(function () { openList(false); });
     }, 250);
   });
+  addressInput.addEventListener("keydown", function (e) {
+    var n = found.length;
+    if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+      if (!n) { return; }
+      e.preventDefault();
+      if (results.hidden) { openList(true); }
+      setActive(e.key === "ArrowDown" ? (active + 1) % n : (active <= 0 ? n - 1 : active - 1));
+    } else if (e.key === "Enter") {
+      e.preventDefault();  // never sends the report from the search field
+      if (!results.hidden && n) { choose(found[active >= 0 ? active : 0]); }
+    } else if (e.key === "Escape") {
+      if (!results.hidden) { e.preventDefault(); openList(false); }
+      else if (addressInput.value) { e.preventDefault(); addressInput.value = ""; showPlaces([]); }
+    }
+  });
+  addressInput.addEventListener("blur", function () { openList(false); });
 
-  // -- nearby open reports: "is it one of these?" --------------------------------------------------------
+  // -- nearby open reports: "is it one of these?", numbered in the list and on the map ----------------------
   var nearbyBox = document.getElementById("nearby");
   var nearbyList = document.getElementById("nearby-list");
+  var nearbyPins = L.layerGroup().addTo(map);
+  function nearbyText(r) {
+    var dist = r.direction ? fmt(T.metresAway, { m: r.distance_m, direction: T.compass[r.direction] || r.direction })
+      : T.sameSpot;
+    return " · " + (T.statuses[r.status] || r.status) + " · " + dist + " · " + T.reportedOn + " " +
+      new Date(r.created_at).toLocaleDateString();
+  }
   function loadNearby() {
     if (!where) { return; }
     fetch("/api/v1/reports/nearby?lat=" + where.lat.toFixed(7) + "&lon=" + where.lon.toFixed(7))
       .then(function (r) { return r.ok ? r.json() : { reports: [] }; })
       .then(function (data) {
         nearbyList.textContent = "";
-        data.reports.forEach(function (r) {
-          var li = el("li", { "class": "nearby-item" });
+        nearbyPins.clearLayers();
+        data.reports.forEach(function (r, k) {
+          var num = String(k + 1);
+          var li = el("li", { "class": "nearby-item", id: "nearby-" + num, tabindex: "-1" });
+          li.appendChild(el("span", { "class": "nearby-num", "aria-hidden": "true" }, num));
           if (r.thumb_url) { li.appendChild(el("img", { src: r.thumb_url, alt: "", loading: "lazy" })); }
           var info = el("div");
           info.appendChild(el("strong", {}, T.categories[r.category] || r.category));
-          info.appendChild(el("span", {}, " · " + (T.statuses[r.status] || r.status) + " · " +
-            fmt(T.metresAway, { m: r.distance_m }) + " · " + T.reportedOn + " " +
-            new Date(r.created_at).toLocaleDateString()));
+          info.appendChild(el("span", {}, nearbyText(r)));
           li.appendChild(info);
           var btn = el("button", { type: "button", "class": "big" }, T.seeToo);
           btn.addEventListener("click", function () { confirmReport(r.handle, li, btn); });
           li.appendChild(btn);
           nearbyList.appendChild(li);
+          var label = fmt(T.nearbyPin, { n: num }) + ": " + (T.categories[r.category] || r.category);
+          var icon = L.divIcon({ className: "nearby-pin", html: "<span>" + num + "</span>", iconSize: [30, 30] });
+          L.marker([r.lat, r.lon], { icon: icon, title: label, alt: label, keyboard: true, zIndexOffset: -100 })
+            .on("click", function () { li.scrollIntoView({ block: "center" }); li.focus(); })
+            .addTo(nearbyPins);
         });
         nearbyBox.hidden = data.reports.length === 0;
-      }).catch(function () { nearbyBox.hidden = true; });
+      }).catch(function () { nearbyBox.hidden = true; nearbyPins.clearLayers(); });
   }
   function confirmReport(handle, li, btn) {
     btn.disabled = true;
