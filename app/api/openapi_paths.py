@@ -87,7 +87,11 @@ OPENAPI = {
                     "offensive": {"type": "boolean"}, "email": {"type": "string", "format": "email"},
                     "photos": {"type": "array", "maxItems": 5, "items": {"type": "string", "format": "binary"}},
                 }}}}},
-            "responses": {"201": _json({"$ref": "#/components/schemas/ReportCreated"}, "Stored."),
+            "responses": {"201": {**_json({"$ref": "#/components/schemas/ReportCreated"}, "Stored."), "links": {
+                "GetReportStatus": {"operationId": "reportStatus", "parameters": {"token": "$response.body#/token"},
+                                    "description": "The report's public status, by the token of this answer."},
+                "ConfirmReport": {"operationId": "confirmReport", "parameters": {"token": "$response.body#/token"},
+                                  "description": "\"I see it too\" for this report."}}},
                           "400": _JSON_ERR,
                           "422": _json({"$ref": "#/components/schemas/Errors"}, "Idempotency-Key reused "
                                        "with a different request."),
@@ -161,7 +165,8 @@ OPENAPI = {
         **_STAFF,
         "description": "Grid clusters of open jobs when zoomed out; single jobs and building footprints from "
                        "zoom 16 on.",
-        "parameters": [_query("bbox", {"type": "string"}, "west,south,east,north (WGS84).", True),
+        "parameters": [_query("bbox", _BBOX["schema"], "west,south,east,north (WGS84), west < east and south < "
+                              "north (else 400).", True),
                        _query("zoom", {"type": "integer", "minimum": 0, "maximum": 20}, "Map zoom.", True)],
         "responses": {"200": _json({"type": "object", "required": ["mode"], "properties": {
             "mode": {"type": "string", "enum": ["clusters", "detail"]}}}), **_STAFF_ERRORS},
@@ -172,10 +177,10 @@ OPENAPI = {
             _query("status", {"type": "string"}, "open (default), all, or one status."),
             _query("category", _CATEGORY, "Category."),
             _query("owner_type", {"type": "string", "enum": ["municipal", "public", "private"]}, "Owner type."),
-            _query("district", {"type": "integer", "minimum": 1}, "District id."),
+            _query("district", {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}, "District id."),
             _query("min_age", {"type": "integer", "minimum": 0, "maximum": 3650}, "Minimum age in days."),
             _query("overdue", {"type": "string", "enum": ["1", "true", "on"]}, "Only overdue jobs."),
-            _query("page", {"type": "integer", "minimum": 1}, "Page."),
+            _query("page", {"type": "integer", "minimum": 1, "maximum": 100000}, "Page."),
             _query("per_page", {"type": "integer", "minimum": 1, "maximum": 500}, "Jobs per page."),
         ],
         "responses": {"200": _json({"type": "object", "required": ["total", "page", "jobs"], "properties": {

@@ -66,6 +66,10 @@ class JobRow:
     overdue: bool = field(default=False)
 
 
+MAX_ID = 2**31 - 1  # the database's integer ids (a larger one would fail in the query, not find nothing)
+MAX_PAGE = 100_000  # far beyond any queue; keeps the offset in range
+
+
 def _int(value, name, minimum=0, maximum=None):
     if value in (None, ""):
         return None
@@ -100,11 +104,11 @@ def parse_filters(args) -> QueueFilters:
             raise ValidationFailed([(name, _("Unbekannter Wert „%(value)s“ für %(name)s. Erlaubt: %(allowed)s.",
                                              value=value, name=name, allowed=", ".join(allowed)))])
         setattr(f, name, value)
-    f.district_id = _int(args.get("district"), "district", 1)
+    f.district_id = _int(args.get("district"), "district", 1, MAX_ID)
     f.min_age_days = _int(args.get("min_age"), "min_age", 0, 3650)
     f.overdue = args.get("overdue") in ("1", "true", "on")
     f.retagged = args.get("retagged") in ("1", "true", "on")
-    f.page = _int(args.get("page"), "page", 1) or 1
+    f.page = _int(args.get("page"), "page", 1, MAX_PAGE) or 1
     f.per_page = _int(args.get("per_page"), "per_page", 1, 500) or 50
     return f
 
