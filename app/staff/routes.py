@@ -197,10 +197,11 @@ def _day_map_html(s, crews, proposal, jobs, chosen) -> str:
     depots = list(dict.fromkeys([c.depot for c in crews] + list(s.depots)))
     tours = []
     for t in proposal.tours if proposal else []:
-        tours.append({"crew": t.crew.name, "depot": depots.index(t.crew.depot), "stops": [
-            {"seq": i, "lat": j.lat, "lon": j.lon, "priority": j.priority, "overdue": j.overdue,
-             "title": j.address or _("Auftrag %(id)s", id=j.id), "popup": _stop_popup(j)}
-            for i, j in enumerate(t.jobs, start=1)]})
+        stops = [{"seq": i, "lat": j.lat, "lon": j.lon, "priority": j.priority, "overdue": j.overdue,
+                  "title": j.address or _("Auftrag %(id)s", id=j.id), "popup": _stop_popup(j)}
+                 for i, j in enumerate(t.jobs, start=1)]
+        tours.append({"crew": t.crew.name, "depot": depots.index(t.crew.depot), "path": planning.route_path(t),
+                      "stops": stops})
     others = [{"lat": j.lat, "lon": j.lon, "title": f"#{j.id} {j.address or ''}", "popup": _stop_popup(j)}
               for j in jobs if j.id not in chosen]
     city = current_city()
@@ -236,7 +237,7 @@ def plan_map_page(plan_id):
     city = current_city()
     m = plan_map((p.depot_lat, p.depot_lon), stops, tour.footprints, url_for("static", filename="vendor"),
                  boundary=city.boundary.__geo_interface__, attribution=map_attribution(), labels=_map_labels(),
-                 depot_name=tour.crew.depot.name)
+                 path=planning.route_path(tour), depot_name=tour.crew.depot.name)
     return html_document(m.get_root().render())
 
 

@@ -377,6 +377,20 @@ def plan_tour(plan: CrewPlan) -> Tour:
     return tour
 
 
+def route_path(tour: Tour) -> list[tuple[float, float]] | None:
+    """The tour along the streets as (lat, lon) points, depot to depot (None without a street network: the map
+    draws straight legs)."""
+    if tour.distances != STREETS or not tour.jobs or tour.crew is None:
+        return None
+    depot = (tour.crew.depot.lat, tour.crew.depot.lon)
+    stops = [depot] + [(j.lat, j.lon) for j in tour.jobs] + [depot]
+    points: list[tuple[float, float]] = []
+    for a, b in pairwise(stops):
+        leg = streets.path(a, b)
+        points += leg.points if leg is not None else [a, b]
+    return points
+
+
 def recent_plans(limit: int = 20) -> list[CrewPlan]:
     """The latest crew plans."""
     return list(db.session.scalars(select(CrewPlan).order_by(CrewPlan.day.desc(), CrewPlan.id.desc()).limit(limit)))
