@@ -76,6 +76,8 @@ ROUTES = {
     "POST /open311/v2/requests.<fmt>": API_KEY,
     "GET /open311/v2/requests/<request_id>.<fmt>": PUBLIC,
     "GET /open311/v2/tokens/<token>.<fmt>": PUBLIC,
+    "GET /open311/v2/servicerequestupdates.<fmt>": API_KEY,
+    "POST /open311/v2/servicerequestupdates.<fmt>": API_KEY,
     # building management
     "GET /staff/": STAFF,
     "GET /staff/queue": STAFF,

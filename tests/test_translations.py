@@ -12,7 +12,7 @@ CATALOGS = sorted((ROOT / "app/translations").glob("*/en/LC_MESSAGES/messages.po
 # Which catalog holds a file's texts; everything else (layout, login, errors, workflow, labels) is "core",
 # whose catalog serves every area.
 AREAS = (
-    ("open311", ("app/services/citizen/open311.py", "app/open311/")),
+    ("open311", ("app/services/citizen/open311", "app/open311/", "app/api/openapi_open311.py")),
     ("citizen", ("app/services/citizen/", "app/public/", "app/api/reports.py", "app/templates/public/",
                  "app/ratelimit.py")),
     ("staff", ("app/services/staff/", "app/staff/", "app/api/staff.py", "app/templates/staff/")),

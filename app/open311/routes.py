@@ -7,6 +7,7 @@ from app.open311 import bp
 from app.open311.formats import errors_response, respond, w3c_datetime
 from app.ratelimit import seconds_over_limit, too_many_message
 from app.services.citizen import open311 as svc
+from app.services.citizen import open311_updates as updates
 from app.services.core.apikeys import find_active_key
 
 FORMATS = ("xml", "json")
@@ -143,3 +144,22 @@ def create_request(fmt):
     answer = svc.submit_open311_request(request.form, api_key_id=key.id)
     db.session.commit()
     return respond(fmt, "service_requests", "request", [answer])
+
+
+@bp.route("/servicerequestupdates.<fmt>", methods=["GET"])
+def updates_list(fmt):
+    """FixMyStreet's extension: the status changes and public messages on this client's reports."""
+    key = _client_key()
+    return limited_list(fmt, "service_request_updates", "request_update", updates.find_updates(key.id, request.args),
+                        svc.MAX_RESULTS, lambda entry: svc.next_page_end(entry["updated_datetime"]))
+
+
+@bp.route("/servicerequestupdates.<fmt>", methods=["POST"])
+def post_update(fmt):
+    """FixMyStreet's extension: a comment from the client on its report, kept for staff (never published)."""
+    svc.reject_nul(request.form)
+    _count_towards_rate_limit()
+    key = _client_key()
+    answer = updates.post_update(key.id, request.form)
+    db.session.commit()
+    return respond(fmt, "service_request_updates", "request_update", [answer])

@@ -146,6 +146,8 @@ def parse_datetime(name: str, value: str | None) -> datetime | None:
     except ValueError as exc:
         raise Open311Error(400, _("%(name)s ist kein Datum nach ISO 8601 (z. B. 2026-11-26T09:00:00Z).",
                                   name=name)) from exc
+    if not 1970 <= parsed.year <= 2200:  # far dates would overflow the window arithmetic
+        raise Open311Error(400, _("%(name)s muss zwischen 1970 und 2200 liegen.", name=name))
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
@@ -158,6 +160,24 @@ class RequestQuery:
     start: datetime
     end: datetime
     statuses: list[str] | None
+
+
+def parse_window(args, now: datetime) -> tuple[datetime, datetime]:
+    """start_date and end_date: at most 90 days; a missing end is 90 days after the start (at most now), a
+    missing start 90 days before the end; neither: the last 90 days."""
+    start = parse_datetime("start_date", args.get("start_date"))
+    end = parse_datetime("end_date", args.get("end_date"))
+    if start and end and end < start:
+        raise Open311Error(400, _("end_date liegt vor start_date."))
+    if start and end and end - start > MAX_WINDOW:
+        raise Open311Error(400, _("Der Zeitraum darf höchstens 90 Tage umfassen."))
+    if start and not end:
+        end = min(start + MAX_WINDOW, max(now, start))
+    if end and not start:
+        start = end - MAX_WINDOW
+    if not start:
+        end, start = now, now - MAX_WINDOW
+    return start, end
 
 
 def parse_query(args, now: datetime | None = None) -> RequestQuery:
@@ -176,18 +196,7 @@ def parse_query(args, now: datetime | None = None) -> RequestQuery:
         if unknown:
             raise Open311Error(400, _("Unbekannter service_code '%(code)s'. Gültig: %(codes)s",
                                       code=unknown[0], codes=", ".join(CATEGORIES)))
-    start = parse_datetime("start_date", args.get("start_date"))
-    end = parse_datetime("end_date", args.get("end_date"))
-    if start and end and end < start:
-        raise Open311Error(400, _("end_date liegt vor start_date."))
-    if start and end and end - start > MAX_WINDOW:
-        raise Open311Error(400, _("Der Zeitraum darf höchstens 90 Tage umfassen."))
-    if start and not end:
-        end = min(start + MAX_WINDOW, max(now, start))
-    if end and not start:
-        start = end - MAX_WINDOW
-    if not start:
-        end, start = now, now - MAX_WINDOW
+    start, end = parse_window(args, now)
     statuses = None
     if args.get("status"):
         wanted = {s.strip() for s in args["status"].split(",") if s.strip()}
