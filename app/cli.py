@@ -16,6 +16,9 @@ def init_app(app):
     from app.staff.cli import register as register_staff_commands
 
     register_staff_commands(app)
+    from app.prevention.cli import register as register_prevention_commands
+
+    register_prevention_commands(app)
     app.cli.add_command(create_api_key_command)
     app.cli.add_command(revoke_api_key_command)
     app.cli.add_command(list_api_keys_command)

@@ -123,6 +123,8 @@ ROUTES = {
     "GET /prevention/measures/<int:measure_id>/edit": PREVENTION_EDIT,
     "POST /prevention/measures/<int:measure_id>/edit": PREVENTION_EDIT,
     "GET /prevention/measures/<int:measure_id>/evaluation": PREVENTION,
+    "GET /prevention/report": PREVENTION,
+    "GET /prevention/report.pdf": PREVENTION,
 }
 
 # Values for URL variables where a rule needs a specific one; the rest come from the `values` fixture.

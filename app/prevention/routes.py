@@ -1,6 +1,6 @@
 """Prevention pages: the measures register (map and list), a measure with its history, its evaluation, the
 yearly report; registering and changing measures is for staff and police."""
-from flask import abort, jsonify, redirect, render_template, request, url_for
+from flask import Response, abort, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -11,7 +11,8 @@ from app.errors import ValidationFailed, get_or_404
 from app.extensions import db
 from app.models import MEASURE_KINDS, MEASURE_STATUSES, Measure
 from app.prevention import EDITORS, bp
-from app.services.prevention import evaluation, measures
+from app.services.prevention import evaluation, measures, report
+from app.services.core.workdays import local_today
 from gis.prevention import MIN_TREATMENT_INCIDENTS
 
 
@@ -93,3 +94,22 @@ def building_at():
     if not (-90 <= lat <= 90 and -180 <= lon <= 180):
         abort(400, description=_("Bitte lat und lon als Zahlen angeben."))
     return jsonify({"building": measures.building_at(lat, lon)})
+
+
+@bp.route("/report")
+def yearly_report():
+    """The yearly report: choose the year, download the PDF."""
+    today = local_today()
+    return render_template("prevention/report_page.html", years=list(range(today.year, today.year - 6, -1)))
+
+
+@bp.route("/report.pdf")
+def yearly_report_pdf():
+    """The yearly report as PDF (`year`, default this year; `lang` de or en)."""
+    year = report.valid_year(request.args.get("year") or local_today().year)
+    if year is None:
+        abort(400, description=_("Bitte ein Jahr von %(first)s bis heute angeben.", first=report.FIRST_YEAR))
+    lang = request.args.get("lang") if request.args.get("lang") in ("de", "en") else None
+    pdf = report.render_pdf(year, lang)
+    return Response(pdf, mimetype="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="graffiti-jahresbericht-{year}.pdf"'})
