@@ -103,7 +103,8 @@ def add_clusters(m: folium.Map, features: list[dict], name: str, labels: dict) -
         p = f["properties"]
         share = p.get("retagged_share")
         rows.append({"type": "Feature", "geometry": f["geometry"], "properties": {"lines": [
-            [labels["cluster"], str(p["cluster"])], [labels["reports"], str(p["reports"])],
+            [labels["cluster"], f"{p['cluster']}: {p['name']}" if p.get("name") else str(p["cluster"])],
+            [labels["reports"], str(p["reports"])],
             [labels["period"], f"{p['first']} – {p['last']}"], [labels["buildings"], str(p["buildings"])],
             [labels["retagged"], "–" if share is None else f"{share * 100:.0f} %"]]}})
     m.add_child(_Call("policeClusters", {"type": "FeatureCollection", "features": rows}, {"color": CLUSTER_COLOUR},

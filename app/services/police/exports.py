@@ -6,6 +6,7 @@ import io
 
 import numpy as np
 import shapely
+from flask_babel import gettext as _
 from sqlalchemy import text
 
 from app.city import current_city
@@ -36,13 +37,47 @@ def _date(days) -> str | None:
     return points.day_to_datetime(days).date().isoformat() if days is not None else None
 
 
+PLACE_METRES = 150.0  # a street or building farther than this from a cluster's centre does not name it
+
+
+def cluster_places(hulls: list) -> list[dict]:
+    """Where each cluster is, for people: the nearest named street and the nearest building address within
+    PLACE_METRES of its hull's centre, and the district it lies in (each None when there is none)."""
+    if not hulls:
+        return []
+    centres = [h.centroid for h in hulls]
+    rows = db.session.execute(text("""
+        WITH c AS (SELECT n, ST_SetSRID(ST_MakePoint(x, y), city_srid()) AS g
+                   FROM unnest(CAST(:n AS int[]), CAST(:x AS float8[]), CAST(:y AS float8[])) AS t(n, x, y))
+        SELECT c.n,
+          (SELECT s.name FROM streets s WHERE s.name IS NOT NULL AND ST_DWithin(s.geom_m, c.g, :near)
+            ORDER BY s.geom_m <-> c.g LIMIT 1) AS street,
+          (SELECT b.address FROM buildings b WHERE b.address IS NOT NULL AND ST_DWithin(b.footprint_m, c.g, :near)
+            ORDER BY b.footprint_m <-> c.g LIMIT 1) AS address,
+          (SELECT d.name FROM districts d WHERE ST_Intersects(d.geom_m, c.g) LIMIT 1) AS district
+        FROM c ORDER BY c.n"""), {"n": list(range(len(centres))), "x": [p.x for p in centres],
+                                  "y": [p.y for p in centres], "near": PLACE_METRES})
+    return [{"street": r.street, "address": r.address.split(",")[0].strip() if r.address else None,
+             "district": r.district} for r in rows]
+
+
+def place_name(place: dict, n: int) -> str:
+    """A cluster's name: its street (or nearest address) and district, "Cluster n" when nothing is near."""
+    here = place.get("street") or (_("bei %(address)s", address=place["address"]) if place.get("address") else None)
+    parts = [x for x in (here, place.get("district")) if x]
+    return ", ".join(parts) if parts else _("Cluster %(n)s", n=n)
+
+
 def cluster_features(result: analyses.ClusterResult) -> list[dict]:
-    """DBSCAN clusters as polygon features (hull), numbered from 1 by size."""
+    """DBSCAN clusters as polygon features (hull), numbered from 1 by size and named by their street, nearest
+    address and district."""
     feats = []
-    for n, c in enumerate(result.clusters, start=1):
+    places = cluster_places([c.hull for c in result.clusters])
+    for n, (c, place) in enumerate(zip(result.clusters, places, strict=True), start=1):
         share = c.retagged_share
         feats.append({"type": "Feature", "geometry": _polygon_lonlat(c.hull), "properties": {
-            "cluster": n, "reports": c.count, "first": _date(c.first), "last": _date(c.last),
+            "cluster": n, "name": place_name(place, n), "street": place["street"], "district": place["district"],
+            "reports": c.count, "first": _date(c.first), "last": _date(c.last),
             "buildings": c.buildings, "retagged_buildings": c.retagged_buildings,
             "retagged_share": round(share, 4) if share is not None else None, "area_m2": round(c.hull.area, 1)}})
     return feats
@@ -196,8 +231,8 @@ def gistar_summary(res: analyses.GiResult) -> dict:
 EXPORT_KINDS = ("clusters", "gistar", "emerging", "incidents")
 # The properties of each export's features, in order: the CSV columns (before lon, lat), also of an empty export.
 EXPORT_FIELDS = {
-    "clusters": ["cluster", "reports", "first", "last", "buildings", "retagged_buildings", "retagged_share",
-                 "area_m2"],
+    "clusters": ["cluster", "name", "street", "district", "reports", "first", "last", "buildings",
+                 "retagged_buildings", "retagged_share", "area_m2"],
     "gistar": ["cell", "reports", "gi", "z", "p", "class", "class_label"],
     "emerging": ["cell", "reports", "pattern", "hot_steps", "cold_steps", "trend_tau", "trend_z", "trend_p"],
     "incidents": [k for k in INCIDENT_FIELDS if k not in ("lon", "lat")],
