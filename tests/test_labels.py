@@ -168,6 +168,7 @@ def _shown_everywhere(lang, client, staff_client, police_client):
     page = client.get("/karte", headers=h).get_data(as_text=True)
     for table in ("categories", "statuses"):
         add("public map JSON", table, _json_script(page, "map-i18n")[table])
+    add("public map filter", "categories", _boxes(page, "map-category"))
     page = client.get(f"/r/{job.token}", headers=h).get_data(as_text=True)
     add("status page", "statuses", {job.status: html.unescape(re.search(r'<span id="status"[^>]*>([^<]+)<', page)[1])})
     add("status page", "categories", {job.category: html.unescape(re.search(r"<h1>[^<]*: ([^<]+)</h1>", page)[1])})

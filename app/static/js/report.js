@@ -50,6 +50,7 @@
   fetch("/api/v1/city").then(function (r) { return r.json(); }).then(function (city) {
     cityShape = city.boundary;
     L.geoJSON(city.boundary, { style: { color: "#b3001b", weight: 2, fill: false }, interactive: false }).addTo(map);
+    if (where && !inCity(where.lat, where.lon)) { warnStatus(T.outside); }  // placed before the boundary came
   }).catch(function () { /* the server checks the boundary anyway */ });
 
   function inRing(x, y, ring) {
@@ -72,7 +73,7 @@
     where = { lat: latlng.lat, lon: latlng.lng, source: source };
     form.classList.add("has-location");
     var text = source === "gps" ? fmt(T.located, { m: Math.round(accuracy || 0) })
-      : source === "photo" ? T.fromPhoto : T.pinSet;
+      : source === "photo" ? T.fromPhoto : source === "map" ? T.fromMap : T.pinSet;
     statusEl.textContent = text;
     statusEl.classList.remove("warn");
     if (!inCity(where.lat, where.lon)) {
@@ -112,7 +113,14 @@
     }, { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 });
   }
   document.getElementById("locate").addEventListener("click", function () { locate(false); });
-  locate(true);
+  // "Report here" on the public map opens this page with ?lat=&lon=: that spot, not the phone's position.
+  function positionFromLink() {
+    var q = new URLSearchParams(window.location.search);
+    var lat = parseFloat(q.get("lat")), lon = parseFloat(q.get("lon"));
+    return isFinite(lat) && isFinite(lon) && Math.abs(lat) <= 90 && Math.abs(lon) <= 180 ? [lat, lon] : null;
+  }
+  var linked = positionFromLink();
+  if (linked) { setLocation(moveTo(linked[0], linked[1]), "map"); } else { locate(true); }
 
   // -- address search: places, streets and buildings with their district, as an ARIA combobox -------------
   // (WAI-ARIA 1.2 "list autocomplete": focus stays in the field, the arrow keys move the active option,
