@@ -1,14 +1,16 @@
 """Login and logout pages."""
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 from flask import flash, redirect, render_template, request, session, url_for
+from flask_babel import format_timedelta
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from app.auth import bp
 from app.extensions import db, login_manager
 from app.services.core import user_sessions
-from app.services.core.accounts import authenticate, too_many_failures
+from app.services.core.accounts import authenticate, login_wait
 
 SESSION_KEY = "sid"  # the cookie session's key of the user_sessions token
 HOME_BY_ROLE = {"staff": "staff.index", "police": "police.index", "admin": "staff.index",
@@ -47,14 +49,15 @@ def login():
     """Staff, police and admin log in here."""
     if request.method == "POST":
         email = request.form.get("email", "")
-        if too_many_failures(email.strip().lower(), request.remote_addr):
-            db.session.commit()
-            return render_template("auth/login.html", error=_(
-                "Zu viele Fehlversuche. Bitte warten Sie 15 Minuten und versuchen Sie es erneut.")), 429
+        wait = login_wait(email.strip().lower(), request.remote_addr)
+        if wait:
+            return render_template("auth/login.html", email=email, error=_(
+                "Zu viele Fehlversuche. Bitte versuchen Sie es in %(wait)s erneut.",
+                wait=format_timedelta(timedelta(seconds=wait), threshold=1.5))), 429, {"Retry-After": str(wait)}
         user = authenticate(email, request.form.get("password", ""), request.remote_addr)
         db.session.commit()
         if user is None:
-            return render_template("auth/login.html", error=_("E-Mail oder Passwort ist falsch.")), 401
+            return render_template("auth/login.html", email=email, error=_("E-Mail oder Passwort ist falsch.")), 401
         _reset_session()  # nothing from before the login (no fixation of a session or a CSRF token)
         session[SESSION_KEY] = user_sessions.start_session(user)
         session.permanent = True  # the cookie expires with SESSION_MAX_HOURS
