@@ -30,35 +30,45 @@ def _popup(lines: list[tuple[str, object]]) -> folium.Popup:
 
 CREW_COLOURS = ["#0055aa", "#1b7f3b", "#8e24aa", "#c75000", "#00838f", "#6d4c41"]
 ICON_PX = 28
-# Spreads markers whose icons would overlap on screen (at every zoom) around their common spot, the depot
-# staying in the middle: numbers never hide each other or the depot.
+# Pushes markers whose icons would overlap on screen apart (at every zoom, from their true positions; a
+# depot stays put unless it meets another depot), so numbers never hide each other or the depot.
 DECLUTTER_JS = """
 (function () {
   function declutter(map, markers) {
-    var size = %(size)d, groups = [];
-    markers.forEach(function (m) {
-      var p = map.latLngToLayerPoint(m.getLatLng()), g = null;
-      for (var i = 0; i < groups.length && !g; i++) {
-        if (groups[i].c.distanceTo(p) < size) { g = groups[i]; }
+    var size = %(size)d;
+    var base = markers.map(function (m) { return map.latLngToLayerPoint(m.getLatLng()); });
+    var cur = base.map(function (p) { return {x: p.x, y: p.y}; });
+    var fixed = markers.map(function (m) { return m.options.isDepot ? 1 : 0; });
+    for (var it = 0; it < 300; it++) {
+      var moved = false;
+      for (var i = 0; i < cur.length; i++) {
+        for (var j = i + 1; j < cur.length; j++) {
+          var dx = cur[j].x - cur[i].x, dy = cur[j].y - cur[i].y, d = Math.sqrt(dx * dx + dy * dy);
+          var apart = Math.max(Math.abs(dx), Math.abs(dy));  // icons are boxes: apart on one axis is enough
+          if (apart >= size) { continue; }
+          var wi = fixed[i] && !fixed[j] ? 0 : 1, wj = fixed[j] && !fixed[i] ? 0 : 1;
+          if (d < 0.01) {  // the same spot: a direction of their own for each pair
+            var a = ((i * 7 + j * 13) %% 16) * Math.PI / 8;
+            dx = Math.cos(a); dy = Math.sin(a); d = 1; apart = Math.max(Math.abs(dx), Math.abs(dy));
+          }
+          var push = (d * size / apart - d) / (wi + wj) + 0.5;
+          cur[i].x -= dx / d * push * wi; cur[i].y -= dy / d * push * wi;
+          cur[j].x += dx / d * push * wj; cur[j].y += dy / d * push * wj;
+          moved = true;
+        }
       }
-      if (g) { g.m.push(m); } else { groups.push({c: p, m: [m]}); }
-    });
-    groups.forEach(function (g) {
-      var centre = g.m.length > 1 ? g.m.filter(function (m) { return m.options.isDepot; })[0] : g.m[0];
-      var ring = g.m.filter(function (m) { return m !== centre; });
-      var r = Math.max(size, size * ring.length / (2 * Math.PI)) + 2;
-      g.m.forEach(function (m) {
-        var el = m.getElement() && m.getElement().firstChild, k = ring.indexOf(m);
-        if (!el) { return; }
-        if (k < 0) { el.style.transform = ""; return; }
-        var a = 2 * Math.PI * k / ring.length - Math.PI / 2;
-        el.style.transform = "translate(" + Math.round(r * Math.cos(a)) + "px," + Math.round(r * Math.sin(a)) + "px)";
-      });
+      if (!moved) { break; }
+    }
+    markers.forEach(function (m, k) {
+      var el = m.getElement() && m.getElement().firstChild;
+      if (!el) { return; }
+      var ox = Math.round(cur[k].x - base[k].x), oy = Math.round(cur[k].y - base[k].y);
+      el.style.transform = ox || oy ? "translate(" + ox + "px," + oy + "px)" : "";
     });
   }
   document.addEventListener("DOMContentLoaded", function () {
-    var map = %(map)s, markers = [%(markers)s];
-    markers.forEach(function (m) { m.options.isDepot = %(depots)s.indexOf(m) >= 0; });
+    var map = %(map)s, markers = [%(markers)s], depots = %(depots)s;
+    markers.forEach(function (m) { m.options.isDepot = depots.indexOf(m) >= 0; });
     var run = function () { declutter(map, markers); };
     map.on("zoomend viewreset", run);
     run();
@@ -135,7 +145,7 @@ def day_map(depots: list[dict], tours: list[dict], static_base: str, candidates:
                 f'height:{ICON_PX}px;line-height:{ICON_PX - 4}px;text-align:center;font-weight:bold;font-size:12px;'
                 f'box-shadow:0 0 0 2px {prio},0 0 4px #000">{label}</div>')
             marker = folium.Marker([s["lat"], s["lon"]], icon=icon, popup=_popup(s["popup"]),
-                                   tooltip=popup_text(f'{label}. {s.get("title") or ""}'))
+                                   tooltip=popup_text(f'{label}. {s.get("title") or ""}'), z_index_offset=1000)
             marker.add_to(m)
             spread.append(marker)
     for d in depots:
@@ -143,12 +153,12 @@ def day_map(depots: list[dict], tours: list[dict], static_base: str, candidates:
                                icon=_icon('<div class="depot-icon" style="background:#222;color:#fff;'
                                           f'border-radius:4px;width:{ICON_PX}px;height:{ICON_PX}px;'
                                           f'line-height:{ICON_PX}px;text-align:center;font-weight:bold;'
-                                          'outline:2px solid #fff">D</div>'))
+                                          'outline:2px solid #fff">D</div>'), z_index_offset=2000)
         marker.add_to(m)
         spread.append(marker)
         depot_markers.append(marker)
     m.get_root().script.add_child(folium.Element(DECLUTTER_JS % {
-        "size": ICON_PX + 2, "map": m.get_name(), "markers": ",".join(k.get_name() for k in spread),
+        "size": ICON_PX + 10, "map": m.get_name(), "markers": ",".join(k.get_name() for k in spread),
         "depots": "[" + ",".join(k.get_name() for k in depot_markers) + "]"}))
     if len(bounds) > 1:
         lats = [p[0] for p in bounds]

@@ -16,10 +16,12 @@ import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
 COST_PER_METRE = 10  # integer costs: decimetres
-PRIORITY_WEIGHT = {1: 4, 2: 2, 3: 1}
-# drop penalties in cost units (decimetres): a deadline that can still be kept outweighs any number of late
-# jobs, a late job any number of later ones, and any of them any driving within a day
-PENALTY_DEADLINE, PENALTY_LATE, PENALTY_LATER = 10 ** 10, 10 ** 9, 10 ** 7
+PRIORITY_WEIGHT = {1: 4, 2: 2, 3: 1}  # priority 4 (an owner who did not act) counts as 3
+# drop penalties in cost units (decimetres): a deadline that can still be kept outweighs the late jobs of a
+# day (priority only breaks ties between deadlines), a late job 20 later ones, and any of them any driving
+# within a day; among late and among later jobs an offensive one (priority 1) counts as four of priority 3,
+# a municipal one (2) as two
+PENALTY_DEADLINE, PENALTY_LATE, PENALTY_LATER = 10 ** 12, 10 ** 9, 10 ** 7
 
 
 @dataclass(frozen=True)
@@ -61,7 +63,7 @@ def day_problem(distance_m: np.ndarray, travel_s: np.ndarray, n_depots: int, cre
             penalty.append(PENALTY_DEADLINE + weight * PENALTY_DEADLINE // 100)
         elif due_in is not None and due_in <= shift_s:
             latest.append(None), late.append(weight), kinds.append("late")
-            penalty.append(PENALTY_LATE + weight * PENALTY_LATE // 100)
+            penalty.append(weight * PENALTY_LATE)
         else:
             days_left = 10 if due_in is None else due_in / 86400
             latest.append(None), late.append(0), kinds.append("later")

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import CrewPlan, Report
 from app.services.staff import planning
-from gis.maps_staff import plan_map, popup_text
+from gis.maps_staff import day_map, plan_map, popup_text
 from tests.factories import make_building, make_report
 
 SPOTS = [(49.1418, 9.2185), (49.1450, 9.2250), (49.1380, 9.2100), (49.1500, 9.2150), (49.1350, 9.2300),
@@ -157,3 +157,43 @@ def test_a_shift_longer_than_16_hours_or_shorter_than_half_an_hour_is_refused(st
     assert resp.status_code == 400
     (error,) = resp.get_json()["errors"]
     assert error["field"] == field and "0.5" in error["message"] and "16" in error["message"]
+
+
+def test_three_crews_share_the_day_each_from_its_depot(app, staff_client, verified_jobs, monkeypatch):
+    depots = (("Nord", 49.150, 9.220), ("Süd", 49.135, 9.215), ("West", 49.142, 9.200))
+    monkeypatch.setitem(app.config, "DEPOTS", depots)
+    ids = [str(r.id) for r in verified_jobs]
+    # three hours a crew: at most two 68-minute jobs each, so all three crews are needed for the six jobs
+    form = {"day": "2026-12-02", "shift": "3", "crew": ["Team A", "Team B", "Team C"], "depot": ["0", "1", "2"],
+            "jobs": ids}
+    preview = staff_client.post("/staff/plans/new", data={**form, "action": "preview"}).get_data(as_text=True)
+    assert preview.count('class="tour"') == 3 and "Süd" in preview
+    before = db.session.query(CrewPlan).count()
+    resp = staff_client.post("/staff/plans/new", data=form)
+    assert resp.status_code == 302 and resp.headers["Location"].endswith("/staff/plans")
+    plans = db.session.scalars(select(CrewPlan).order_by(CrewPlan.id.desc()).limit(3)).all()
+    assert db.session.query(CrewPlan).count() == before + 3
+    assert {(p.crew, p.depot_lat, p.depot_lon) for p in plans} == {
+        ("Team A", 49.150, 9.220), ("Team B", 49.135, 9.215), ("Team C", 49.142, 9.200)}
+    assert sorted(str(s.report_id) for p in plans for s in p.stops) == sorted(ids)
+    assert all(p.duration_min <= 180 for p in plans)
+
+
+def test_a_crew_named_twice_or_an_unknown_depot_is_refused(staff_client, verified_jobs):
+    count = db.session.query(CrewPlan).count()
+    for crews, depots in ((["A", "A"], ["0", "0"]), (["A"], ["7"])):
+        resp = staff_client.post("/staff/plans/new", data={"day": "2026-12-02", "crew": crews, "depot": depots,
+                                                           "jobs": [str(verified_jobs[0].id)]})
+        assert resp.status_code == 400
+    assert db.session.query(CrewPlan).count() == count
+
+
+def test_map_markers_of_several_crews_are_labelled_by_crew_and_spread_apart():
+    stop = {"lat": 49.14, "lon": 9.21, "priority": 1, "overdue": False, "title": "x", "popup": []}
+    m = day_map([{"name": "Bauhof", "lat": 49.14, "lon": 9.21}],
+                [{"crew": c, "depot": 0, "stops": [{**stop, "seq": 1}, {**stop, "seq": 2}]} for c in "XYZ"],
+                "/static/vendor")
+    html = m.get_root().render()
+    labels = [f'data-label=\\"{p}{n}\\"' for p in "ABC" for n in (1, 2)]
+    assert all(html.count(label) == 1 for label in labels)
+    assert html.count('class=\\"depot-icon\\"') == 1 and "function declutter" in html

@@ -72,7 +72,9 @@ def live_server(e2e_database_url, tmp_path_factory):
            "UPLOAD_DIR": str(var / "uploads"), "MAIL_OUTBOX_DIR": str(var / "outbox"),
            # Behind a (pretend) proxy: a test that sends X-Forwarded-For with a public address is limited to one
            # report per hour and worker; every other test comes from loopback and is not limited.
-           "PROXY_HOPS": "1", "REPORT_RATE_LIMIT": "1/hour"}
+           "PROXY_HOPS": "1", "REPORT_RATE_LIMIT": "1/hour",
+           # three crews' depots for the planning page (the first one is every single crew's default)
+           "DEPOTS": "Bauhof Nord=49.1600,9.2150;Bauhof Süd=49.1250,9.2200;Bauhof West=49.1427,9.1900"}
     gunicorn = Path(sys.executable).with_name("gunicorn")
     log = open(var / "gunicorn.log", "w")
     proc = subprocess.Popen([str(gunicorn), "--workers", "2", "--bind", f"127.0.0.1:{port}", "wsgi:app"],
