@@ -188,3 +188,27 @@ def test_absurd_dates_are_a_400_not_a_500(client, params):
         resp = client.get(f"{BASE}/{path}.json", query_string={"api_key": _key("d"), **params})
         assert resp.status_code == 400, (path, resp.get_data(as_text=True))
         validate("errors", resp.get_json())
+
+
+def test_the_open311_openapi_document_lists_exactly_the_routes_and_matches_the_answers(app, client):
+    import re
+
+    import jsonschema_rs
+
+    doc = client.get(f"{BASE}/openapi.json").get_json()
+    assert doc["openapi"].startswith("3.") and doc["servers"] == [{"url": "/open311/v2"}]
+    documented = {(path, method.upper()) for path, ops in doc["paths"].items() for method in ops}
+    routed = set()
+    for rule in app.url_map.iter_rules():
+        if rule.rule.startswith(f"{BASE}/"):
+            path = re.sub(r"<(?:[^:>]+:)?([^>]+)>", r"{\1}", rule.rule[len(BASE):])
+            routed |= {(path, m) for m in rule.methods - {"HEAD", "OPTIONS"}}
+    assert routed == documented
+    key = _key("Doc client")
+    created = client.post(f"{BASE}/requests.json", data={"api_key": key, "service_code": "graffiti",
+                                                           "lat": str(MARKT[0]), "long": str(MARKT[1])}).get_json()
+    shown = client.get(f"{BASE}/requests.json").get_json()
+    for schema_name, body in (("ServiceRequestCreated", created[0]), ("ServiceRequest", shown[0])):
+        jsonschema_rs.validator_for({"$ref": f"#/components/schemas/{schema_name}",
+                                     "components": doc["components"]}).validate(body)
+    assert "/open311/v2/openapi.json" in client.get("/api/v1/openapi.json").get_json()["info"]["description"]

@@ -77,6 +77,7 @@ ROUTES = {
     "GET /open311/v2/requests/<request_id>.<fmt>": PUBLIC,
     "GET /open311/v2/tokens/<token>.<fmt>": PUBLIC,
     "GET /open311/v2/servicerequestupdates.<fmt>": API_KEY,
+    "GET /open311/v2/openapi.json": PUBLIC,
     "POST /open311/v2/servicerequestupdates.<fmt>": API_KEY,
     # building management
     "GET /staff/": STAFF,

@@ -79,7 +79,8 @@ def build_document() -> dict:
                  "description": "Report graffiti and property damage, follow reports, and (for staff and "
                                 "police) plan removals and analyse hotspots. Coordinates are WGS84; GeoJSON "
                                 "is lon/lat. Errors are `{\"errors\": [{\"field\", \"message\"}]}`. See also "
-                                "the Open311 GeoReport v2 endpoint under /open311/v2/."},
+                                "the Open311 GeoReport v2 endpoint under /open311/v2/ (its own document: "
+                                "/open311/v2/openapi.json)."},
         "servers": [{"url": "/api/v1"}],
         "paths": dict(sorted(paths.items())),
         "components": components,

@@ -1,7 +1,8 @@
 """Open311 GeoReport v2 endpoints under /open311/v2/ (XML by default, JSON with the .json suffix)."""
-from flask import current_app, request, url_for
+from flask import current_app, jsonify, request, url_for
 from flask_babel import gettext as _
 
+from app.api.openapi_open311 import build_open311_document
 from app.extensions import db
 from app.open311 import bp
 from app.open311.formats import errors_response, respond, w3c_datetime
@@ -163,3 +164,9 @@ def post_update(fmt):
     answer = updates.post_update(key.id, request.form)
     db.session.commit()
     return respond(fmt, "service_request_updates", "request_update", [answer])
+
+
+@bp.route("/openapi.json")
+def openapi_document():
+    """The OpenAPI 3 document of this interface."""
+    return jsonify(build_open311_document(current_app.extensions["city"].name))
