@@ -10,6 +10,7 @@ import re
 import secrets
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from pyproj import CRS
 from pyproj.exceptions import CRSError
@@ -93,6 +94,14 @@ def _http_url(text: str) -> str:
     if not re.fullmatch(r"https?://[^\s/]+(/\S*)?", text):
         raise ValueError("not an http(s) URL")
     return text
+
+
+def _host_list(text: str) -> list[str]:
+    hosts = [h.strip().lower() for h in text.split(",") if h.strip()]
+    if not hosts or any(not re.fullmatch(r"\*|\.?[a-z0-9.-]+|\[[0-9a-f:]+\]", h) for h in hosts):
+        raise ValueError("use host names separated by commas, e.g. graffiti.example.org,localhost "
+                         "(.example.org: also its subdomains; *: any host)")
+    return hosts
 
 
 def _owner_rules(text: str) -> str:
@@ -195,6 +204,7 @@ def _read(r: _Reader) -> dict:
         "LOG_LEVEL": r.choice("LOG_LEVEL", "INFO", LOG_LEVELS, normalise=str.upper),
         "PUBLIC_BASE_URL": r.parsed("PUBLIC_BASE_URL", "", _http_url,
                                     "use the service's public address, e.g. https://graffiti.example.org"),
+        "TRUSTED_HOSTS": r.parsed("TRUSTED_HOSTS", [], _host_list, None),
         "UPLOAD_DIR": r.text("UPLOAD_DIR", str(var / "uploads")),
         "MAIL_OUTBOX_DIR": r.text("MAIL_OUTBOX_DIR", str(var / "outbox")),
         "SMTP_HOST": r.text("SMTP_HOST", ""),
@@ -255,6 +265,20 @@ def setting_names() -> list[str]:
     return reader.names
 
 
+LOCAL_HOSTS = ["localhost", "127.0.0.1"]
+
+
+def trusted_hosts(hosts, public_base_url: str) -> list[str] | None:
+    """Flask's TRUSTED_HOSTS: the hosts set (None for `*`: any), else the public address's host and the local
+    ones. A request for another host is refused with 400, so no link can be built from a forged Host header."""
+    if hosts is None or hosts == ["*"]:
+        return None
+    if hosts:
+        return list(hosts)
+    public = urlsplit(public_base_url).hostname if public_base_url else None
+    return ([public] if public else []) + LOCAL_HOSTS
+
+
 def complete(config) -> None:
     """Fill the defaults that depend on other settings, after the app's overrides are applied."""
     if config.get("HOUSEKEEPING_HOURS") is None:
@@ -262,6 +286,7 @@ def complete(config) -> None:
     # a login and its CSRF tokens last no longer than SESSION_MAX_HOURS (user_sessions ends it earlier when idle)
     config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=config["SESSION_MAX_HOURS"])
     config["WTF_CSRF_TIME_LIMIT"] = config["SESSION_MAX_HOURS"] * 3600
+    config["TRUSTED_HOSTS"] = trusted_hosts(config.get("TRUSTED_HOSTS"), config["PUBLIC_BASE_URL"])
     city = config["CITY_NAME"]
     if config.get("OPEN311_AGENCY") is None:
         config["OPEN311_AGENCY"] = f"Stadt {city}"

@@ -9,7 +9,7 @@ Map tiles come from OpenStreetMap's tile server.
 import re
 import secrets
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, current_app, g, has_request_context, request, url_for
 
 TILE_ORIGINS = "https://tile.openstreetmap.org"
 HSTS_SECONDS = 365 * 24 * 3600
@@ -56,6 +56,18 @@ def sign_scripts(html_doc: str) -> str:
 def html_document(html_doc: str) -> Response:
     """The response of a generated HTML document, its inline scripts signed."""
     return Response(sign_scripts(html_doc), mimetype="text/html")
+
+
+def public_base() -> str:
+    """Where links that leave the service point: PUBLIC_BASE_URL, else the address this request came to (its host
+    checked against TRUSTED_HOSTS), else nothing (a relative link)."""
+    base = current_app.config["PUBLIC_BASE_URL"] or (request.host_url if has_request_context() else "")
+    return base.rstrip("/")
+
+
+def public_url(endpoint: str, **values) -> str:
+    """The absolute address of `endpoint` for e-mails, Open311 answers and exports."""
+    return public_base() + url_for(endpoint, **values)
 
 
 def _headers(response: Response) -> Response:

@@ -7,6 +7,7 @@ from app.extensions import db
 from app.open311 import bp
 from app.open311.formats import errors_response, respond, w3c_datetime
 from app.ratelimit import seconds_over_limit, too_many_message
+from app.security import public_base, public_url
 from app.services.citizen import open311 as svc
 from app.services.citizen import open311_updates as updates
 from app.services.core.apikeys import find_active_key
@@ -63,7 +64,7 @@ def _count_towards_rate_limit() -> None:
 def discovery(fmt):
     """Service discovery: where the GeoReport v2 endpoint lives (with its trailing slash, so that clients can
     append `services.xml`) and which formats it speaks."""
-    base = request.url_root.rstrip("/") + url_for("open311.services_list", fmt="xml").rsplit("/", 1)[0] + "/"
+    base = public_base() + url_for("open311.services_list", fmt="xml").rsplit("/", 1)[0] + "/"
     payload = {
         "changeset": "2026-11-30T00:00:00+00:00",
         "contact": current_app.config["OPEN311_CONTACT"],
@@ -89,7 +90,7 @@ def service_definition(code, fmt):
 
 
 def _media_url(photo) -> str:
-    return url_for("public.media", name=photo.filename, _external=True)
+    return public_url("public.media", name=photo.filename)
 
 
 def _as_requests(rows):
@@ -109,7 +110,7 @@ def limited_list(fmt, root, item, entries, limit, next_end):
     if truncated:
         args = {k: v for k, v in request.args.items() if k not in ("end_date", "api_key")}
         args["end_date"] = w3c_datetime(next_end(entries[limit - 1]))
-        url = url_for(request.endpoint, **request.view_args, **args, _external=True)
+        url = public_url(request.endpoint, **request.view_args, **args)
         resp.headers["Link"] = f'<{url}>; rel="next"'
     return resp
 

@@ -18,10 +18,9 @@ log = logging.getLogger(__name__)
 
 def status_link(token: str) -> str:
     """The absolute (when PUBLIC_BASE_URL or a request is known) link to a report's status page."""
-    from flask import has_request_context, request
+    from app.security import public_base
 
-    base = current_app.config["PUBLIC_BASE_URL"] or (request.host_url if has_request_context() else "")
-    return base.rstrip("/") + f"/r/{token}"
+    return public_base() + f"/r/{token}"
 
 
 def received_mail(clean: dict, row: dict) -> tuple[str, str]:
