@@ -109,11 +109,20 @@ def test_creating_a_plan_schedules_its_jobs_and_exports(staff_client, verified_j
 
 def test_plan_form_errors_are_400_and_store_nothing(staff_client, verified_jobs):
     count = db.session.query(CrewPlan).count()
-    for data in ({"day": "2026-12-02", "crew": "", "jobs": [str(verified_jobs[0].id)]},
-                 {"day": "morgen", "crew": "A", "jobs": [str(verified_jobs[0].id)]},
-                 {"day": "2026-12-02", "crew": "A", "jobs": []},
-                 {"day": "2026-12-02", "crew": "A", "jobs": ["x"]}):
-        assert staff_client.post("/staff/plans/new", data=data).status_code == 400
+    job = str(verified_jobs[0].id)
+    for data, field, message in (
+            ({"day": "2026-12-02", "crew": "", "jobs": [job]}, "crew", "Bitte den Trupp angeben"),
+            ({"day": "morgen", "crew": "Team Ost", "jobs": [job]}, "day", "„morgen“ ist kein Datum"),
+            ({"day": "2026-12-02", "crew": "Team Ost", "jobs": []}, "jobs", "mindestens einen Auftrag"),
+            ({"day": "2026-12-02", "crew": "Team Ost", "jobs": ["x"]}, "jobs", "„x“ ist keine Auftragsnummer")):
+        resp = staff_client.post("/staff/plans/new", data=data)
+        assert resp.status_code == 400
+        page = resp.get_data(as_text=True)
+        # the same planning page, the message at its field, everything typed kept
+        assert 'id="plan-form"' in page and f'id="plan-{field}-error"' in page and message in page
+        assert f'value="{data["day"]}"' in page and f'value="{data["crew"]}"' in page
+        if data["jobs"] == [job]:
+            assert f'value="{job}" id="job-{job}" checked' in page
     assert db.session.query(CrewPlan).count() == count
     assert db.session.get(Report, verified_jobs[0].id).status == "verified"
 

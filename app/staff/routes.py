@@ -145,40 +145,70 @@ def plans():
 @bp.route("/plans/new", methods=["GET", "POST"])
 def new_plan():
     """Candidates on a map and in a table (filtered by district and category); a proposal for several crews
-    or the order of the picked jobs; save: one plan per crew, every job in it scheduled."""
+    or the order of the picked jobs; save: one plan per crew, every job in it scheduled. Bad input: the same
+    page again (400) with the message at its field and everything typed kept."""
     s = planning.settings()
     args = request.values
     district = args.get("district", type=int)
     category = args.get("category") if args.get("category") in CATEGORIES else None
     n_crews = min(max(args.get("crews", type=int) or 1, 1), planning.MAX_CREWS)
-    shift = planning.checked_shift(args.get("shift", type=float) or s.shift_hours, "shift")
-    day = _parse_day(args.get("day")) if args.get("day") else local_today()
-    named = request.method == "POST" or any(n.strip() for n in args.getlist("crew"))
-    crews = planning.parse_crews(args.getlist("crew"), args.getlist("depot"), s) if named else \
-        planning.default_crews(n_crews, s)
-    if request.method == "POST" and request.form.get("action") != "preview":
-        plans, day_plan = planning.create_plans(day, crews, planning.parse_ids(request.form.getlist("jobs")),
-                                                current_user, shift)
-        db.session.commit()
-        flash(_("Tagesplan gespeichert; %(n)d Aufträge sind eingeplant.", n=sum(len(p.stops) for p in plans)))
-        if day_plan.dropped:
-            flash(_("Nicht eingeplant (passen nicht in den Tag): %(ids)s",
-                    ids=", ".join(f"#{j.id}" for j, _reason in day_plan.dropped)))
-        if len(plans) == 1:
-            return redirect(url_for("staff.plan", plan_id=plans[0].id))
-        return redirect(url_for("staff.plans"))
-    proposal = None
-    if request.method == "POST":  # "compute the order" of the picked jobs without saving
-        proposal = planning.plan_picked(day, crews, planning.parse_ids(request.form.getlist("jobs")), shift)
-    elif args.get("propose"):
-        proposal = planning.propose(shift, crews, day, district, category, s)
+    try:
+        shift = planning.checked_shift(args.get("shift", type=float) or s.shift_hours, "shift")
+        day = _parse_day(args.get("day")) if args.get("day") else local_today()
+        named = request.method == "POST" or any(n.strip() for n in args.getlist("crew"))
+        crews = planning.parse_crews(args.getlist("crew"), args.getlist("depot"), s) if named else \
+            planning.default_crews(n_crews, s)
+        if request.method == "POST" and request.form.get("action") != "preview":
+            plans, day_plan = planning.create_plans(day, crews, planning.parse_ids(request.form.getlist("jobs")),
+                                                    current_user, shift)
+            db.session.commit()
+            flash(_("Tagesplan gespeichert; %(n)d Aufträge sind eingeplant.", n=sum(len(p.stops) for p in plans)))
+            if day_plan.dropped:
+                flash(_("Nicht eingeplant (passen nicht in den Tag): %(ids)s",
+                        ids=", ".join(f"#{j.id}" for j, _reason in day_plan.dropped)))
+            if len(plans) == 1:
+                return redirect(url_for("staff.plan", plan_id=plans[0].id))
+            return redirect(url_for("staff.plans"))
+        proposal = None
+        if request.method == "POST":  # "compute the order" of the picked jobs without saving
+            proposal = planning.plan_picked(day, crews, planning.parse_ids(request.form.getlist("jobs")), shift)
+        elif args.get("propose"):
+            proposal = planning.propose(shift, crews, day, district, category, s)
+    except ValidationFailed as exc:
+        db.session.rollback()
+        if wants_json():
+            return error_response(exc.errors, exc.status)
+        return _plan_form_again(s, exc, district, category)
     jobs = planning.candidates(district=district, category=category)
     chosen = {j.id for j in proposal.jobs} if proposal else set()
     return render_template("staff/plan_new.html", candidates=jobs, proposal=proposal, chosen=chosen, settings=s,
                            shift=shift, today=day.isoformat(), crews=crews, n_crews=len(crews),
                            districts=triage.districts(), categories=CATEGORIES, district=district,
-                           category=category, crew_letter=crew_letter,
+                           category=category, crew_letter=crew_letter, failed=None,
                            map_html=_day_map_html(s, crews, proposal, jobs, chosen))
+
+
+def _plan_form_again(s, exc, district, category):
+    """The planning page with a refused form: crews, day, shift and picked jobs as typed, messages at fields."""
+    args = request.values
+    names, depots = args.getlist("crew"), args.getlist("depot")
+    crews = []
+    for i, name in enumerate(names or [""]):
+        pick = depots[i] if i < len(depots) else "0"
+        depot = s.depots[int(pick)] if pick.isdigit() and int(pick) < len(s.depots) else s.depots[0]
+        crews.append(planning.Crew(name, depot))
+    by_field = {}
+    for field, message in exc.errors:
+        by_field.setdefault(field, message)
+    failed = {"form": "plan", "errors": by_field, "messages": [m for _f, m in exc.errors], "first": exc.errors[0][0],
+              "values": args, "photo": False}
+    chosen = {int(v) for v in args.getlist("jobs") if v.isdigit()}
+    jobs = planning.candidates(district=district, category=category)
+    return render_template("staff/plan_new.html", candidates=jobs, proposal=None, chosen=chosen, settings=s,
+                           shift=args.get("shift") or s.shift_hours, today=args.get("day") or "", crews=crews,
+                           n_crews=len(crews), districts=triage.districts(), categories=CATEGORIES,
+                           district=district, category=category, crew_letter=crew_letter, failed=failed,
+                           map_html=_day_map_html(s, crews, None, jobs, set())), exc.status
 
 
 def _stop_popup(j) -> list:
