@@ -2,7 +2,7 @@
 targets of at least 44 px, words broken only at syllables, every text in the reader's language."""
 import pytest
 
-from tests.browser.conftest import INSIDE_HEILBRONN
+from tests.browser.conftest import INSIDE_HEILBRONN, connect_db
 
 # A line of text may end after a space, a soft hyphen (shown as "-"), a hyphen or a slash; anywhere else is a word
 # broken in the middle ("Sachbeschä|digung").
@@ -51,13 +51,13 @@ def test_without_a_position_there_is_no_pin_until_the_citizen_taps_the_map(brows
          "en": ("Your location could not be found", "Tap the spot where the damage is", "Place set")}[lang]
     try:
         page.goto(f"{live_server.url}/melden?lang={lang}")
-        page.wait_for_function("document.getElementById('location-status').classList.contains('warn')")
+        page.wait_for_function("() => document.getElementById('location-status').classList.contains('warn')")
         assert t[0] in page.inner_text("#location-status")
         assert page.locator(".leaflet-marker-icon").count() == 0      # no pin pretending to be placed
         assert page.is_visible("#map-hint") and t[1] in page.inner_text("#map-hint")
 
         page.locator("#report-map").click(position={"x": width // 2 - 40, "y": 120})
-        page.wait_for_function(f"document.getElementById('location-status').textContent.includes('{t[2]}')")
+        page.wait_for_function(f"() => document.getElementById('location-status').textContent.includes('{t[2]}')")
         assert page.locator(".leaflet-marker-icon").count() == 1
         assert not page.is_visible("#map-hint")
         assert "warn" not in (page.get_attribute("#location-status", "class") or "")
@@ -181,5 +181,31 @@ def test_nearby_open_reports_are_numbered_pins_on_the_map_with_distance_and_dire
         assert two["x"] + two["width"] / 2 > tip_x + 10
         pins.nth(1).click()
         assert page.evaluate("document.activeElement.id") == "nearby-2"
+    finally:
+        ctx.close()
+
+
+@pytest.mark.parametrize(("lang", "width"), [("de", 360), ("en", 390)])
+def test_every_citizen_page_fits_the_phone_with_large_targets_in_the_readers_language(browser, live_server, request,
+                                                                                      lang, width):
+    with connect_db(live_server) as conn:
+        token = conn.execute("SELECT token FROM reports WHERE duplicate_of_id IS NULL ORDER BY id LIMIT 1").fetchone()[0]
+    ctx, page = _phone(browser, request, lang, width, geolocation=INSIDE_HEILBRONN)
+    # German words that would give away an untranslated text on an English page
+    german = ("Meldung", "Karte", "Stadtgrenze", "Sie ", " und ", " der ", " die ", "Ort ", "Datenschutz")
+    try:
+        for path in ("/", "/melden", "/karte", f"/r/{token}", "/meine-meldungen"):
+            page.goto(f"{live_server.url}{path}?lang={lang}")
+            page.wait_for_load_state("networkidle")
+            assert page.evaluate("document.documentElement.lang") == lang
+            assert page.evaluate("document.documentElement.scrollWidth") <= width, path
+            # every link, button and switch outside the map's attribution line is at least 44 x 44 px
+            small = page.evaluate(SMALL_TARGETS_JS, "a:not(.leaflet-control-attribution a), button, summary")
+            assert small == [], (path, small)
+            if lang == "en":
+                text = page.inner_text("body")
+                address = page.evaluate("() => (document.querySelectorAll('.facts dd')[1] || {}).textContent || ''")
+                found = [w for w in german if w in text.replace(address, "")]
+                assert found == [], (path, found)
     finally:
         ctx.close()

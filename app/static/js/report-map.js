@@ -44,7 +44,9 @@
     div.appendChild(strong);
     div.appendChild(document.createElement("br"));
     div.appendChild(document.createTextNode((T.statuses[p.status] || p.status) + " · " + T.reportedOn + " " +
-      new Date(p.date).toLocaleDateString()));
+      // the city's calendar day ("2026-11-24"), shown as that day wherever the phone is
+      new Date(p.date + "T00:00:00Z").toLocaleDateString(document.documentElement.lang || undefined,
+                                                          { timeZone: "UTC" })));
     return div;
   }
 

@@ -201,7 +201,8 @@
     var dist = r.direction ? fmt(T.metresAway, { m: r.distance_m, direction: T.compass[r.direction] || r.direction })
       : T.sameSpot;
     return " · " + (T.statuses[r.status] || r.status) + " · " + dist + " · " + T.reportedOn + " " +
-      new Date(r.created_at).toLocaleDateString();
+      new Date(r.created_at).toLocaleDateString(document.documentElement.lang || undefined,
+                                                { timeZone: form.getAttribute("data-timezone") || undefined });
   }
   function loadNearby() {
     if (!where) { return; }
