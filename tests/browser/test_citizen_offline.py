@@ -39,7 +39,7 @@ def _phone(browser, lang: str, **kwargs):
 
 def _fill_report(page, t: dict, description: str) -> None:
     page.get_by_role("button", name=t["locate"]).click()
-    page.wait_for_function(f"document.getElementById('location-status').textContent.includes('{t['located']}')")
+    page.wait_for_function(f"() => document.getElementById('location-status').textContent.includes('{t['located']}')")
     page.set_input_files("#photos", files=[{"name": "wand.jpg", "mimeType": "image/jpeg", "buffer": jpeg((200, 40, 90))}])
     page.wait_for_selector("#previews img")
     page.fill("textarea[name=description]", description)
@@ -56,7 +56,7 @@ def test_a_report_made_offline_waits_on_the_phone_through_a_reload_and_is_delive
     try:
         page.goto(f"{live_server.url}/melden?lang={lang}")
         # The service worker has installed (the page and its scripts are kept) and controls the page.
-        page.wait_for_function("navigator.serviceWorker.controller !== null")
+        page.wait_for_function("() => navigator.serviceWorker.controller !== null")
         _fill_report(page, t, description)
 
         ctx.set_offline(True)
@@ -89,7 +89,7 @@ def test_a_report_made_offline_waits_on_the_phone_through_a_reload_and_is_delive
             page.get_by_role("link", name=t["mine"], exact=True).click()
         item = page.wait_for_selector(f".my-report[data-token='{token}']")
         status_label = STATUS[lang][rows[0][1]]
-        page.wait_for_function(f"document.querySelector(\".my-report[data-token='{token}'] .status\")"
+        page.wait_for_function(f"() => document.querySelector(\".my-report[data-token='{token}'] .status\")"
                                f".textContent === {status_label!r}")
         assert item.query_selector(f"a[href='/r/{token}']").inner_text() == t["view"]
         ctx.set_offline(True)
@@ -178,9 +178,9 @@ def test_a_queued_report_the_server_refuses_later_is_shown_with_its_reason_and_c
     request.node._page = page
     try:
         page.goto(f"{live_server.url}/melden")
-        page.wait_for_function("navigator.serviceWorker.controller !== null")
+        page.wait_for_function("() => navigator.serviceWorker.controller !== null")
         page.get_by_role("button", name=t["locate"]).click()
-        page.wait_for_function("document.getElementById('location-status').textContent.length > 0")
+        page.wait_for_function("() => document.getElementById('location-status').textContent.length > 0")
         page.fill("textarea[name=description]", description)
         ctx.set_offline(True)
         page.get_by_role("button", name=t["send"]).click()
@@ -207,7 +207,7 @@ def test_chromium_finds_the_web_app_installable(browser, live_server, tmp_path, 
         page = ctx.pages[0] if ctx.pages else ctx.new_page()
         request.node._page = page
         page.goto(live_server.url + "/")
-        page.wait_for_function("navigator.serviceWorker.controller !== null")
+        page.wait_for_function("() => navigator.serviceWorker.controller !== null")
         cdp = ctx.new_cdp_session(page)
         manifest = cdp.send("Page.getAppManifest")
         assert manifest["url"].endswith("/manifest.webmanifest") and not manifest["errors"]

@@ -37,11 +37,11 @@ def test_the_page_keeps_the_report_through_503s_and_sends_it_once(phone, live_se
     keys = _fail_first(phone, 2)
     phone.goto(live_server.url + "/melden")
     phone.get_by_role("button", name="Meinen Standort verwenden").click()
-    phone.wait_for_function("document.getElementById('location-status').textContent.includes('Ort gesetzt')")
+    phone.wait_for_function("() => document.getElementById('location-status').textContent.includes('Ort gesetzt')")
     phone.fill("textarea[name=description]", "Während der Störung gemeldet")
     phone.get_by_role("button", name="Meldung senden").click()
     # While it waits for the next try, the page says so (the report is kept on the phone); no error box.
-    phone.wait_for_function("document.getElementById('outbox-intro').textContent.includes('erneut gesendet')")
+    phone.wait_for_function("() => document.getElementById('outbox-intro').textContent.includes('erneut gesendet')")
     assert phone.is_visible("#outbox") and phone.is_hidden("#form-errors")
     phone.wait_for_selector("#done:not([hidden])", timeout=15000)
     token = phone.get_attribute("#done-link", "href").rsplit("/", 1)[1]
@@ -56,10 +56,10 @@ def test_after_five_minutes_of_503s_the_report_is_still_kept_and_tried_with_its_
     phone.clock.install()
     phone.goto(live_server.url + "/melden?lang=en")
     phone.get_by_role("button", name="Use my location").click()
-    phone.wait_for_function("document.getElementById('location-status').textContent.includes('Place set')")
+    phone.wait_for_function("() => document.getElementById('location-status').textContent.includes('Place set')")
     phone.fill("textarea[name=description]", "Sent during the outage")
     phone.get_by_role("button", name="Send report").click()
-    phone.wait_for_function("document.getElementById('outbox-intro').textContent.includes('sent again shortly')")
+    phone.wait_for_function("() => document.getElementById('outbox-intro').textContent.includes('sent again shortly')")
     for _ in range(12):
         phone.clock.run_for(61_000)
         phone.wait_for_timeout(300)   # real time for the routed answer to come back and the next try to be set

@@ -27,7 +27,7 @@ def _uploads(server):
 def test_a_report_goes_from_the_phone_form_into_the_database_with_a_photo(phone, live_server):
     phone.goto(live_server.url + "/melden")
     phone.get_by_role("button", name="Meinen Standort verwenden").click()
-    phone.wait_for_function("document.getElementById('location-status').textContent.includes('Ort gesetzt')")
+    phone.wait_for_function("() => document.getElementById('location-status').textContent.includes('Ort gesetzt')")
     phone.set_input_files("#photos", files=[{"name": "wand.jpg", "mimeType": "image/jpeg",
                                              "buffer": _photo_with_gps()}])
     phone.wait_for_selector("#previews img")
@@ -59,7 +59,7 @@ def test_a_report_goes_from_the_phone_form_into_the_database_with_a_photo(phone,
     # "new", or "duplicate" when the seeded demo city already has an open report on that building
     assert phone.inner_text("#status") == {"new": "Eingegangen", "duplicate": "Bereits gemeldet"}[row[9]]
     assert "buerger@example.org" not in phone.content() and "Hakenkreuz" not in phone.content()
-    phone.wait_for_function("document.querySelector('.thumbs img').naturalWidth > 0")
+    phone.wait_for_function("() => document.querySelector('.thumbs img').naturalWidth > 0")
 
 
 @pytest.mark.parametrize("phone", [OUTSIDE_HEILBRONN], indirect=True)
@@ -70,7 +70,7 @@ def test_a_report_outside_the_city_shows_a_clear_error_and_stores_nothing(phone,
     phone.goto(live_server.url + "/melden")
     phone.get_by_role("button", name="Meinen Standort verwenden").click()
     # The page warns as soon as the pin is outside ...
-    phone.wait_for_function("document.getElementById('location-status').textContent.includes('außerhalb')")
+    phone.wait_for_function("() => document.getElementById('location-status').textContent.includes('außerhalb')")
     phone.set_input_files("#photos", files=[{"name": "x.jpg", "mimeType": "image/jpeg", "buffer": _photo_with_gps()}])
     phone.get_by_role("button", name="Meldung senden").click()
     # ... and the server's answer names the city, next to the map and above the button.
@@ -96,7 +96,7 @@ def test_the_form_speaks_english_one_tap_away(phone, live_server):
 
 def test_the_public_map_shows_reports_on_a_phone(phone, live_server):
     phone.goto(live_server.url + "/karte")
-    phone.wait_for_function("Number(document.getElementById('public-map').dataset.features || 0) > 0")
+    phone.wait_for_function("() => Number(document.getElementById('public-map').dataset.features || 0) > 0")
     assert phone.locator(".leaflet-marker-icon, .leaflet-interactive").count() > 0
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
     text = phone.content()
@@ -110,10 +110,10 @@ def test_without_browser_location_the_photo_position_places_the_pin(browser, liv
     request.node._page = page
     try:
         page.goto(live_server.url + "/melden")
-        page.wait_for_function("document.getElementById('location-status').textContent.length > 0")
+        page.wait_for_function("() => document.getElementById('location-status').textContent.length > 0")
         page.set_input_files("#photos", files=[{"name": "gps.jpg", "mimeType": "image/jpeg",
                                                 "buffer": _photo_with_gps()}])
-        page.wait_for_function("document.getElementById('location-status').textContent.includes('aus dem Foto')")
+        page.wait_for_function("() => document.getElementById('location-status').textContent.includes('aus dem Foto')")
         page.get_by_role("button", name="Meldung senden").click()
         page.wait_for_selector("#done:not([hidden])")
         token = page.get_attribute("#done-link", "href").rsplit("/", 1)[1]
@@ -139,7 +139,7 @@ def test_a_flood_from_one_network_is_refused_with_a_clear_message(browser, live_
         for _ in range(3):  # one report per hour and worker, two workers: the third at the latest is refused
             page.goto(live_server.url + "/melden")
             page.get_by_role("button", name="Meinen Standort verwenden").click()
-            page.wait_for_function("document.getElementById('location-status').textContent.includes('Ort gesetzt')")
+            page.wait_for_function("() => document.getElementById('location-status').textContent.includes('Ort gesetzt')")
             page.get_by_role("button", name="Meldung senden").click()
             page.wait_for_selector("#done:not([hidden]), #form-errors:not([hidden])")
             if page.is_visible("#done"):

@@ -46,7 +46,7 @@ def _citizen_reports(phone, server) -> str:
     phone.goto(server.url + "/melden")
     assert phone.evaluate("document.documentElement.lang") == "de"
     phone.get_by_role("button", name="Meinen Standort verwenden").click()
-    phone.wait_for_function("document.getElementById('location-status').textContent.includes('Ort gesetzt')")
+    phone.wait_for_function("() => document.getElementById('location-status').textContent.includes('Ort gesetzt')")
     phone.set_input_files("#photos", files=[{"name": "wand.jpg", "mimeType": "image/jpeg", "buffer": jpeg()}])
     phone.wait_for_selector("#previews img")
     phone.get_by_text("Beleidigender Inhalt").click()

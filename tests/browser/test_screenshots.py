@@ -22,7 +22,7 @@ def _save(page, name, **kw):
 def test_screenshot_citizen_form_on_a_phone(phone, live_server):
     phone.goto(live_server.url + "/melden")
     phone.get_by_role("button", name="Meinen Standort verwenden").click()
-    phone.wait_for_function("document.getElementById('location-status').textContent.includes('Ort gesetzt')")
+    phone.wait_for_function("() => document.getElementById('location-status').textContent.includes('Ort gesetzt')")
     phone.fill("textarea[name=description]", "Tag am Eingang")
     path = _save(phone, "citizen_form_phone", full_page=True)
     with Image.open(path) as img:
