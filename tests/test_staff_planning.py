@@ -179,13 +179,19 @@ def test_three_crews_share_the_day_each_from_its_depot(app, staff_client, verifi
     assert preview.count('class="tour"') == 3 and "Süd" in preview
     before = db.session.query(CrewPlan).count()
     resp = staff_client.post("/staff/plans/new", data=form)
-    assert resp.status_code == 302 and resp.headers["Location"].endswith("/staff/plans")
+    assert resp.status_code == 302 and resp.headers["Location"].endswith("/staff/plans?day=2026-12-02")
     plans = db.session.scalars(select(CrewPlan).order_by(CrewPlan.id.desc()).limit(3)).all()
     assert db.session.query(CrewPlan).count() == before + 3
     assert {(p.crew, p.depot_lat, p.depot_lon) for p in plans} == {
         ("Team A", 49.150, 9.220), ("Team B", 49.135, 9.215), ("Team C", 49.142, 9.200)}
     assert sorted(str(s.report_id) for p in plans for s in p.stops) == sorted(ids)
     assert all(p.duration_min <= 180 for p in plans)
+    # the day's page shows all three crews on one map
+    day = staff_client.get(resp.headers["Location"]).get_data(as_text=True)
+    assert day.count('<li data-crew="') == 3 and 'id="day-map"' in day
+    assert all(name in day for name in ("Team A", "Team B", "Team C", "Süd", "West"))
+    assert 'data-distances="straight"' in day
+    assert staff_client.get("/staff/plans?day=morgen").status_code == 400
 
 
 def test_a_crew_named_twice_or_an_unknown_depot_is_refused(staff_client, verified_jobs):

@@ -138,8 +138,16 @@ def photo(name):
 
 @bp.route("/plans")
 def plans():
-    """Recent crew plans and the form for a new one."""
-    return render_template("staff/plans.html", plans=planning.recent_plans())
+    """Recent crew plans; with `day`, that day's plans of all crews on one map."""
+    day = _parse_day(request.args["day"]) if request.args.get("day") else None
+    day_plan = map_html = None
+    if day:
+        s = planning.settings()
+        tours = [planning.plan_tour(p) for p in planning.plans_of_day(day)]
+        day_plan = planning.DayPlan(day, tours, [], tours[0].distances if tours else planning.STRAIGHT)
+        map_html = _day_map_html(s, [t.crew for t in tours], day_plan, [], set())
+    return render_template("staff/plans.html", plans=planning.recent_plans(), day=day, day_plan=day_plan,
+                           map_html=map_html, crew_letter=crew_letter)
 
 
 @bp.route("/plans/new", methods=["GET", "POST"])
@@ -168,7 +176,7 @@ def new_plan():
                         ids=", ".join(f"#{j.id}" for j, _reason in day_plan.dropped)))
             if len(plans) == 1:
                 return redirect(url_for("staff.plan", plan_id=plans[0].id))
-            return redirect(url_for("staff.plans"))
+            return redirect(url_for("staff.plans", day=day.isoformat()))
         proposal = None
         if request.method == "POST":  # "compute the order" of the picked jobs without saving
             proposal = planning.plan_picked(day, crews, planning.parse_ids(request.form.getlist("jobs")), shift)

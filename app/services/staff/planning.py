@@ -391,6 +391,11 @@ def route_path(tour: Tour) -> list[tuple[float, float]] | None:
     return points
 
 
+def plans_of_day(day: date) -> list[CrewPlan]:
+    """Every crew's plan of one day, in the order they were made."""
+    return list(db.session.scalars(select(CrewPlan).where(CrewPlan.day == day).order_by(CrewPlan.id)))
+
+
 def recent_plans(limit: int = 20) -> list[CrewPlan]:
     """The latest crew plans."""
     return list(db.session.scalars(select(CrewPlan).order_by(CrewPlan.day.desc(), CrewPlan.id.desc()).limit(limit)))
