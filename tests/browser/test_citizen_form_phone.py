@@ -106,6 +106,7 @@ def test_the_address_search_is_a_keyboard_combobox_with_districts(browser, live_
         field.fill("Kaiser")
         page.wait_for_selector("#address-results [role=option]")
         assert field.get_attribute("aria-expanded") == "true"
+        assert page.inner_text("#address-count").startswith(str(page.locator("#address-results [role=option]").count()))
         options = page.locator("#address-results [role=option]")
         shown = [(o.locator(".place").inner_text(), o.locator(".district").inner_text() if o.locator(".district").count()
                   else "") for o in options.all()]
@@ -202,6 +203,7 @@ def test_every_citizen_page_fits_the_phone_with_large_targets_in_the_readers_lan
             # every link, button and switch outside the map's attribution line is at least 44 x 44 px
             small = page.evaluate(SMALL_TARGETS_JS, "a:not(.leaflet-control-attribution a), button, summary")
             assert small == [], (path, small)
+            assert page.evaluate(MID_WORD_BREAKS_JS, "header, main, footer") == [], path
             if lang == "en":
                 text = page.inner_text("body")
                 address = page.evaluate("() => (document.querySelectorAll('.facts dd')[1] || {}).textContent || ''")

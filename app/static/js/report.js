@@ -128,6 +128,7 @@
   var addressInput = document.getElementById("address");
   var results = document.getElementById("address-results");
   var noneEl = document.getElementById("address-none");
+  var countEl = document.getElementById("address-count");
   var addressTimer = null, addressSeq = 0, found = [], active = -1;
   function setActive(i) {
     active = i;
@@ -154,6 +155,7 @@
     found = list;
     results.textContent = "";
     noneEl.textContent = list.length ? "" : T.noAddress;
+    countEl.textContent = list.length ? fmt(T.suggestions, { n: list.length }) : "";  // for screen readers
     list.forEach(function (a, k) {
       var li = el("li", { id: "address-option-" + k, role: "option", "aria-selected": "false" });
       li.appendChild(el("span", { "class": "place" }, a.label));
