@@ -1,8 +1,12 @@
 """The photo pipeline: decode, orient, strip all metadata, bound the size, blur faces and number plates,
 thumbnail (the files: photo_files.py).
 
-Nothing a client sends is trusted: the bytes are decoded (never the extension or MIME type), images that
-would decompress to huge pixel counts are refused before decoding, and what is stored is a fresh JPEG
+Nothing a client sends is trusted: the bytes are decoded (never the extension or MIME type), and what one
+upload may cost is bounded before any pixel is decoded, from the image header: at most MAX_PIXELS in the
+header, and at most MAX_DECODED_PIXELS actually decoded (JPEGs are decoded at 1/2, 1/4 or 1/8 of their size
+when that still covers MAX_SIDE, so a 50-megapixel camera JPEG decodes as 12.5 megapixels; PNG, WebP and HEIC
+are decoded in full, so a 12-megapixel phone photo passes and a 7000 x 7000 PNG is refused). That keeps one
+photo under about 100 MiB of memory and a second of work (tests/test_photo_limits.py). What is stored is a fresh JPEG
 re-encoded from pixels only (no EXIF, GPS, XMP, comments or ICC profile). Faces and number plates are
 blurred before anything is written (app/services/citizen/anonymise.py): the unblurred pixels are never stored.
 """
@@ -32,6 +36,8 @@ Image.init()  # register every plugin now, so the format allow-list below can be
 
 ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP", *HEIF)
 MAX_PIXELS = 50_000_000       # a 50-megapixel camera; more is refused as a decompression bomb
+MAX_DECODED_PIXELS = 12_600_000  # what is decoded at most: a 12-megapixel phone photo (4032 x 3024, 4000 x 3000)
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS  # Pillow's own bomb check, for every other Image.open as well
 MAX_SIDE = 2048               # stored photos are bounded to this many pixels on the long side
 THUMB_SIDE = 400
 JPEG_QUALITY = 85
@@ -75,25 +81,47 @@ class ProcessedPhoto:
         return f"{self.sha256}_t.jpg"
 
 
-def _open(data: bytes) -> Image.Image:
-    """Open and fully decode `data`, refusing non-images, unsupported formats and decompression bombs."""
+def _too_big(pixels: int) -> PhotoError:
+    return PhotoError(_("Das Bild ist zu groß (mehr als %(n)d Megapixel).", n=pixels // 1_000_000))
+
+
+def _header(data: bytes) -> Image.Image:
+    """The image opened from its header only (nothing decoded), prepared to decode at most MAX_DECODED_PIXELS;
+    PhotoError for non-images, unsupported formats and images too large."""
     if not data:
         raise PhotoError(_("Die Datei ist leer."))
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
             img = Image.open(io.BytesIO(data), formats=ACCEPTED_FORMATS)
-            if img.width * img.height > MAX_PIXELS:
-                raise PhotoError(_("Das Bild ist zu groß (mehr als %(n)d Megapixel).", n=MAX_PIXELS // 1_000_000))
-            img.load()
-        except PhotoError:
-            raise
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-            raise PhotoError(_("Das Bild ist zu groß (mehr als %(n)d Megapixel).", n=MAX_PIXELS // 1_000_000)) from exc
+            raise _too_big(MAX_PIXELS) from exc
         except UnidentifiedImageError as exc:
             raise PhotoError(_("Die Datei ist kein Foto (erlaubt: JPEG, PNG, WebP, HEIC).")) from exc
         except (OSError, SyntaxError, ValueError, EOFError, MemoryError) as exc:
             raise PhotoError(_("Das Foto ist beschädigt oder unvollständig.")) from exc
+    if img.width * img.height > MAX_PIXELS:
+        raise _too_big(MAX_PIXELS)
+    if img.format == "JPEG" and img.mode in ("RGB", "L", "CMYK"):
+        img.draft(img.mode, (MAX_SIDE, MAX_SIDE))  # decode at 1/2, 1/4 or 1/8 scale where that covers MAX_SIDE
+    if img.width * img.height > MAX_DECODED_PIXELS:
+        raise _too_big(MAX_DECODED_PIXELS)
+    return img
+
+
+def check_photo(data: bytes) -> None:
+    """Raise PhotoError when `data` would be refused by its header (cheap: nothing is decoded)."""
+    _header(data).close()
+
+
+def _open(data: bytes) -> Image.Image:
+    """Open and decode `data` (at most MAX_DECODED_PIXELS), refusing non-images, unsupported formats and
+    decompression bombs."""
+    img = _header(data)
+    try:
+        img.load()
+    except (OSError, SyntaxError, ValueError, EOFError, MemoryError, Image.DecompressionBombError) as exc:
+        raise PhotoError(_("Das Foto ist beschädigt oder unvollständig.")) from exc
     return img
 
 
@@ -129,12 +157,15 @@ def process_photo(data: bytes, blur: bool = True) -> ProcessedPhoto:
     """Decode, apply EXIF orientation, strip metadata, bound to MAX_SIDE, blur faces and number plates (unless
     `blur` is false) and make a thumbnail (in memory)."""
     img = _open(data)
+    if img.mode == "P":  # palette images are resized as colours, not as palette indices
+        img = img.convert("RGBA")
+    # bounded first, so orientation and colour conversion work on at most MAX_SIDE x MAX_SIDE pixels
+    img.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS, reducing_gap=3.0)
     try:
         img = ImageOps.exif_transpose(img)
     except (OSError, ValueError, KeyError, TypeError, ZeroDivisionError):
         log.info("broken EXIF orientation ignored")
     img = _to_srgb(img)
-    img.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
     boxes: list[Box] = []
     if blur:
         img, boxes = anonymise(img)

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from app.city import current_city
 from app.errors import ValidationFailed
 from app.models import CATEGORIES
-from app.services.citizen.photos import PhotoError, photo_gps, process_photo
+from app.services.citizen.photos import PhotoError, check_photo, photo_gps, process_photo
 
 MAX_PHOTOS = 5
 MAX_DESCRIPTION = 2000
@@ -74,7 +74,8 @@ def _text(value, field, limit, errors) -> str | None:
 
 
 def validate_report(data: dict, photos: list) -> tuple[dict, list]:
-    """Check every field and decode every photo; returns (clean values, processed photos) or raises."""
+    """Check every field (and the photos' sizes and headers), then decode every photo; returns (clean values,
+    processed photos) or raises. No photo is decoded when any field is wrong."""
     errors: list = []
     status = 400
     lat, lon = parse_point(data, errors)
@@ -90,7 +91,7 @@ def validate_report(data: dict, photos: list) -> tuple[dict, list]:
         errors.append(("email", _("Diese E-Mail-Adresse ist ungültig. Das Feld kann auch leer bleiben.")))
     offensive = _flag(data.get("offensive"), "offensive", errors)
 
-    processed = []
+    # Photos: only their byte sizes and headers now; nothing is decoded before every field is known good.
     if len(photos) > MAX_PHOTOS:
         errors.append(("photos", _("Höchstens %(n)d Fotos pro Meldung (gesendet: %(sent)d).", n=MAX_PHOTOS,
                                    sent=len(photos))))
@@ -103,7 +104,7 @@ def validate_report(data: dict, photos: list) -> tuple[dict, list]:
                                            mb=round(limit / (1024 * 1024), 1))))
                 continue
             try:
-                processed.append(process_photo(raw))
+                check_photo(raw)
             except PhotoError as exc:
                 errors.append(("photos", _("Foto %(i)d: %(reason)s", i=i, reason=str(exc))))
 
@@ -122,6 +123,14 @@ def validate_report(data: dict, photos: list) -> tuple[dict, list]:
     if lat is not None and lon is not None and not current_city().contains(lon, lat):
         errors.append(("location", _("Dieser Ort liegt außerhalb von %(city)s. Wir können nur Meldungen aus "
                                      "dem Stadtgebiet von %(city)s bearbeiten.", city=current_city().name)))
+    if errors:
+        raise ValidationFailed(errors, status)
+    processed = []
+    for i, raw in enumerate(photos, start=1):
+        try:
+            processed.append(process_photo(raw))
+        except PhotoError as exc:
+            errors.append(("photos", _("Foto %(i)d: %(reason)s", i=i, reason=str(exc))))
     if errors:
         raise ValidationFailed(errors, status)
     return {"lat": lat, "lon": lon, "category": category, "description": description, "email": email,
