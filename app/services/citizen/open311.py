@@ -10,7 +10,7 @@ from sqlalchemy.orm import aliased, selectinload
 from app import labels
 from app.extensions import db
 from app.models import CATEGORIES, OPEN_STATUSES, Report
-from app.services.citizen.public import grid_point_sql, publicly_visible
+from app.services.citizen.public import grid_point_sql, publicly_visible, report_by_token
 
 MAX_WINDOW = timedelta(days=90)
 MAX_RESULTS = 1000
@@ -266,8 +266,8 @@ def next_page_end(oldest: datetime) -> datetime:
 
 
 def find_by_token(token: str) -> Report:
-    """The report behind a public token."""
-    report = db.session.scalar(select(Report).where(Report.token == token))
+    """The report behind a status token (reports are found by their token only: nothing to guess)."""
+    report = report_by_token(token) if "\x00" not in token else None
     if report is None:
         raise Open311Error(404, _("Unbekanntes Token."))
     return report
