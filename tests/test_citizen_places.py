@@ -78,8 +78,10 @@ def test_nearby_reports_say_where_they_are_and_in_which_direction(client):
     west = post(client, lat=str(lat), lon=str(lon)).get_json()
     from_point = offset(*MARKT, east_m=-5)
     found = client.get(f"/api/v1/reports/nearby?lat={from_point[0]}&lon={from_point[1]}").get_json()["reports"]
-    assert [(r["token"], r["distance_m"], r["direction"]) for r in found] == [
-        (here["token"], 5, "e"), (west["token"], 30, "w")]
-    assert abs(found[1]["lat"] - lat) < 1e-6 and abs(found[1]["lon"] - lon) < 1e-6
+    assert [(r["distance_m"], r["direction"]) for r in found] == [(5, "e"), (30, "w")]
+    # an opaque confirmation handle, never another reporter's status token
+    assert all("token" not in r and r["handle"] not in (here["token"], west["token"]) for r in found)
+    # the position on the public 25 m grid: within half a cell's diagonal (17.7 m) of the real one
+    assert abs(found[1]["lat"] - lat) * 111_200 <= 17.7 and abs(found[1]["lon"] - lon) * 72_800 <= 17.7
     same_spot = client.get(f"/api/v1/reports/nearby?lat={MARKT[0]}&lon={MARKT[1]}").get_json()["reports"]
     assert same_spot[0]["distance_m"] == 0 and same_spot[0]["direction"] is None

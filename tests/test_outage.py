@@ -75,7 +75,8 @@ def test_browsers_get_a_friendly_page_that_reloads_itself(down, caplog, lang, wo
 def test_a_logged_in_staff_member_gets_the_page_too(down, caplog):
     client = down.test_client()
     with client.session_transaction() as session:
-        session["_user_id"] = "1"   # loading the user needs the database
+        session["_user_id"] = "1"   # loading the user and checking the login's session need the database
+        session["sid"] = "a-session-token"
     resp = client.get("/staff/")
     assert resp.status_code == 503 and "Kurz nicht erreichbar" in resp.get_data(as_text=True)
     _one_line_each(caplog, 1)

@@ -39,7 +39,7 @@ def test_points_and_groups_wear_the_legends_colours_and_the_categories_filter_th
         with page.expect_response(lambda r: "/api/v1/reports?bbox=" in r.url) as answer:
             page.goto(f"{live_server.url}/karte?lang={lang}")
         features = answer.value.json()["features"]
-        page.wait_for_function("() => Number(document.getElementById('public-map').dataset.features || 0) > 0")
+        page.wait_for_function("() =>  Number(document.getElementById('public-map').dataset.features || 0) > 0")
         assert int(page.get_attribute("#public-map", "data-features")) == len(features)
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
         legend = page.evaluate("""() => ['.dot-open', '.dot-done'].map(s =>
@@ -63,11 +63,11 @@ def test_points_and_groups_wear_the_legends_colours_and_the_categories_filter_th
 
         page.get_by_role("checkbox", name="Graffiti", exact=True).uncheck()
         others = [f for f in features if f["properties"]["category"] != "graffiti"]
-        page.wait_for_function(f"() => document.getElementById('public-map').dataset.features === '{len(others)}'")
+        page.wait_for_function(f"() =>  document.getElementById('public-map').dataset.features === '{len(others)}'")
         assert len(others) < len(features)
         page.locator("#show-done").uncheck()
         still = [f for f in others if f["properties"]["open"]]
-        page.wait_for_function(f"() => document.getElementById('public-map').dataset.features === '{len(still)}'")
+        page.wait_for_function(f"() =>  document.getElementById('public-map').dataset.features === '{len(still)}'")
         count = page.inner_text("#map-count")
         assert str(len(still)) in count and ("Meldungen" if lang == "de" else "reports") in count
         small = page.evaluate("""() => [...document.querySelectorAll('.map-filters label, .leaflet-control-zoom a')]
@@ -82,7 +82,7 @@ def test_report_here_opens_the_form_at_the_tapped_spot_and_stores_it_there(brows
     ctx, page = _map_phone(browser, request, lang)
     try:
         page.goto(f"{live_server.url}/karte?lang={lang}")
-        page.wait_for_function("() => Number(document.getElementById('public-map').dataset.features || 0) > 0")
+        page.wait_for_function("() =>  Number(document.getElementById('public-map').dataset.features || 0) > 0")
         spot = page.evaluate(FREE_SPOT_JS)
         assert spot
         page.locator("#public-map").click(position=spot)
@@ -96,7 +96,7 @@ def test_report_here_opens_the_form_at_the_tapped_spot_and_stores_it_there(brows
         link.click()
         page.wait_for_url("**/melden?*")
         taken = {"de": "Ort von der Karte übernommen", "en": "Place taken from the map"}[lang]
-        page.wait_for_function(f"() => document.getElementById('location-status').textContent.includes('{taken}')")
+        page.wait_for_function(f"() =>  document.getElementById('location-status').textContent.includes('{taken}')")
         assert page.locator(".leaflet-marker-icon").count() == 1
         page.wait_for_timeout(500)   # the phone's own position (granted) must not move the pin
         assert taken in page.inner_text("#location-status")

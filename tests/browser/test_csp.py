@@ -51,7 +51,7 @@ def test_citizen_pages_under_the_policy(watched, live_server):
     _visit(page, live_server.url + "/meine-meldungen", lambda: page.wait_for_selector("main"))
     # the installable web app: the service worker registers under the policy
     page.goto(live_server.url + "/")
-    page.wait_for_function("navigator.serviceWorker.getRegistration().then(r => !!r)", timeout=20000)
+    page.wait_for_function("() => navigator.serviceWorker.getRegistration().then(r => !!r)", timeout=20000)
     assert page.violations == []
 
 
