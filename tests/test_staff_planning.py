@@ -212,3 +212,13 @@ def test_map_markers_of_several_crews_are_labelled_by_crew_and_spread_apart():
     labels = [f'data-label=\\"{p}{n}\\"' for p in "ABC" for n in (1, 2)]
     assert all(html.count(label) == 1 for label in labels)
     assert html.count('class=\\"depot-icon\\"') == 1 and "function declutter" in html
+
+
+def test_odd_planning_addresses_answer_with_the_page_not_an_error(staff_client, verified_jobs):
+    assert "Noch keine Pläne." in staff_client.get("/staff/plans?day=2030-01-07").get_data(as_text=True)
+    resp = staff_client.get("/staff/plans/new?propose=1&day=2026-13-45&crews=abc&district=x")
+    assert resp.status_code == 400 and 'id="plan-day-error"' in resp.get_data(as_text=True)
+    twice = staff_client.get("/staff/plans/new?propose=1&crew=Nord&crew=Nord")
+    assert twice.status_code == 400 and "eigenen Namen" in twice.get_data(as_text=True)
+    many = staff_client.get("/staff/plans/new?propose=1&crews=99")
+    assert many.status_code == 200 and many.get_data(as_text=True).count('class="crew-row"') == 6
