@@ -86,6 +86,13 @@ def local_number(value, digits: int = 0) -> str:
     return format_decimal(value, format=pattern, locale=get_locale())
 
 
+def local_p(value) -> str:
+    """A p-value with one or two significant digits in the reader's language ("0,002", "0.012"); "–" for none."""
+    if value is None:
+        return "–"
+    return format_decimal(value, format="@#", locale=get_locale())
+
+
 def local_percent(share, digits: int = 1) -> str:
     """A share (0.25) as a percentage in the reader's language: "25,0 %" in German, "25.0%" in English."""
     if share is None:
@@ -127,4 +134,5 @@ def init_app(app) -> None:
     app.add_template_filter(local_date, "local_date")
     app.add_template_filter(local_number, "local_number")
     app.add_template_filter(local_percent, "local_percent")
+    app.add_template_filter(local_p, "local_p")
     app.add_template_filter(hyphenate, "hyphenate")

@@ -115,3 +115,17 @@ def test_weekday_filter_by_estimated_time_of_offence_keeps_reports_with_most_of_
     assert bad.status_code == 400 and "offence" in bad.get_data(as_text=True)
     page = police_client.get(f"/police/print?{base}&time=offence&weekday={wd[2]}&category=graffiti")
     assert page.status_code == 200 and "(geschätzte Tatzeit (aoristisch))" in page.get_data(as_text=True)
+
+
+def test_every_figure_is_explained_in_visible_text_in_both_languages(place, police_client):
+    day0, _ = place
+    query = f"from={(day0 - timedelta(days=1)).isoformat()}"
+    for lang, words in (("de", ("Trefferquote: Anteil", "PAI: diese Trefferquote", "RRI: wie sich", "Hotspot (Coldspot)",
+                                "Ein Cluster ist eine Gruppe", "Hügel dieser Breite", "geschätzte Tatzeit")),
+                        ("en", ("Hit rate: the share", "PAI: this hit rate", "RRI: how the number", "hot spot (cold spot)",
+                                "A cluster is a group", "hill of this width", "estimated time of offence"))):
+        page = police_client.get(f"/police/?{query}&lang={lang}").get_data(as_text=True)
+        explained = " ".join(re.findall(r'data-explain="\w+">([^<]+)<', page)) + page
+        for w in words:
+            assert w in explained, (lang, w)
+        assert len(re.findall(r'data-explain="(\w+)"', page)) == 4

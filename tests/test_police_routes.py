@@ -107,7 +107,8 @@ def test_tag_statistics_count_buildings_and_removal_cost(app, police_client):
     stats = tag_statistics(tag.id)[0]
     assert (stats["reports"], stats["buildings"], stats["removal_cost_eur"]) == (3, 1, 200.5)
     page = police_client.get("/police/tags").get_data(as_text=True)
-    assert "200.50 €" in page
+    assert "200,50 €" in page  # the reader's locale: German decimal comma ...
+    assert "200.50 €" in police_client.get("/police/tags?lang=en").get_data(as_text=True)  # ... English point
 
 
 def test_user_text_is_escaped_in_maps_and_pages(police_client):
@@ -178,7 +179,7 @@ def test_near_repeat_page_shows_the_knox_table(police_client):
     assert page.status_code == 200 and "0–100 m" in text_ and "0–7" in text_
     # 12 reports 10 m apart on one day: shuffling the dates changes nothing, so no band is raised.
     assert "In keiner Entfernung und Zeitspanne ist das Risiko deutlich erhöht" in text_
-    assert "1/(19 + 1) = 0.05" in text_ and 'data-figure="smallest-p"' in text_
+    assert "1/(19 + 1) = 0,05" in text_ and 'data-figure="smallest-p"' in text_
     # Ten pairs, each two reports 10 m apart on one day, the pairs 300 m and 30 days apart: near repeats.
     for k in range(10):
         seed_reports([(300.0 * k, 500.0), (300.0 * k + 10, 500.0)], days_ago=40 + 30 * k)

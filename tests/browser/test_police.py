@@ -124,3 +124,69 @@ def test_a_police_report_with_a_photo_shows_it_and_opens_it_full_size(browser, l
         assert listed.count() == 1 and page.evaluate("img => img.naturalWidth", listed.element_handle()) > 0
     finally:
         ctx.close()
+
+
+def _box(locator):
+    b = locator.bounding_box()
+    assert b is not None
+    return b
+
+
+def _overlap(a, b) -> bool:
+    return not (a["x"] + a["width"] <= b["x"] or b["x"] + b["width"] <= a["x"]
+                or a["y"] + a["height"] <= b["y"] or b["y"] + b["height"] <= a["y"])
+
+
+@pytest.mark.parametrize("viewport", [(1366, 768), (390, 844)])
+def test_legend_leaves_the_layer_control_and_the_slider_free_and_print_with_a_category_answers(
+        browser, live_server, request, viewport):
+    ctx = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]}, locale="de-DE",
+                              is_mobile=viewport[0] < 500, has_touch=viewport[0] < 500)
+    page = ctx.new_page()
+    request.node._page = page
+    try:
+        login(page, live_server, "police")
+        page.goto(f"{live_server.url}/police/?category=graffiti")
+        frame = page.frame_locator("iframe.policemap")
+        control = frame.locator(".leaflet-control-layers")
+        control.wait_for(timeout=30000)
+        frame.locator(".police-legend").wait_for()
+        # Open the layer switches (as a tap or hover does) and switch the monthly slider on.
+        frame.locator(".leaflet-control-layers-toggle").dispatch_event("click")
+        page.wait_for_timeout(300)
+        if "leaflet-control-layers-expanded" not in (control.get_attribute("class") or ""):
+            control.hover()
+        monthly = frame.locator("label", has_text="Monatsverlauf").locator("input")
+        monthly.dispatch_event("click")  # Leaflet listens for the click (a touch tap's timing made check() flaky)
+        frame.locator(".police-slider input[type=range]").wait_for()
+        assert monthly.is_checked()
+        control.hover()  # on touch the map may have closed it: open it again
+        page.wait_for_timeout(300)
+        legend_el, slider = frame.locator(".police-legend"), _box(frame.locator(".police-slider"))
+        layers = _box(control)
+        assert not _overlap(layers, slider), (layers, slider)
+        # While the switches are open, the legend is beside them or steps aside (hidden), never under them.
+        if legend_el.is_visible():
+            assert not _overlap(_box(legend_el), layers), (_box(legend_el), layers)
+        if viewport[0] >= 600:  # on a desk the switches stay open
+            assert legend_el.is_visible()
+        else:
+            # Closed again (a phone: a tap on the map): the legend is back, clear of the slider and the switches.
+            _close_and_check(page, frame, control, legend_el, slider)
+        # The printable page with a category (it answered 500 before) answers 200 with the map image.
+        resp = page.goto(f"{live_server.url}/police/print?category=graffiti")
+        assert resp.status == 200 and "Graffiti" in page.inner_text("body")
+        img = page.locator("img[src*='map.png']")
+        img.wait_for()
+        assert page.evaluate("(i) => i.complete && i.naturalWidth > 0", img.element_handle())
+    finally:
+        ctx.close()
+
+
+def _close_and_check(page, frame, control, legend_el, slider):
+    frame.locator(".leaflet-container").dispatch_event("click")
+    page.wait_for_timeout(300)
+    assert "leaflet-control-layers-expanded" not in (control.get_attribute("class") or "")
+    assert legend_el.is_visible()
+    legend = _box(legend_el)
+    assert not _overlap(legend, _box(control)) and not _overlap(legend, slider), (legend, slider)

@@ -11,6 +11,60 @@
       return div;
     };
     legend.addTo(map);
+    keepControlsApart(map);
+  };
+
+  // The layer switches (top right) open downwards; on a short or narrow map they would run under the legend and
+  // the monthly slider at the bottom. While they are open, their list ends above the highest bottom control and
+  // scrolls; when there is no room for even a few lines, the legend steps aside until they close.
+  function keepControlsApart(map) {
+    var box = map.getContainer();
+    function fit() {
+      var ctl = box.querySelector(".leaflet-control-layers");
+      var legend = box.querySelector(".police-legend");
+      if (!ctl || !legend) { return; }
+      var list = ctl.querySelector(".leaflet-control-layers-list");
+      legend.style.visibility = "";
+      if (!ctl.classList.contains("leaflet-control-layers-expanded") || !list) { return; }
+      var floor = Infinity;
+      box.querySelectorAll(".leaflet-bottom .leaflet-control").forEach(function (c) {
+        if (c.offsetParent !== null && !c.classList.contains("leaflet-control-attribution") &&
+            c.getBoundingClientRect().right > ctl.getBoundingClientRect().left) {
+          floor = Math.min(floor, c.getBoundingClientRect().top);
+        }
+      });
+      if (floor === Infinity) { return; }
+      list.style.height = "";
+      var room = floor - 8 - ctl.getBoundingClientRect().top - (ctl.offsetHeight - list.offsetHeight);
+      if (room >= 90) {
+        if (list.scrollHeight > room) {
+          list.style.height = room + "px";
+          L.DomUtil.addClass(list, "leaflet-control-layers-scrollbar");
+        }
+      } else {
+        legend.style.visibility = "hidden";
+      }
+    }
+    map.whenReady(function () {
+      setTimeout(function () {
+        var ctl = box.querySelector(".leaflet-control-layers");
+        if (ctl && window.MutationObserver) {
+          new MutationObserver(fit).observe(ctl, {attributes: true, attributeFilter: ["class"]});
+        }
+        map.on("overlayadd overlayremove resize", function () { setTimeout(fit, 0); });
+        fit();
+      }, 0);
+    });
+  }
+
+  var NARROW = 600;  // px: below this (phones) the layer switches open on a tap instead of staying open
+
+  // The layer control is made open (collapsed: false) for desk work; on a phone it would cover the map, so there it
+  // is made collapsed (opened by a tap). This script loads before the map's own script creates the control.
+  var makeLayers = L.control.layers;
+  L.control.layers = function (base, overlays, options) {
+    if (window.innerWidth < NARROW) { options = L.extend({}, options, {collapsed: true}); }
+    return makeLayers(base, overlays, options);
   };
 
   // data: [[month label, [[lat, lon, count], ...]], ...]; group: an (empty) Leaflet layer group in the layer control.
@@ -55,7 +109,10 @@
     "box-shadow:0 1px 4px rgba(0,0,0,.35);font:13px/1.4 system-ui,sans-serif;max-width:240px}" +
     ".police-legend i{display:inline-block;width:14px;height:14px;margin-right:6px;vertical-align:-2px;" +
     "border:1px solid #555}.police-legend .note{color:#444;font-size:12px;margin-top:4px}" +
-    ".police-slider input{width:220px}";
+    ".police-slider input{width:220px}" +
+    // On a narrow map the legend (right) and the slider (left) share the bottom edge half and half.
+    "@media (max-width:600px){.police-legend,.police-slider{max-width:calc(50vw - 36px);box-sizing:border-box}" +
+    ".police-slider input{width:100%}.police-legend{font-size:12px}}";
   var style = document.createElement("style");
   style.textContent = css;
   document.head.appendChild(style);
