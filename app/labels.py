@@ -94,8 +94,8 @@ MEASURE_STATUS = {"planned": _l("geplant"), "active": _l("laufend"), "finished":
                   "stopped": _l("abgebrochen")}
 # Weighted Displacement Quotient verdicts (gis/prevention.py), in words for a council member.
 DISPLACEMENT = {
-    "no_success": _l("Im Maßnahmengebiet kein Rückgang gegenüber dem Vergleichsgebiet: keine Aussage zur "
-                     "Verdrängung möglich."),
+    "no_success": _l("Im Maßnahmengebiet kein nachweisbarer Rückgang gegenüber dem Vergleichsgebiet: keine "
+                     "Aussage zur Verdrängung möglich."),
     "none": _l("Weder Verdrängung noch Ausstrahlung: die Umgebung hat sich wie das Vergleichsgebiet entwickelt."),
     "diffusion": _l("Ausstrahlung: auch in der Umgebung ging es zurück, aber weniger als im Maßnahmengebiet."),
     "diffusion_more": _l("Starke Ausstrahlung: die Umgebung hat mehr gewonnen als das Maßnahmengebiet selbst."),

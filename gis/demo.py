@@ -5,6 +5,7 @@ and returns plain records (geometry in metres). The app layer projects and store
 """
 from __future__ import annotations
 
+import copy
 import math
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -229,8 +230,11 @@ def _season_weight(day: datetime) -> float:
 
 
 def generate_reports(buildings: list[DemoBuilding], hotspots_m: list[tuple[float, float, float]],
-                     n: int, until: datetime, seed: int, days: int = 730) -> list[DemoReport]:
-    """Two years of reports: hotspots, prolific sprayers with tags, weekday/time patterns, statuses."""
+                     n: int, until: datetime, seed: int, days: int = 730, measures: list | None = None
+                     ) -> list[DemoReport]:
+    """Two years of reports: hotspots, prolific sprayers with tags, weekday/time patterns, statuses; with a
+    `measures` list, the demo's prevention measures are planned into it and their effects built into the
+    reports (before each report's life is played out)."""
     rng = np.random.default_rng(seed + 1)
     cent = np.array([[b.footprint.centroid.x, b.footprint.centroid.y] for b in buildings])
     weight = np.full(len(buildings), 0.15)
@@ -244,9 +248,110 @@ def generate_reports(buildings: list[DemoBuilding], hotspots_m: list[tuple[float
         report = _reported(rng, buildings[b_idx], b_idx, at, tag, until, len(reports) + 1)
         if report is not None:
             reports.append(report)
+    if measures is not None:
+        # plan on the reports the evaluation will count (no duplicates, none rejected): a trial run of their lives
+        trial = sorted(copy.deepcopy(reports), key=lambda r: r.created_at)
+        _live(trial, buildings, until, np.random.default_rng(seed + 4))
+        counted = [r for r in trial if r.status not in ("duplicate", "rejected")]
+        measures.extend(plan_measures(counted, buildings, until))
+        reports = apply_measures(reports, buildings, measures, np.random.default_rng(seed + 3))
     reports.sort(key=lambda r: r.created_at)
     _live(reports, buildings, until, rng)
     return reports
+
+
+@dataclass
+class DemoMeasure:
+    """A prevention measure of the demo around one building, and the effect built into the reports after its start."""
+
+    kind: str
+    effect: str           # "reduce": most graffiti stays away; "displace": it moves round the corner; "none"
+    building: int         # the building it is named after; the treatment area is the circle of RADIUS_M around it
+    start: datetime
+    months: int
+    title: str
+    office: str
+    cost_eur: float
+    description: str
+    area: Polygon | None = None
+
+
+# (kind, effect, which buildings qualify, title, office, cost, description)
+DEMO_MEASURES = (
+    ("coating", "reduce", lambda b: b.owner_type == "municipal", "Anti-Graffiti-Beschichtung {name}",
+     "Gebäudemanagement", 18500.0, "Opferschicht auf Fassaden und Eingangsbereichen, Entfernung binnen 24 Stunden."),
+    ("legal_wall", "displace", lambda b: b.owner_type != "private", "Legale Wand am {name}",
+     "Amt für Familie, Jugend und Senioren", 6000.0, "Freigegebene Fläche für Sprayer mit einem Jugendhaus-Projekt."),
+    ("lighting", "none", lambda b: True, "LED-Beleuchtung {name}", "Amt für Straßenwesen", 9800.0,
+     "Bewegungsmelder und helle LED-Leuchten rund um die Haltestelle."),
+)
+RADIUS_M = 100.0           # the demo's treatment areas: a circle of this radius around the building
+MEASURE_SPACING_M = 1100.0 # the demo's measures lie this far apart, so that their surroundings do not overlap
+DISPLACE_TO_M = (130.0, 260.0)  # "round the corner": inside the default 200 m ring, outside the treatment area
+MEASURE_MONTHS = 11        # before and after: the whole months two years of reports hold around the start
+MIN_AROUND = 60            # reports in a candidate's area in those months, so that the evaluation can judge
+
+
+def _add_months(day: datetime, n: int) -> datetime:
+    y, m = divmod(day.month - 1 + n, 12)
+    return day.replace(year=day.year + y, month=m + 1)
+
+
+def plan_measures(reports: list[DemoReport], buildings: list[DemoBuilding], until: datetime) -> list[DemoMeasure]:
+    """The demo's measures: each around the qualifying building with the most reports within RADIUS_M, far from
+    the others, started on the first of the month a year before `until` and evaluated over the eleven whole
+    months before and after it that the two years of reports hold."""
+    cent = np.array([[b.footprint.centroid.x, b.footprint.centroid.y] for b in buildings])
+    counts = np.bincount([r.building for r in reports], minlength=len(buildings))
+    start = until.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    start = start.replace(year=start.year - 1)
+    first, last = _add_months(start, -MEASURE_MONTHS), _add_months(start, MEASURE_MONTHS)
+    before = np.bincount([r.building for r in reports if first <= r.created_at < start], minlength=len(buildings))
+    after = np.bincount([r.building for r in reports if start <= r.created_at < last], minlength=len(buildings))
+    trend = np.log((after.sum() + 1) / (before.sum() + 1))
+    # Candidates: those with enough reports around them first, each group ranked by how closely it followed the
+    # city's trend without a measure (so that the effect built in is the effect the evaluation finds).
+    steadiness = {}
+    for i in np.argsort(-counts, kind="stable")[:400]:
+        near = ((cent - cent[i]) ** 2).sum(axis=1) <= RADIUS_M**2
+        b_n, a_n = int(before[near].sum()), int(after[near].sum())
+        steadiness[int(i)] = (b_n + a_n < MIN_AROUND, abs(np.log((a_n + 1) / (b_n + 1)) - trend))
+    chosen: list[DemoMeasure] = []
+    for kind, effect, qualifies, title, office, cost, description in DEMO_MEASURES:
+        for i in sorted(steadiness, key=lambda k: (steadiness[k], k)):
+            b = buildings[i]
+            if qualifies(b) and all(np.hypot(*(cent[i] - cent[m.building])) > MEASURE_SPACING_M for m in chosen):
+                chosen.append(DemoMeasure(kind, effect, i, start, MEASURE_MONTHS, title.format(name=b.name or b.address),
+                                          office, cost, description, b.footprint.centroid.buffer(RADIUS_M, 16)))
+                break
+    return chosen
+
+
+def apply_measures(reports: list[DemoReport], buildings: list[DemoBuilding], measures: list[DemoMeasure],
+                   rng) -> list[DemoReport]:
+    """The reports with each measure's effect inside its area after its start: "reduce" keeps one in five,
+    "displace" moves eight in ten to buildings 130-260 m away (round the corner), "none" changes nothing."""
+    cent = np.array([[b.footprint.centroid.x, b.footprint.centroid.y] for b in buildings])
+    out = []
+    for r in reports:
+        m = next((m for m in measures if r.created_at >= m.start and m.effect != "none"
+                  and np.hypot(*(cent[r.building] - cent[m.building])) <= RADIUS_M), None)
+        if m is None:
+            out.append(r)
+        elif m.effect == "reduce":
+            if rng.random() < 0.2:
+                out.append(r)
+        else:
+            if rng.random() < 0.8:
+                d = np.hypot(*(cent - cent[m.building]).T)
+                near = np.flatnonzero((d >= DISPLACE_TO_M[0]) & (d <= DISPLACE_TO_M[1]))
+                if near.size:
+                    j = int(rng.choice(near))
+                    ring = buildings[j].footprint.exterior
+                    p = ring.interpolate(rng.uniform(0, ring.length))
+                    r.building, r.x, r.y = j, p.x + rng.normal(0, 1.0), p.y + rng.normal(0, 1.0)
+            out.append(r)
+    return out
 
 
 def _incidents(rng, cent: np.ndarray, weight: np.ndarray, start: datetime, days: int,

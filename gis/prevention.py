@@ -14,7 +14,8 @@ c, d = incidents in the control area before and after (equal periods, optionally
 - Weighted Displacement Quotient (Bowers and Johnson 2003), with B = the buffer ring around the treatment area:
   WDQ = (Ba/Ca - Bb/Cb) / (Aa/Ca - Ab/Cb). The denominator (success measure) is negative when the treatment
   area improved relative to the control area; the numerator (buffer displacement measure) is positive when the
-  buffer got worse relative to the control area. Only with a success does the WDQ mean something: above 0
+  buffer got worse relative to the control area. Only with a success (here: a relative effect size whose interval
+  lies above 1) does the WDQ mean something: above 0
   diffusion of benefits (the buffer improved too), below 0 displacement, below -1 more displaced than saved.
 - Re-spray share: of the removals in a period, the share followed by a new report at the same place within
   90 days.
@@ -235,4 +236,7 @@ def assess(counts: MeasureCounts, minimum: int = MIN_TREATMENT_INCIDENTS) -> Ass
                                          (counts.buffer_before, counts.buffer_after,
                                           counts.control_before, counts.control_after))
     displacement = weighted_displacement_quotient(a, b, t["buffer_before"], t["buffer_after"], c, d)
+    if displacement is not None and effect.low <= 1:
+        # without a demonstrable fall in the treatment area the quotient's denominator is noise
+        displacement = Displacement(displacement.success_measure, displacement.buffer_measure, None, "no_success")
     return Assessment(t, True, effect, buffer_effect, displacement)

@@ -1,4 +1,5 @@
-"""Filling the database with the deterministic demo city (buildings, reports, history, users)."""
+"""Filling the database with the deterministic demo city (buildings, reports, history, users, prevention
+measures whose effects are built into the reports)."""
 import logging
 import secrets
 from datetime import UTC, datetime, timedelta
@@ -13,6 +14,9 @@ from app.extensions import db
 from app.models import (
     Building,
     District,
+    Measure,
+    MeasureBuilding,
+    MeasureEvent,
     Removal,
     Report,
     ReportTag,
@@ -81,16 +85,19 @@ def seed_demo(n_reports: int = 5000, seed: int = 20261126, until: datetime | Non
     building_ids, addresses = _store_buildings(buildings)
     progress(f"{len(buildings)} buildings stored")
 
-    reports = generate_reports(buildings, _hotspots(centres, core, seed), n_reports, until.replace(tzinfo=None), seed)
+    measures: list = []
+    reports = generate_reports(buildings, _hotspots(centres, core, seed), n_reports, until.replace(tzinfo=None), seed,
+                               measures=measures)
     progress(f"storing {len(reports)} reports with their history ...")
     report_ids = _store_reports(reports, buildings, building_ids, addresses)
     users = {email: create_user(email, DEMO_PASSWORD, role, display_name=f"Demo {role}") for email, role in DEMO_USERS}
     events, removals = _store_history(report_ids, reports, users["staff@example.org"].id)
     tagged = _store_tags(report_ids, reports, users["police@example.org"].id)
+    _store_measures(measures, buildings, building_ids, users["staff@example.org"].id)
     assign_districts()
     purge_reporter_contacts()  # the demo keeps the privacy note too: no contacts on long-finished reports
     summary = {"buildings": len(buildings), "reports": len(reports), "status_events": events,
-               "removals": removals, "tagged": tagged, "users": len(users)}
+               "removals": removals, "tagged": tagged, "users": len(users), "measures": len(measures)}
     progress(f"done: {summary}")
     return summary
 
@@ -178,3 +185,18 @@ def _store_tags(report_ids: list[int], reports, police_id: int) -> int:
     if tagged:
         db.session.execute(insert(ReportTag), tagged)
     return len(tagged)
+
+
+def _store_measures(measures, buildings, building_ids: list[int], staff_id: int) -> None:
+    """Insert the demo's prevention measures (registered by the demo staff user) at their buildings."""
+    srid = current_city().srid
+    for m in measures:
+        area = MultiPolygon([to_wgs84(m.area.union(buildings[m.building].footprint), srid)])
+        row = Measure(kind=m.kind, title=m.title, description=m.description, area=f"SRID=4326;{area.wkt}",
+                      start_on=m.start.date(), months=m.months, cost_eur=m.cost_eur, office=m.office,
+                      status="active", created_by_id=staff_id)
+        db.session.add(row)
+        db.session.flush()
+        db.session.add(MeasureBuilding(measure_id=row.id, building_id=building_ids[m.building]))
+        db.session.add(MeasureEvent(measure_id=row.id, user_id=staff_id, action="created", changes={}))
+    db.session.flush()
