@@ -222,3 +222,16 @@ def test_odd_planning_addresses_answer_with_the_page_not_an_error(staff_client, 
     assert twice.status_code == 400 and "eigenen Namen" in twice.get_data(as_text=True)
     many = staff_client.get("/staff/plans/new?propose=1&crews=99")
     assert many.status_code == 200 and many.get_data(as_text=True).count('class="crew-row"') == 6
+
+
+def test_the_api_proposes_a_day_for_several_crews(staff_client, verified_jobs):
+    resp = staff_client.get("/api/v1/staff/plan-proposal?hours=3&crews=3")
+    assert resp.status_code == 200
+    body = resp.get_json()
+    assert len(body["crews"]) == 3 and body["distances"] == "straight" and body["deadline_missed"] == []
+    assert body["stops"] == body["crews"][0]["stops"]
+    ids = [s["id"] for c in body["crews"] for s in c["stops"]]
+    assert sorted(ids) == sorted(r.id for r in verified_jobs) and all(c["total_min"] <= 180 for c in body["crews"])
+    for bad in ("0", "7", "x"):
+        wrong = staff_client.get(f"/api/v1/staff/plan-proposal?crews={bad}")
+        assert wrong.status_code == 400 and wrong.get_json()["errors"][0]["field"] == "crews"

@@ -192,13 +192,18 @@ OPENAPI = {
             **_STAFF_ERRORS},
     }},
     "/staff/plan-proposal": {"get": {
-        "summary": "Proposed crew day: the most urgent jobs that fit a shift, in visiting order",
+        "summary": "Proposed crew day: the most urgent jobs that fit a shift, shared among crews, in visiting order",
         "tags": ["staff"], "operationId": "staffPlanProposal", **_STAFF,
-        "parameters": [_query("hours", {"type": "number", "minimum": 0.5, "maximum": 16}, "Shift length.")],
-        "responses": {"200": _json({"type": "object", "required": ["depot", "distance_m", "stops"], "properties": {
+        "parameters": [_query("hours", {"type": "number", "minimum": 0.5, "maximum": 16}, "Shift length."),
+                       _query("crews", {"type": "integer", "minimum": 1, "maximum": 6},
+                              "Number of crews (default 1), from the configured depots in turn.")],
+        "responses": {"200": _json({"type": "object", "required": ["depot", "distance_m", "stops", "crews"],
+                                    "properties": {
             "depot": {"type": "object"}, "distances": {"type": "string", "enum": ["streets", "straight"]},
-            "distance_m": _NUM, "drive_min": _NUM, "work_min": _NUM,
-            "total_min": _NUM, "stops": {"type": "array", "items": {
+            "distance_m": _NUM, "drive_min": _NUM, "work_min": _NUM, "total_min": _NUM,
+            "crews": {"type": "array", "items": {"type": "object", "required": ["crew", "depot", "stops"]}},
+            "deadline_missed": {"type": "array", "items": {"type": "integer"}},
+            "stops": {"type": "array", "items": {
                 "type": "object", "required": ["seq", "id", "lat", "lon"],
                 "properties": {"seq": {"type": "integer"}, "id": {"type": "integer"}, "lat": _NUM, "lon": _NUM}}}}}),
             **_STAFF_ERRORS},

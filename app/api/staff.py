@@ -1,8 +1,10 @@
 """Staff API: overview map data for the visible area, job queue, crew-day proposals."""
 from flask import jsonify, request
+from flask_babel import gettext as _
 
 from app.api import bp
 from app.auth.roles import role_required
+from app.errors import ValidationFailed
 from app.services.staff import overview, planning, triage
 
 
@@ -32,13 +34,24 @@ def staff_jobs():
 @bp.route("/staff/plan-proposal")
 @role_required("staff")
 def staff_plan_proposal():
-    """The most urgent jobs that fit a shift (hours=, default from configuration), in visiting order."""
-    day_plan = planning.propose(planning.checked_shift(request.args.get("hours", type=float)))
-    tour = day_plan.tours[0]
-    return jsonify({
-        "depot": {"lat": tour.crew.depot.lat, "lon": tour.crew.depot.lon}, "distances": day_plan.distances,
-        "distance_m": round(tour.distance_m), "drive_min": round(tour.drive_min, 1),
-        "work_min": round(tour.work_min, 1), "total_min": round(tour.total_min, 1),
-        "stops": [{"seq": i, "id": j.id, "lat": j.lat, "lon": j.lon, "priority": j.priority, "address": j.address,
-                   "work_min": round(j.work_min, 1)} for i, j in enumerate(tour.jobs, start=1)],
-    })
+    """The most urgent jobs that fit a shift (hours=, default from configuration) for `crews` crews (1-6, from
+    the depots in turn), in visiting order; the top level is the first crew's day."""
+    crews = request.args.get("crews", "1")
+    if not crews.isdigit() or not 1 <= int(crews) <= planning.MAX_CREWS:
+        raise ValidationFailed([("crews", _("Zwischen 1 und %(n)d Trupps.", n=planning.MAX_CREWS))])
+    day_plan = planning.propose(planning.checked_shift(request.args.get("hours", type=float)),
+                                planning.default_crews(int(crews)))
+
+    def crew_day(tour):
+        return {
+            "crew": tour.crew.name, "depot": {"name": tour.crew.depot.name, "lat": tour.crew.depot.lat,
+                                              "lon": tour.crew.depot.lon},
+            "distance_m": round(tour.distance_m), "drive_min": round(tour.drive_min, 1),
+            "work_min": round(tour.work_min, 1), "total_min": round(tour.total_min, 1),
+            "stops": [{"seq": i, "id": j.id, "lat": j.lat, "lon": j.lon, "priority": j.priority,
+                       "address": j.address, "work_min": round(j.work_min, 1), "start": start.isoformat()}
+                      for i, (j, start) in enumerate(zip(tour.jobs, tour.starts, strict=True), start=1)]}
+
+    days = [crew_day(t) for t in day_plan.tours]
+    return jsonify({**days[0], "distances": day_plan.distances, "crews": days,
+                    "deadline_missed": [j.id for j, reason in day_plan.dropped if reason == "deadline"]})
