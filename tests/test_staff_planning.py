@@ -3,6 +3,7 @@ import csv
 import io
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -88,6 +89,10 @@ def test_creating_a_plan_schedules_its_jobs_and_exports(staff_client, verified_j
     rows = list(csv.reader(io.StringIO(staff_client.get(f"/staff/plans/{plan.id}.csv").get_data(as_text=True))))
     assert rows[0][:2] == ["stop", "job"] and [r[1] for r in rows[1:5]] == [str(s.report_id) for s in plan.stops]
     assert rows[-1][0] == "depot" and {r[-1] for r in rows[1:]} == {"straight"}
+    # times in the city's time zone: the first stop's due time and planned start
+    first = db.session.get(Report, int(rows[1][1]))
+    assert rows[1][5] == first.due_at.astimezone(ZoneInfo("Europe/Berlin")).isoformat(timespec="minutes")
+    assert rows[1][12].startswith("2026-12-02T") and rows[1][12][-6:] == "+01:00"
 
     gpx = ET.fromstring(staff_client.get(f"/staff/plans/{plan.id}.gpx").data)
     ns = {"g": "http://www.topografix.com/GPX/1/1"}

@@ -410,13 +410,18 @@ def plan_csv(plan: CrewPlan, tour: Tour) -> str:
     # one leg more than jobs: the last one leads back to the depot (its own row below)
     for seq, (job, leg, start) in enumerate(zip(tour.jobs, tour.legs_m, tour.starts, strict=False), start=1):
         w.writerow([seq, job.id, _csv_safe(job.address or ""), job.category, job.priority,
-                    job.due_at.isoformat() if job.due_at else "", f"{job.lat:.6f}", f"{job.lon:.6f}", job.method,
+                    _local(job.due_at) if job.due_at else "", f"{job.lat:.6f}", f"{job.lon:.6f}", job.method,
                     f"{job.area_m2:.1f}", f"{job.work_min:.0f}", f"{leg / 1000:.2f}",
-                    start.astimezone(city_timezone()).isoformat(timespec="minutes"), tour.distances])
+                    _local(start), tour.distances])
     w.writerow(["depot", "", _csv_safe(tour.crew.depot.name if tour.crew else ""), "", "", "",
                 f"{plan.depot_lat:.6f}", f"{plan.depot_lon:.6f}", "", "", "",
                 f"{tour.legs_m[-1] / 1000:.2f}" if tour.legs_m else "0", "", tour.distances])
     return out.getvalue()
+
+
+def _local(at: datetime) -> str:
+    """An ISO time in the city's time zone, to the minute (with its offset)."""
+    return at.astimezone(city_timezone()).isoformat(timespec="minutes")
 
 
 def _csv_safe(value: str) -> str:
