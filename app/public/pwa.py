@@ -23,7 +23,7 @@ OFFLINE_ASSETS = (
     "app.css", "public.css", "vendor/leaflet/leaflet.css", "vendor/leaflet/leaflet.js",
     "vendor/leaflet/images/marker-icon.png", "vendor/leaflet/images/marker-icon-2x.png",
     "vendor/leaflet/images/marker-shadow.png", "vendor/leaflet/images/layers.png",
-    "vendor/leaflet/images/layers-2x.png", "js/outbox.js", "js/pwa.js", "js/report.js", "js/report-queue.js",
+    "vendor/leaflet/images/layers-2x.png", "js/leaflet-i18n.js", "js/outbox.js", "js/pwa.js", "js/report.js", "js/report-queue.js",
     "js/my-reports.js", "icons/icon-192.png", "icons/icon-512.png", "icons/apple-touch-icon.png",
 )
 OFFLINE_PAGES = ("public.index", "public.report_form", "public.my_reports")

@@ -204,6 +204,11 @@ def test_every_citizen_page_fits_the_phone_with_large_targets_in_the_readers_lan
             small = page.evaluate(SMALL_TARGETS_JS, "a:not(.leaflet-control-attribution a), button, summary")
             assert small == [], (path, small)
             assert page.evaluate(MID_WORD_BREAKS_JS, "header, main, footer") == [], path
+            zoom = page.evaluate("""() => [...document.querySelectorAll('.leaflet-control-zoom a')]
+                .map(a => [a.getAttribute('aria-label'), a.title])""")
+            if path in ("/melden", "/karte") or path.startswith("/r/"):   # Leaflet's own words translated too
+                wanted = {"de": ["Vergrößern", "Verkleinern"], "en": ["Zoom in", "Zoom out"]}[lang]
+                assert zoom == [[w, w] for w in wanted], (path, zoom)
             if lang == "en":
                 text = page.inner_text("body")
                 address = page.evaluate("() => (document.querySelectorAll('.facts dd')[1] || {}).textContent || ''")

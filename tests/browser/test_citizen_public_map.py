@@ -90,6 +90,9 @@ def test_report_here_opens_the_form_at_the_tapped_spot_and_stores_it_there(brows
         link.wait_for()
         box = link.bounding_box()
         assert box["height"] >= 44
+        close = page.locator(".report-here .leaflet-popup-close-button")
+        assert close.get_attribute("aria-label") == {"de": "Schließen", "en": "Close"}[lang]
+        assert close.bounding_box()["height"] >= 44
         href = link.get_attribute("href")
         query = dict(part.split("=") for part in href.split("?", 1)[1].split("&"))
         lat, lon = float(query["lat"]), float(query["lon"])
