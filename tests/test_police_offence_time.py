@@ -129,3 +129,25 @@ def test_every_figure_is_explained_in_visible_text_in_both_languages(place, poli
         for w in words:
             assert w in explained, (lang, w)
         assert len(re.findall(r'data-explain="(\w+)"', page)) == 4
+
+
+def test_large_selections_estimate_the_time_of_offence_from_a_fixed_sample(place, police_client, monkeypatch):
+    day0, r = place
+    monkeypatch.setattr(offence_time, "SAMPLE", 3)
+    fig = offence_time.time_figures(_filters(day0))
+    assert fig["sampled"] and fig["total"] == 3 and fig["reports"] == 5
+    assert sum(rep for _, rep, _ in fig["weekdays"]) == pytest.approx(1.0)  # the time reported counts all five
+    again = offence_time.time_figures(_filters(day0))
+    assert again["weekdays"] == fig["weekdays"]  # the same sample every time
+    page = police_client.get(f"/police/?from={(day0 - timedelta(days=1)).isoformat()}").get_data(as_text=True)
+    assert "festen Stichprobe von 3 der 5 Meldungen" in page
+
+
+def test_the_filter_by_time_of_offence_has_a_work_budget(place, police_client, monkeypatch):
+    day0, _ = place
+    monkeypatch.setattr(offence_time, "MAX_FILTERED", 4)
+    base = f"from={(day0 - timedelta(days=1)).isoformat()}&to={local_today().isoformat()}"
+    resp = police_client.get(f"/police/export/incidents.csv?{base}&time=offence&weekday=1",
+                             headers={"Accept": "text/html"})
+    assert resp.status_code == 400 and "bis 4 Meldungen" in resp.get_data(as_text=True)
+    assert police_client.get(f"/police/export/incidents.csv?{base}&weekday=1").status_code == 200
