@@ -142,6 +142,14 @@ def test_the_address_search_is_a_keyboard_combobox_with_districts(browser, live_
         assert pin
         status = page.inner_text("#location-status")
         assert ("Ort gesetzt" if lang == "de" else "Place set") in status
+
+        field.fill("Kaiserstr")                                    # and on a touch screen: a tap takes an option
+        page.wait_for_selector("#address-results:not([hidden]) [role=option]")
+        third = page.request.get(f"{live_server.url}/api/v1/addresses?q=Kaiserstr").json()["results"][2]
+        options.nth(2).tap()
+        taken = f"{third['label']}, {third['district']}"
+        page.wait_for_function(f"() => document.getElementById('address').value === {taken!r}")
+        assert page.is_hidden("#address-results") and page.is_hidden("#done")
     finally:
         ctx.close()
 
