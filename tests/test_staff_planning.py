@@ -240,3 +240,36 @@ def test_the_api_proposes_a_day_for_several_crews(staff_client, verified_jobs):
     for bad in ("0", "7", "x"):
         wrong = staff_client.get(f"/api/v1/staff/plan-proposal?crews={bad}")
         assert wrong.status_code == 400 and wrong.get_json()["errors"][0]["field"] == "crews"
+
+
+def test_saving_keeps_the_order_that_was_shown(app, staff_client, verified_jobs, monkeypatch):
+    import re
+
+    monkeypatch.setitem(app.config, "DEPOTS", (("Nord", 49.150, 9.220), ("Süd", 49.135, 9.215)))
+    ids = [str(r.id) for r in verified_jobs]
+    form = {"day": "2026-12-03", "shift": "4", "crew": ["N", "S"], "depot": ["0", "1"], "jobs": ids}
+    page = staff_client.post("/staff/plans/new", data={**form, "action": "preview"}).get_data(as_text=True)
+    key = re.search(r'name="route_key" value="([^"]+)"', page).group(1)
+    shown = dict(v.split(":") for v in re.findall(r'name="route" value="([^"]+)"', page))
+    assert sorted(i for r in shown.values() for i in r.split(",") if i) == sorted(ids)
+    # the clerk saves what was shown (here with crew N's order turned round: still the shown plan's jobs)
+    turned = {c: ",".join(reversed(r.split(","))) if c == "0" else r for c, r in shown.items()}
+    resp = staff_client.post("/staff/plans/new", data={**form, "route_key": key,
+                                                       "route": [f"{c}:{r}" for c, r in turned.items()]})
+    assert resp.status_code == 302
+    plans = db.session.scalars(select(CrewPlan).where(CrewPlan.day == datetime(2026, 12, 3).date())
+                               .order_by(CrewPlan.id)).all()
+    saved = {p.crew: ",".join(str(s.report_id) for s in p.stops) for p in plans}
+    assert saved["N"] == turned["0"] and saved.get("S", "") == turned["1"]
+
+
+def test_a_shown_order_that_does_not_fit_the_shift_is_planned_anew(app, staff_client, verified_jobs, monkeypatch):
+    monkeypatch.setitem(app.config, "DEPOTS", (("Nord", 49.150, 9.220), ("Süd", 49.135, 9.215)))
+    ids = [str(r.id) for r in verified_jobs]
+    crews = planning.parse_crews(["N", "S"], ["0", "1"])
+    key = planning.route_key(datetime(2026, 12, 4).date(), 4.0, crews)
+    form = {"day": "2026-12-04", "shift": "4", "crew": ["N", "S"], "depot": ["0", "1"], "jobs": ids,
+            "route_key": key, "route": ["0:" + ",".join(ids), "1:"]}  # six 68-minute jobs for one 4-hour crew
+    assert staff_client.post("/staff/plans/new", data=form).status_code == 302
+    again = db.session.scalars(select(CrewPlan).where(CrewPlan.day == datetime(2026, 12, 4).date())).all()
+    assert len(again) == 2 and all(p.duration_min <= 240 for p in again)

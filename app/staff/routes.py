@@ -167,8 +167,10 @@ def new_plan():
         crews = planning.parse_crews(args.getlist("crew"), args.getlist("depot"), s) if named else \
             planning.default_crews(n_crews, s)
         if request.method == "POST" and request.form.get("action") != "preview":
-            plans, day_plan = planning.create_plans(day, crews, planning.parse_ids(request.form.getlist("jobs")),
-                                                    current_user, shift)
+            ids = planning.parse_ids(request.form.getlist("jobs"))
+            same = request.form.get("route_key") == planning.route_key(day, shift, crews)
+            shown = planning.parse_routes(request.form.getlist("route"), ids, len(crews)) if same else None
+            plans, day_plan = planning.create_plans(day, crews, ids, current_user, shift, shown)
             db.session.commit()
             flash(_("Tagesplan gespeichert; %(n)d Aufträge sind eingeplant.", n=sum(len(p.stops) for p in plans)))
             if day_plan.dropped:
@@ -193,6 +195,7 @@ def new_plan():
                            shift=shift, today=day.isoformat(), crews=crews, n_crews=len(crews),
                            districts=triage.districts(), categories=CATEGORIES, district=district,
                            category=category, crew_letter=crew_letter, failed=None,
+                           route_key=planning.route_key(day, shift, crews),
                            map_html=_day_map_html(s, crews, proposal, jobs, chosen))
 
 

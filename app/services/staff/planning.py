@@ -209,10 +209,11 @@ def shift_start(day: date, s: Settings) -> datetime:
 
 
 def plan_day(jobs: list[Job], crews: list[Crew], day: date, s: Settings | None = None,
-             shift_hours: float | None = None, time_limit_s: float | None = None) -> DayPlan:
+             shift_hours: float | None = None, time_limit_s: float | None = None,
+             routes: list[list[int]] | None = None) -> DayPlan:
     """Share `jobs` among `crews` and order each crew's day (OR-Tools, gis/vrp.py): deadlines that fall in the
     day are kept (or the job is left out and reported), late jobs come early, priority breaks ties, driving is
-    as short as that allows."""
+    as short as that allows. `routes` (indices into `jobs` per crew): keep this order instead of solving."""
     s = s or settings()
     depots = list(dict.fromkeys(c.depot for c in crews))
     points = [(d.lat, d.lon) for d in depots] + [(j.lat, j.lon) for j in jobs]
@@ -225,17 +226,53 @@ def plan_day(jobs: list[Job], crews: list[Crew], day: date, s: Settings | None =
     due_in = [(j.due_at - start).total_seconds() if j.due_at else None for j in jobs]
     problem, kind = vrp.day_problem(metres, seconds, len(depots), crew_nodes, shift_s, work, due_in,
                                     [j.priority for j in jobs])
-    solution = vrp.solve(problem, SEARCH_SECONDS if time_limit_s is None else time_limit_s)
+    if routes is None:
+        solution = vrp.solve(problem, SEARCH_SECONDS if time_limit_s is None else time_limit_s)
+        routes, starts_s, dropped = solution.routes, solution.starts_s, solution.dropped
+    else:  # a plan shown before (the preview): the same order again, its times computed
+        starts_s = [_start_times(node, route, n_dep, work, seconds) for node, route in zip(crew_nodes, routes,
+                                                                                          strict=True)]
+        dropped = sorted(set(range(len(jobs))) - {i for r in routes for i in r})
     tours = []
-    for crew, node, route, starts in zip(crews, crew_nodes, solution.routes, solution.starts_s, strict=True):
+    for crew, node, route, starts in zip(crews, crew_nodes, routes, starts_s, strict=True):
         path = [node, *(n_dep + i for i in route), node]
         legs = [float(metres[a][b]) for a, b in pairwise(path)] if route else []
         drive = sum(float(seconds[a][b]) for a, b in pairwise(path)) / 60 if route else 0.0
         chosen = [jobs[i] for i in route]
         tours.append(Tour(chosen, legs, sum(legs), drive, sum(j.work_min for j in chosen), s, crew,
                           [start + timedelta(seconds=t) for t in starts], source))
-    dropped = [(jobs[i], "deadline" if kind[i] == "deadline" else "shift") for i in solution.dropped]
-    return DayPlan(day, tours, dropped, source)
+    return DayPlan(day, tours, [(jobs[i], "deadline" if kind[i] == "deadline" else "shift") for i in dropped],
+                   source)
+
+
+def _start_times(depot: int, route: list[int], n_dep: int, work: list[int], seconds) -> list[float]:
+    clock, here, out = 0.0, depot, []
+    for i in route:
+        clock += float(seconds[here][n_dep + i])
+        out.append(clock)
+        clock += work[i]
+        here = n_dep + i
+    return out
+
+
+def route_key(day: date, shift_hours: float, crews: list[Crew]) -> str:
+    """What a shown plan was made for (day, shift, each crew's depot): the form sends it back with the order."""
+    return "|".join([day.isoformat(), f"{shift_hours:g}", *(f"{c.depot.lat:.6f},{c.depot.lon:.6f}" for c in crews)])
+
+
+def parse_routes(values, ids: list[int], n_crews: int) -> list[list[int]] | None:
+    """A shown plan's order from the form ("crew:id,id,..." per crew) when it covers exactly the picked jobs and
+    every crew, else None (the jobs are planned anew)."""
+    routes: list[list[int]] = [[] for _ in range(n_crews)]
+    for value in values:
+        crew, _sep, rest = str(value).partition(":")
+        if not crew.isdigit() or int(crew) >= n_crews or not all(v.isdigit() for v in rest.split(",") if v):
+            return None
+        routes[int(crew)] = [int(v) for v in rest.split(",") if v]
+    shown = [i for r in routes for i in r]
+    if not values or len(shown) != len(set(shown)) or set(shown) != set(ids):
+        return None
+    return routes
 
 
 def checked_shift(hours: float | None, field: str = "hours") -> float | None:
@@ -312,15 +349,24 @@ def jobs_by_ids(ids: list[int], crews: int = 1) -> list[Job]:
     return [found[i] for i in ids]
 
 
-def plan_picked(day: date, crews: list[Crew], ids: list[int], shift_hours: float | None = None) -> DayPlan:
-    """The picked jobs shared among the crews, in visiting order (jobs that do not fit are reported)."""
-    return plan_day(jobs_by_ids(ids, len(crews)), crews, day, shift_hours=shift_hours)
+def plan_picked(day: date, crews: list[Crew], ids: list[int], shift_hours: float | None = None,
+                shown: list[list[int]] | None = None) -> DayPlan:
+    """The picked jobs shared among the crews, in visiting order (jobs that do not fit are reported); `shown`:
+    the order (job ids per crew) of the plan shown for the same day, shift and depots, kept as it was."""
+    jobs = jobs_by_ids(ids, len(crews))
+    if shown:
+        index = {j.id: i for i, j in enumerate(jobs)}
+        kept = plan_day(jobs, crews, day, shift_hours=shift_hours, routes=[[index[i] for i in r] for r in shown])
+        if all(t.total_min <= (shift_hours or kept.tours[0].settings.shift_hours) * 60 + 1 for t in kept.tours):
+            return kept
+    return plan_day(jobs, crews, day, shift_hours=shift_hours)
 
 
-def create_plans(day: date, crews: list[Crew], ids: list[int], user,
-                 shift_hours: float | None = None) -> tuple[list[CrewPlan], DayPlan]:
-    """Store every crew's day in visiting order and schedule every job in it; jobs that fit no crew stay."""
-    day_plan = plan_picked(day, crews, ids, shift_hours)
+def create_plans(day: date, crews: list[Crew], ids: list[int], user, shift_hours: float | None = None,
+                 shown: list[list[int]] | None = None) -> tuple[list[CrewPlan], DayPlan]:
+    """Store every crew's day in visiting order and schedule every job in it; jobs that fit no crew stay.
+    `shown`: the order of the plan the clerk saw (see plan_picked)."""
+    day_plan = plan_picked(day, crews, ids, shift_hours, shown)
     plans = []
     for tour in day_plan.tours:
         if not tour.jobs:
