@@ -31,13 +31,13 @@ def test_a_duplicate_of_a_report_that_does_not_exist_keeps_the_clerk_on_the_job_
     assert resp.status_code == 400
     soup = _page(resp)
     assert soup.select_one("nav .staff-nav") is not None, "the staff menu stays"
-    field = _field(soup, "form-status-duplicate", "duplicate_of")
+    field = _field(soup, "status-form", "duplicate_of")
     assert field["value"] == "999999" and field["aria-invalid"] == "true" and field.has_attr("autofocus")
     message = soup.select_one(f"#{field['aria-describedby']}")
     assert message.get_text() == "Es gibt keine Meldung Nr. 999999."
-    assert _field(soup, "form-status-duplicate", "note")["value"] == "gleiche Wand wie gestern"
-    assert _field(soup, "form-status-duplicate", "public_message").get_text() == "Danke, das ist schon gemeldet."
-    assert _field(soup, "form-status-rejected", "note")["value"] == "", "other forms stay empty"
+    assert _field(soup, "status-form", "note")["value"] == "gleiche Wand wie gestern"
+    assert _field(soup, "status-form", "public_message").get_text() == "Danke, das ist schon gemeldet."
+    assert soup.select_one("#status-form button[data-to=verified]")["class"] == ["primary"], "the usual step first"
     db.session.expire_all()
     assert db.session.get(Report, report.id).status == "new"
     assert _events(report) == events
@@ -51,7 +51,7 @@ def test_a_number_that_is_no_number_is_named_in_english_for_an_english_clerk(sta
     assert resp.status_code == 400
     soup = _page(resp)
     assert soup.select_one(".field-error").get_text() == "“12a” is not a job number."
-    assert _field(soup, "form-status-duplicate", "duplicate_of")["value"] == "12a"
+    assert _field(soup, "status-form", "duplicate_of")["value"] == "12a"
 
 
 def test_a_cost_typo_keeps_every_typed_removal_value(staff_client):
@@ -114,5 +114,5 @@ def test_a_rejection_without_a_reason_keeps_the_note(staff_client):
                                                                       "public_reply": ""})
     assert resp.status_code == 400
     soup = _page(resp)
-    assert _field(soup, "form-status-rejected", "note")["value"] == "kein Graffiti"
-    assert _field(soup, "form-status-rejected", "public_message")["aria-invalid"] == "true"
+    assert _field(soup, "status-form", "note")["value"] == "kein Graffiti"
+    assert _field(soup, "status-form", "public_message")["aria-invalid"] == "true"

@@ -26,6 +26,7 @@ from app.services.core.attribution import map_attribution
 from app.services.core.workdays import local_today
 from app.services.core.workflow import TRANSITIONS, WorkflowError
 from app.services.staff import planning, removals, statistics, triage
+from app.services.staff.job_map import job_map
 from app.staff import bp
 from app.staff.formatting import format_datetime
 from gis.maps_staff import crew_letter, day_map, plan_map
@@ -58,7 +59,9 @@ def _job_page(report, status=200, failed=None):
         history=triage.history(report), removals=removal_rows,
         photos=removals.after_photos([r.id for r in removal_rows]), allowed=sorted(TRANSITIONS[report.status]),
         methods=REMOVAL_METHODS, now=datetime.now(UTC), today=local_today().isoformat(),
-        reply_codes=labels.PUBLIC_REPLY_FOR, message_required=triage.MESSAGE_REQUIRED, failed=failed,
+        reply_codes=labels.PUBLIC_REPLY_FOR, steps=triage.next_steps(report), failed=failed,
+        map_data=job_map(report), map_labels={"job": _("Auftrag"), "here": _("Meldeort"), "overdue": _("überfällig"),
+                                              "statuses": labels.names(labels.STATUS)},
     ), status
 
 
@@ -95,7 +98,7 @@ def change_status(report_id):
                                  est_area=form.get("est_area_m2"), est_method=form.get("est_method"),
                                  public_reply=form.get("public_reply"), public_message=form.get("public_message"))
     except (WorkflowError, ValidationFailed) as exc:
-        return _refused(report_id, "status:" + form.get("to", ""), exc)
+        return _refused(report_id, "status", exc)
     db.session.commit()
     flash(_("Status geändert: %(status)s", status=labels.status_label(report.status)))
     return redirect(url_for("staff.job", report_id=report_id))

@@ -81,11 +81,15 @@ def live_server(e2e_database_url, tmp_path_factory):
                             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 60
+    # Another test session (on this machine) may take the port between _free_port and gunicorn's bind; then
+    # our gunicorn retries while the other server answers /healthz. Only our own "Listening at" counts.
+    listening = f"Listening at: {url} ({proc.pid})"
     while True:
         try:
-            with urllib.request.urlopen(url + "/healthz", timeout=2) as resp:
-                if resp.status == 200:
-                    break
+            if listening in (var / "gunicorn.log").read_text():
+                with urllib.request.urlopen(url + "/healthz", timeout=2) as resp:
+                    if resp.status == 200:
+                        break
         except OSError:
             pass
         if proc.poll() is not None or time.time() > deadline:

@@ -1,5 +1,7 @@
 """The issue's two typos in a real Chromium: a duplicate of a report that does not exist and a cost "12,5O" keep the
 clerk on the job page, with the message at the field and everything typed, in German and in English."""
+import re
+
 import pytest
 
 from tests.browser.conftest import login
@@ -18,15 +20,16 @@ def _first_job(page, server, status, owner=""):
 def test_typos_keep_the_clerk_on_the_job_page(desktop, live_server, lang, no_such, not_a_number):
     page = desktop
     login(page, live_server, "staff")
+    page.wait_for_url(re.compile(r"/staff/$"))
     page.goto(f"{live_server.url}/staff/?lang={lang}")
 
     job = _first_job(page, live_server, "new")
     page.goto(f"{live_server.url}/staff/jobs/{job}")
-    form = page.locator("#form-status-duplicate")
+    form = page.locator("#status-form")
     form.locator("input[name=duplicate_of]").fill("999999")
     form.locator("input[name=note]").fill("Nachbarhaus, schon gemeldet")
     form.locator("textarea[name=public_message]").fill("Danke!")
-    form.locator("button[type=submit]").click()
+    form.locator("button[data-to=duplicate]").click()
     page.wait_for_load_state()
     assert page.url.endswith(f"/staff/jobs/{job}/status")
     assert page.locator(".staff-nav").is_visible()
@@ -41,8 +44,8 @@ def test_typos_keep_the_clerk_on_the_job_page(desktop, live_server, lang, no_suc
     if job is None:  # the demo city has none: verify and schedule one, as a clerk would
         job = _first_job(page, live_server, "new", owner="municipal")
         page.goto(f"{live_server.url}/staff/jobs/{job}")
-        page.locator("#form-status-verified button[type=submit]").click()
-        page.locator("#form-status-scheduled button[type=submit]").click()
+        page.locator("#status-form button[data-to=verified]").click()
+        page.locator("#status-form button[data-to=scheduled]").click()
     page.goto(f"{live_server.url}/staff/jobs/{job}")
     form = page.locator("#removal-form")
     form.locator("input[name=crew]").fill("Team Süd")

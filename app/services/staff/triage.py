@@ -246,6 +246,22 @@ def parse_estimate(area, method) -> tuple[Decimal | None, str | None]:
     return value, method
 
 
+# The job page offers the allowed next statuses in the order work goes: check, plan (or ask the owner), finish,
+# and only then the ways out (reopen, reject, duplicate). "removed" comes from the removal form.
+WORKFLOW_ORDER = ("verified", "scheduled", "notify_owner", "closed", "new", "rejected", "duplicate")
+
+
+def next_steps(report: Report) -> list[str]:
+    """The statuses this job may move to from the job page, the usual next step first (for a private building
+    notifying the owner comes before scheduling a crew)."""
+    order = list(WORKFLOW_ORDER)
+    if report.status == "verified" and not target_of(report).crew_job:
+        order.remove("notify_owner")
+        order.insert(order.index("scheduled"), "notify_owner")
+    allowed = workflow.TRANSITIONS[report.status]
+    return [s for s in order if s in allowed]
+
+
 def _original_of(report: Report, value) -> int:
     """The number of the report that `report` repeats, checked: it exists, is another one and no duplicate."""
     text = str(value if value is not None else "").strip().lstrip("#")
@@ -271,6 +287,10 @@ def change_job_status(report: Report, to_status: str, user, note: str | None = N
         raise ValidationFailed([("to", _("Unbekannter Status „%(value)s“.", value=to_status))])
     note = (note or "").strip()[:2000] or None
     public_reply, public_message = workflow.checked_public_message(public_reply, public_message)
+    if public_reply and public_reply not in labels.PUBLIC_REPLY_FOR.get(to_status, ()):
+        raise ValidationFailed([("public_reply", _("Die Standardantwort „%(reply)s“ passt nicht zu „%(action)s“.",
+                                                   reply=labels.label(labels.PUBLIC_REPLY, public_reply),
+                                                   action=labels.label(labels.ACTION, to_status)))])
     if to_status in MESSAGE_REQUIRED and not (public_reply or public_message):
         raise ValidationFailed([("public_message", _(
             "Bitte dem Bürger sagen, warum: eine Standardantwort wählen oder eine Nachricht schreiben."))])

@@ -17,9 +17,11 @@ var NAVIGATION_TIMEOUT_MS = 5000;  // a weak signal: show the kept page rather t
 
 self.addEventListener("install", function (event) {
   event.waitUntil(caches.open(CACHE).then(function (cache) {
-    // One by one: a page that cannot be fetched now must not stop the worker from installing.
+    // One by one: a page that cannot be fetched now must not stop the worker from installing. Without
+    // cookies: an answer that arrives after a login on another tab would otherwise set the session cookie of
+    // before the login again, and log the user out.
     return Promise.all(PWA.assets.concat(PWA.pages, PWA.data).map(function (url) {
-      return cache.add(url).catch(function () { return null; });
+      return cache.add(new Request(url, { credentials: "omit" })).catch(function () { return null; });
     }));
   }).then(function () { return self.skipWaiting(); }));
 });
