@@ -5,7 +5,7 @@ from flask import Flask, current_app, request, session
 from flask_babel import get_locale
 
 from app import config as config_module
-from app import i18n
+from app import i18n, logsafe
 from app.extensions import babel, csrf, db, login_manager, migrate
 from app.formparser import AppRequest
 from app.sessions import SessionInterface
@@ -33,6 +33,7 @@ def create_app(config: dict | None = None) -> Flask:
         app.config.update(config)
     config_module.complete(app.config)
     logging.basicConfig(level=app.config["LOG_LEVEL"])
+    logsafe.install()
 
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", ";".join(i18n.compile_catalogs()))
     db.init_app(app)
@@ -41,13 +42,15 @@ def create_app(config: dict | None = None) -> Flask:
     csrf.init_app(app)
     login_manager.init_app(app)
 
-    from app import city, cli, errors, housekeeping, labels, models, models_osm, ratelimit, security  # noqa: F401  (models: tables)
+    from app import (  # noqa: F401  (models: tables)
+        city, cli, errors, housekeeping, inputguard, labels, models, models_osm, ratelimit, security)
     from app.services.citizen import notifications  # noqa: F401  (mails reporters on every status change)
 
     city.init_app(app)
     housekeeping.init_app(app)
     ratelimit.init_app(app)
     security.init_app(app)
+    inputguard.init_app(app)
     errors.init_app(app)
     labels.init_app(app)
     i18n.init_app(app)

@@ -71,7 +71,7 @@ CONF
 rm -f "$SOCK"
 cd "$ROOT"
 "$GUNICORN" --workers "$WORKERS" --bind "unix:$SOCK" --access-logfile - --access-logformat "$ACCESS_LOG_FORMAT" \
-  wsgi:app &
+  --logger-class app.gunicorn_logger.Logger wsgi:app &
 gunicorn_pid=$!
 for _ in $(seq 1 300); do [ -S "$SOCK" ] && break; kill -0 "$gunicorn_pid" 2>/dev/null || break; sleep 0.1; done
 "$NGINX" -e stderr -p "$RUN" -c "$RUN/nginx.conf" -g 'daemon off;' &

@@ -7,6 +7,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 
+_BLUEPRINT_ROLES: dict[str, tuple] = {}  # blueprint name -> the roles require_role asks for
+
+
 def has_role(*roles) -> bool:
     """Whether the current user is logged in with one of `roles` (admins have every role)."""
     return current_user.is_authenticated and (current_user.role == "admin" or current_user.role in roles)
@@ -33,6 +36,7 @@ def require_role(bp, *roles) -> None:
             return None
         return check_role(*roles)
 
+    _BLUEPRINT_ROLES[bp.name] = roles
     bp.before_request(check)
 
 
@@ -44,6 +48,18 @@ def role_required(*roles):
         def wrapped(*args, **kwargs):
             return check_role(*roles) or view(*args, **kwargs)
 
+        wrapped.required_roles = roles
         return wrapped
 
     return decorator
+
+
+def refused_by_role() -> bool:
+    """Whether the role checks will refuse this request (login page, 401 or 403): then they answer it, not a
+    check that would look at its content first (app/inputguard.py)."""
+    from flask import current_app
+
+    needed = [_BLUEPRINT_ROLES[name] for name in request.blueprints if name in _BLUEPRINT_ROLES]
+    view = current_app.view_functions.get(request.endpoint)
+    needed += [view.required_roles] if hasattr(view, "required_roles") else []
+    return any(not has_role(*roles) for roles in needed)
