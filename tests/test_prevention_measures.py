@@ -86,7 +86,7 @@ def test_every_change_is_kept_in_the_history(staff_client, police_client):
     assert events[1].changes["cost_eur"] == [12500.0, 13000.5] and events[1].changes["status"] == ["active", "finished"]
     assert events[1].user_id == police_client.user.id and "title" not in events[1].changes
     page = staff_client.get(f"/prevention/measures/{m.id}").get_data(as_text=True)
-    assert "13000.5" in page and "Kosten" in page
+    assert "12.500,00 € → 13.000,50 €" in page and "laufend → abgeschlossen" in page
 
 
 def test_a_building_is_found_where_it_is_clicked(staff_client):
@@ -161,3 +161,24 @@ def test_too_few_incidents_and_too_early(app):
     m.start_on = add_months(today, -14)
     ev = evaluation.evaluate(m, today=today)
     assert ev.periods.complete and not ev.judged
+
+
+def test_a_drawn_control_area_replaces_the_rest_of_the_city(app):
+    today = datetime.now(UTC).date()
+    start = add_months(today.replace(day=1), -13)
+    near_control, elsewhere = offset(*MARKT, east_m=900), offset(*MARKT, east_m=-2500, north_m=1500)
+    for month in range(12):
+        for when in (add_months(start, month - 12), add_months(start, month)):
+            at = datetime.combine(when, datetime.min.time(), tzinfo=UTC) + timedelta(days=5)
+            for k in range(3):
+                _insert(*near_control, at + timedelta(hours=k))
+                _insert(*elsewhere, at + timedelta(hours=k))
+    m = Measure(kind="video", title="Kamera", start_on=start, cost_eur=0, buffer_m=200, months=12, gap_months=0,
+                area=treatment_area(MARKT), control_area=treatment_area(near_control, half=100))
+    db.session.add(m)
+    db.session.flush()
+    drawn = evaluation.evaluate(m, today=today).assessment.totals
+    assert (drawn["control_before"], drawn["control_after"]) == (36, 36)   # only the drawn control area counts
+    m.control_area = None
+    whole = evaluation.evaluate(m, today=today).assessment.totals
+    assert whole["control_before"] >= 72                                    # the rest of the city: both places
