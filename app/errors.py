@@ -71,7 +71,8 @@ def _render_errors(errors, status, template, context):
         from app.open311.formats import errors_response
 
         fmt = "json" if request.path.endswith(".json") else "xml"
-        return errors_response(fmt, [(status, m) for _, m in errors], status)
+        # the spec's error form has no field: the description names it, as Open311's own checks do
+        return errors_response(fmt, [(status, f"{f}: {m}" if f else m) for f, m in errors], status)
     if wants_json():
         return jsonify({"errors": [{"field": f, "message": m} for f, m in errors]})
     for name in [template] if template else error_templates():
