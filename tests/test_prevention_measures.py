@@ -42,6 +42,8 @@ def test_staff_and_police_register_measures_the_prevention_role_reads(staff_clie
     assert police_client.post("/prevention/measures/new", data=form(title="Licht")).status_code == 302
     page = prevention_client.get(f"/prevention/measures/{m.id}").get_data(as_text=True)
     assert "Beschichtung Grundschule" in page and "Schulgasse 3" in page
+    zones = json.loads(re.search(r'id="measure-map-zones">(.*?)</script>', page, re.S)[1])
+    assert zones["ring"]["type"] in ("Polygon", "MultiPolygon") and zones["control"] is None
     assert "<script>alert(1)</script>" not in page and "&lt;script&gt;" in page
     assert prevention_client.get("/prevention/").status_code == 200
     assert prevention_client.get(f"/prevention/measures/{m.id}/evaluation").status_code == 200

@@ -21,7 +21,8 @@ def _map_context(measure_list) -> dict:
     return {"center": list(city.center), "zoom": city.zoom, "measures": measures.measures_geojson(measure_list),
             "labels": {"kinds": labels.names(labels.MEASURE_KIND), "open": _("Maßnahme öffnen"),
                        "building": _("Gebäude"), "no_building": _("Hier ist kein Gebäude."),
-                       "points": _("Punkte"), "buildings": _("Gebäude gewählt")}}
+                       "points": _("Punkte"), "buildings": _("Gebäude gewählt"),
+                       "ring": _("Umgebungsring"), "control": _("Vergleichsgebiet")}}
 
 
 @bp.route("/")
@@ -72,7 +73,8 @@ def edit_measure(measure_id):
 def measure(measure_id):
     """A measure: its details, buildings, map and history."""
     m = get_or_404(Measure, measure_id)
-    return render_template("prevention/measure.html", m=m, map=_map_context([m]), can_edit=has_role(*EDITORS))
+    return render_template("prevention/measure.html", m=m, map=_map_context([m]), can_edit=has_role(*EDITORS),
+                           zones=measures.measure_zones(m))
 
 
 @bp.route("/measures/<int:measure_id>/evaluation")

@@ -227,3 +227,14 @@ def building_at(lat: float, lon: float) -> dict | None:
     if row is None:
         return None
     return {"id": row[0], "label": row[1], "geometry": json.loads(row[2])}
+
+
+def measure_zones(measure: Measure) -> dict:
+    """The evaluation's other areas of a measure for its map (WGS84 GeoJSON): the surrounding ring and the drawn
+    control area (None: the rest of the city)."""
+    ring = db.session.scalar(text("""
+        SELECT ST_AsGeoJSON(ST_Transform(ST_Difference(ST_Buffer(t, :buf), t), 4326), 7)
+        FROM (SELECT ST_Transform(area, city_srid()) AS t FROM measures WHERE id = :id) m"""),
+        {"id": measure.id, "buf": measure.buffer_m})
+    control = mapping(to_shape(measure.control_area)) if measure.control_area is not None else None
+    return {"ring": json.loads(ring) if ring else None, "control": control}

@@ -26,7 +26,19 @@
   }
   var existing = L.geoJSON(data, { style: { color: "#2e7d32", weight: 2, fillOpacity: 0.25 },
     onEachFeature: function (f, layer) { layer.bindPopup(popup(f.properties)); } }).addTo(map);
-  if (box.getAttribute("data-focus") && data.features.length) { map.fitBounds(existing.getBounds(), { maxZoom: 18 }); }
+  var zonesEl = document.getElementById("measure-map-zones");
+  if (zonesEl) {  // a measure's page: its surrounding ring (displacement) and its drawn control area
+    var zones = JSON.parse(zonesEl.textContent);
+    if (zones.ring) {
+      L.geoJSON(zones.ring, { style: { color: "#e66100", weight: 1.5, dashArray: "6 4", fillOpacity: 0.08 } })
+        .bindTooltip(T.ring).addTo(map);
+    }
+    if (zones.control) {
+      L.geoJSON(zones.control, { style: { color: "#1f4e79", weight: 1.5, dashArray: "2 4", fillOpacity: 0.05 } })
+        .bindTooltip(T.control).addTo(map);
+    }
+  }
+  if (box.getAttribute("data-focus") && data.features.length) { map.fitBounds(existing.getBounds(), { maxZoom: 17 }); }
   if (!box.getAttribute("data-draw")) { return; }
 
   var fields = { area: document.getElementById("area"), control: document.getElementById("control_area") };
