@@ -97,6 +97,18 @@ def test_police_pages_under_the_policy(watched, live_server):
     assert page.violations == []
 
 
+def test_prevention_pages_and_the_days_plans_under_the_policy(watched, live_server):
+    page = watched
+    login(page, live_server, "admin")
+    _visit(page, live_server.url + "/prevention/", lambda: page.wait_for_selector(".leaflet-container"))
+    _visit(page, live_server.url + "/prevention/measures/new", lambda: page.wait_for_selector(".leaflet-container"))
+    _visit(page, live_server.url + "/prevention/report", lambda: page.wait_for_selector("main"))
+    _visit(page, live_server.url + "/staff/plans", lambda: page.wait_for_selector("main"))
+    if page.locator("#day-map").count():  # the day's routes (an iframe srcdoc) when plans exist
+        page.frame_locator("#day-map").locator(".leaflet-container").wait_for(timeout=20000)
+    assert page.violations == []
+
+
 def test_api_reference_under_the_policy(watched, live_server):
     page = watched
     _visit(page, live_server.url + "/api/v1/docs", lambda: page.wait_for_selector(".opblock", timeout=20000))
