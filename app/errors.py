@@ -6,6 +6,7 @@ menu and a link back into it; everyone else (citizens, and users of another role
 import logging
 
 from flask import jsonify, make_response, render_template, request
+from flask.globals import request_ctx
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
@@ -75,6 +76,8 @@ def _render_errors(errors, status, template, context):
         return errors_response(fmt, [(status, f"{f}: {m}" if f else m) for f, m in errors], status)
     if wants_json():
         return jsonify({"errors": [{"field": f, "message": m} for f, m in errors]})
+    if request_ctx.url_adapter is None:  # a Host outside TRUSTED_HOSTS: no page (its links cannot be built)
+        return make_response("\n".join(m for _, m in errors), status, {"Content-Type": "text/plain; charset=utf-8"})
     for name in [template] if template else error_templates():
         try:
             return render_template(name, errors=errors, status=status, **context)

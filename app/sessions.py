@@ -23,6 +23,7 @@ class SessionInterface(SecureCookieSessionInterface):
 
     def get_cookie_secure(self, app):
         """Secure when configured, when this request came over HTTPS (behind a proxy: PROXY_HOPS and its
-        X-Forwarded-Proto) or when the public address is https."""
+        X-Forwarded-Proto), when the public address is https or PREFERRED_URL_SCHEME is https."""
         return bool(app.config["SESSION_COOKIE_SECURE"] or (has_request_context() and request.is_secure)
-                    or app.config["PUBLIC_BASE_URL"].startswith("https://"))
+                    or app.config["PUBLIC_BASE_URL"].startswith("https://")
+                    or app.config["PREFERRED_URL_SCHEME"] == "https")

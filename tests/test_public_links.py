@@ -1,4 +1,5 @@
 """Links that leave the service come from the trusted public address (issue #12, finding 2)."""
+import logging
 from pathlib import Path
 
 import pytest
@@ -12,13 +13,16 @@ def _mails(app) -> list[str]:
     return [p.read_text() for p in sorted(Path(app.config["MAIL_OUTBOX_DIR"]).glob("*"))]
 
 
-def test_a_forged_host_header_is_refused_before_any_link_is_made(app, client):
+def test_a_forged_host_header_is_refused_before_any_link_is_made(app, client, caplog):
     before = len(_mails(app))
     resp = post(client, headers={"Host": "evil.example"}, email="citizen@example.org",
                 lat=str(MARKT[0]), lon=str(MARKT[1]))
     assert resp.status_code == 400
     assert len(_mails(app)) == before
     assert client.get("/open311/v2/discovery.json", headers={"Host": "evil.example"}).status_code == 400
+    page = client.get("/karte", headers={"Host": "evil.example"})
+    assert page.status_code == 400 and page.mimetype == "text/plain"
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]  # a refusal, not a failure
     assert client.get("/", headers={"Host": "localhost:8000"}).status_code == 200  # a port is fine
     assert client.get("/", headers={"Host": "127.0.0.1"}).status_code == 200
 
