@@ -151,6 +151,8 @@ def test_legend_leaves_the_layer_control_and_the_slider_free_and_print_with_a_ca
         control = frame.locator(".leaflet-control-layers")
         control.wait_for(timeout=30000)
         frame.locator(".police-legend").wait_for()
+        # No horizontal scrolling of the page, on a phone either.
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), viewport
         # Open the layer switches (as a tap or hover does) and switch the monthly slider on.
         frame.locator(".leaflet-control-layers-toggle").dispatch_event("click")
         page.wait_for_timeout(300)
