@@ -160,6 +160,8 @@ class Report(db.Model):
         ForeignKey("reports.id", ondelete="SET NULL"), index=True
     )
     retagged: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+    # The staff member the job is assigned to ("my jobs"); no one when empty.
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     # Staff's estimate for planning a crew's day (work time from area and method); set at triage.
     est_area_m2: Mapped[float | None] = mapped_column(Numeric(8, 2))
     est_method: Mapped[str | None] = mapped_column(String(32))
@@ -173,6 +175,7 @@ class Report(db.Model):
     building = relationship("Building")
     district = relationship("District")
     duplicate_of = relationship("Report", remote_side=[id])
+    assignee = relationship("User", foreign_keys=[assignee_id])
     photos = relationship("Photo", back_populates="report", order_by="Photo.id")
     events = relationship("StatusEvent", back_populates="report", order_by="StatusEvent.created_at")
     client_comments = relationship("ReportComment", back_populates="report", order_by="ReportComment.created_at")
@@ -188,6 +191,7 @@ class Report(db.Model):
         # reports and duplicates pile up at a much-sprayed wall
         Index("ix_reports_open_location_m", "location_m", postgresql_using="gist",
               postgresql_where=text("status IN ('new', 'verified', 'scheduled', 'notify_owner')")),
+        Index("ix_reports_assignee_id", "assignee_id", postgresql_where=text("assignee_id IS NOT NULL")),
     )
 
 

@@ -82,6 +82,7 @@ ROUTES = {
     # building management
     "GET /staff/": STAFF,
     "GET /staff/queue": STAFF,
+    "POST /staff/queue/bulk": STAFF,
     "GET /staff/jobs/<int:report_id>": STAFF,
     "POST /staff/jobs/<int:report_id>/merge": STAFF,
     "POST /staff/jobs/<int:report_id>/publish-description": STAFF,

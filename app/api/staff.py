@@ -1,6 +1,7 @@
 """Staff API: overview map data for the visible area, job queue, crew-day proposals."""
 from flask import jsonify, request
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from app.api import bp
 from app.auth.roles import role_required
@@ -22,13 +23,14 @@ def staff_map():
 @role_required("staff")
 def staff_jobs():
     """The triage queue as JSON (same filters as the queue page)."""
-    filters = triage.parse_filters(request.args)
+    filters = triage.parse_filters(request.args, current_user)
     jobs, total = triage.job_queue(filters)
     return jsonify({"total": total, "page": filters.page, "jobs": [{
         "id": j.id, "category": j.category, "status": j.status, "priority": j.priority, "offensive": j.offensive,
         "retagged": j.retagged, "created_at": j.created_at.isoformat(),
         "due_at": j.due_at.isoformat() if j.due_at else None, "overdue": j.overdue, "address": j.address,
-        "owner_type": j.owner_type, "district": j.district, "linked": j.linked} for j in jobs]})
+        "owner_type": j.owner_type, "district": j.district, "linked": j.linked, "assignee": j.assignee}
+        for j in jobs]})
 
 
 @bp.route("/staff/plan-proposal")

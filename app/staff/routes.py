@@ -15,6 +15,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import pgettext
 from flask_login import current_user
+from werkzeug.datastructures import MultiDict
 
 from app import labels
 from app.city import current_city
@@ -43,12 +44,53 @@ def index():
 
 @bp.route("/queue")
 def queue():
-    """The triage queue with filters."""
-    filters = triage.parse_filters(request.args)
+    """The triage queue: filters, search, sorting, thumbnails, bulk actions; bad filters shown at their field."""
+    try:
+        return _queue_page(triage.parse_filters(request.args, current_user))
+    except ValidationFailed as exc:
+        if wants_json():
+            return error_response(exc.errors, exc.status)
+        return _queue_page(triage.parse_filters(MultiDict(), current_user), _failed("filters", exc.errors), exc.status)
+
+
+def _queue_page(filters, failed=None, status=200):
     jobs, total = triage.job_queue(filters)
     return render_template("staff/queue.html", jobs=jobs, total=total, filters=filters, statuses=STATUSES,
                            categories=CATEGORIES, owner_types=OWNER_TYPES, districts=triage.districts(),
-                           now=datetime.now(UTC))
+                           sorts=triage.SORTS, users=triage.staff_users(), now=datetime.now(UTC), failed=failed,
+                           reject_replies=labels.PUBLIC_REPLY_FOR["rejected"]), status
+
+
+@bp.route("/queue/bulk", methods=["POST"])
+def queue_bulk():
+    """One action for the chosen jobs (verify, reject with a message, assign; "plan" opens the plan builder
+    with them); refused: the queue again with the message and the choice kept, nothing changed."""
+    form = request.form
+    action = form.get("action", "")
+    try:
+        ids = planning.parse_ids(form.getlist("jobs"))
+        if action == "plan" and ids:
+            return redirect(url_for("staff.new_plan", jobs=ids))
+        n = triage.bulk_apply(ids, action, current_user, public_reply=form.get("public_reply"),
+                              public_message=form.get("public_message"), assignee=form.get("assignee"))
+    except ValidationFailed as exc:
+        db.session.rollback()
+        if wants_json():
+            return error_response(exc.errors, exc.status)
+        return _queue_page(triage.parse_filters(request.args, current_user), _failed("bulk", exc.errors), exc.status)
+    db.session.commit()
+    flash(_("%(n)d Aufträge geändert.", n=n))
+    return redirect(url_for("staff.queue", **request.args))
+
+
+def _failed(form_key, errors):
+    """A refused form for the templates (staff/_fields.html): its messages by field, and what was typed."""
+    by_field = {}
+    for field, message in errors:
+        by_field.setdefault(field, message)
+    values = request.form if request.method == "POST" else request.args
+    return {"form": form_key, "errors": by_field, "messages": [m for _f, m in errors], "first": errors[0][0],
+            "values": values, "photo": bool(request.files.get("photo") and request.files["photo"].filename)}
 
 
 def _job_page(report, status=200, failed=None):
@@ -73,11 +115,7 @@ def _refused(report_id, form_key, exc):
     status = exc.status if isinstance(exc, ValidationFailed) else 409
     if wants_json():
         return error_response(errors, status)
-    by_field = {}
-    for field, message in errors:
-        by_field.setdefault(field, message)
-    failed = {"form": form_key, "errors": by_field, "messages": [m for _f, m in errors], "first": errors[0][0],
-              "values": request.form, "photo": bool(request.files.get("photo") and request.files["photo"].filename)}
+    failed = _failed(form_key, errors)
     return _job_page(get_or_404(Report, report_id), status=status, failed=failed)
 
 
@@ -193,7 +231,8 @@ def new_plan():
             return error_response(exc.errors, exc.status)
         return _plan_form_again(s, exc, district, category)
     jobs = planning.candidates(district=district, category=category)
-    chosen = {j.id for j in proposal.jobs} if proposal else set()
+    # without a proposal: the jobs the queue sent ("add to a plan")
+    chosen = {j.id for j in proposal.jobs} if proposal else {int(v) for v in args.getlist("jobs") if v.isdigit()}
     return render_template("staff/plan_new.html", candidates=jobs, proposal=proposal, chosen=chosen, settings=s,
                            shift=shift, today=day.isoformat(), crews=crews, n_crews=len(crews),
                            districts=triage.districts(), categories=CATEGORIES, district=district,

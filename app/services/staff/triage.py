@@ -7,6 +7,7 @@ from decimal import Decimal, InvalidOperation
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import and_, func, or_, select
+from sqlalchemy.dialects.postgresql import distinct_on
 
 from app import labels
 from app.errors import ValidationFailed
@@ -19,6 +20,7 @@ from app.models import (
     STATUSES,
     Building,
     District,
+    Photo,
     Removal,
     Report,
     StatusEvent,
@@ -42,6 +44,10 @@ class QueueFilters:
     min_age_days: int | None = None
     overdue: bool = False
     retagged: bool = False
+    max_priority: int | None = None
+    search: str | None = None
+    assignee: int | str | None = None   # a user id, or "none" for jobs no one has
+    sort: str = "priority"
     page: int = 1
     per_page: int = 50
 
@@ -64,6 +70,8 @@ class JobRow:
     building_id: int | None
     linked: int
     overdue: bool = field(default=False)
+    assignee: str | None = None
+    thumb: str | None = None
 
 
 MAX_ID = 2**31 - 1  # the database's integer ids (a larger one would fail in the query, not find nothing)
@@ -85,8 +93,12 @@ def _int(value, name, minimum=0, maximum=None):
     return number
 
 
-def parse_filters(args) -> QueueFilters:
-    """Queue filters from query arguments; unknown values get a 400 that says what is allowed."""
+SORTS = ("priority", "due", "age", "district")
+
+
+def parse_filters(args, user=None) -> QueueFilters:
+    """Queue filters from query arguments (`assignee=me` means `user`); unknown values get a 400 that says what is
+    allowed."""
     f = QueueFilters()
     statuses = [s for s in args.getlist("status") if s]
     if statuses == ["open"] or not statuses:
@@ -108,6 +120,19 @@ def parse_filters(args) -> QueueFilters:
     f.min_age_days = _int(args.get("min_age"), "min_age", 0, 3650)
     f.overdue = args.get("overdue") in ("1", "true", "on")
     f.retagged = args.get("retagged") in ("1", "true", "on")
+    f.max_priority = _int(args.get("max_priority"), "max_priority", 1, 4)
+    f.search = (args.get("q") or "").strip()[:200] or None
+    assignee = args.get("assignee") or None
+    if assignee == "me":
+        f.assignee = getattr(user, "id", None)
+    elif assignee == "none":
+        f.assignee = "none"
+    else:
+        f.assignee = _int(assignee, "assignee", 1, MAX_ID)
+    f.sort = args.get("sort") or "priority"
+    if f.sort not in SORTS:
+        raise ValidationFailed([("sort", _("Unbekannte Sortierung „%(value)s“. Erlaubt: %(allowed)s.", value=f.sort,
+                                           allowed=", ".join(SORTS)))])
     f.page = _int(args.get("page"), "page", 1, MAX_PAGE) or 1
     f.per_page = _int(args.get("per_page"), "per_page", 1, 500) or 50
     return f
@@ -119,7 +144,7 @@ def _job_subquery(statuses):
     group = func.coalesce(Report.building_id, -Report.id)
     return select(
         Report.id, Report.building_id, Report.status, Report.priority, Report.due_at, Report.category,
-        Report.district_id, Report.created_at, Report.retagged,
+        Report.district_id, Report.created_at, Report.retagged, Report.address, Report.assignee_id,
         func.row_number().over(partition_by=group, order_by=(
             Report.priority, Report.due_at.asc().nulls_last(), Report.created_at, Report.id)).label("rank"),
         (func.count().over(partition_by=group) - 1).label("siblings"),
@@ -149,7 +174,20 @@ def job_queue(filters: QueueFilters, now: datetime | None = None) -> tuple[list[
         conditions.append(overdue)
     if filters.retagged:
         conditions.append(jobs.c.retagged.is_(True))
-    order = (overdue.desc(), jobs.c.priority, jobs.c.due_at.asc().nulls_last(), jobs.c.id)
+    if filters.max_priority is not None:
+        conditions.append(jobs.c.priority <= filters.max_priority)
+    if filters.assignee == "none":
+        conditions.append(jobs.c.assignee_id.is_(None))
+    elif filters.assignee is not None:
+        conditions.append(jobs.c.assignee_id == filters.assignee)
+    if filters.search:
+        conditions.append(_search(jobs, filters.search))
+    district_name = select(District.name).where(District.id == jobs.c.district_id).scalar_subquery()
+    due = jobs.c.due_at.asc().nulls_last()
+    order = {"priority": (overdue.desc(), jobs.c.priority, due, jobs.c.id),
+             "due": (due, jobs.c.priority, jobs.c.id),
+             "age": (jobs.c.created_at, jobs.c.id),
+             "district": (district_name.asc().nulls_last(), jobs.c.priority, due, jobs.c.id)}[filters.sort]
     page = (select(jobs.c.id, jobs.c.siblings, overdue.label("overdue"), func.count().over().label("total"),
                    func.row_number().over(order_by=order).label("position"))
             .where(*conditions).order_by(*order)
@@ -158,10 +196,12 @@ def job_queue(filters: QueueFilters, now: datetime | None = None) -> tuple[list[
             .correlate(page).scalar_subquery())
     rows = db.session.execute(
         select(Report, Building.address.label("b_address"), Building.owner_type, District.name,
-               (page.c.siblings + dups).label("linked"), page.c.overdue, page.c.total)
+               (page.c.siblings + dups).label("linked"), page.c.overdue, page.c.total,
+               func.coalesce(User.display_name, User.email).label("assignee"))
         .join(page, page.c.id == Report.id)
         .outerjoin(Building, Building.id == Report.building_id)
         .outerjoin(District, District.id == Report.district_id)
+        .outerjoin(User, User.id == Report.assignee_id)
         .order_by(page.c.position)).all()
     if rows:
         total = rows[0].total
@@ -171,8 +211,34 @@ def job_queue(filters: QueueFilters, now: datetime | None = None) -> tuple[list[
         id=r.id, category=r.category, status=r.status, priority=r.priority, offensive=r.offensive,
         retagged=r.retagged, created_at=r.created_at, due_at=r.due_at, address=b_address or r.address,
         owner_type=owner_type, district=district, building_id=r.building_id, linked=int(linked or 0),
-        overdue=bool(is_overdue)) for r, b_address, owner_type, district, linked, is_overdue, _ in rows]
+        overdue=bool(is_overdue), assignee=assignee)
+        for r, b_address, owner_type, district, linked, is_overdue, _, assignee in rows]
+    thumbs = _thumbnails([j.id for j in result])
+    for j in result:
+        j.thumb = thumbs.get(j.id)
     return result, int(total or 0)
+
+
+def _search(jobs, text: str):
+    """Jobs whose number is `text` (with or without "#") or whose address (the building's or the report's)
+    contains it."""
+    pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    by_address = or_(jobs.c.address.ilike(pattern), jobs.c.building_id.in_(
+        select(Building.id).where(Building.address.ilike(pattern))))
+    number = text.lstrip("#").strip()
+    if number.isdigit() and int(number) <= MAX_ID:
+        return or_(jobs.c.id == int(number), by_address)
+    return by_address
+
+
+def _thumbnails(report_ids) -> dict[int, str]:
+    """The first photo's thumbnail file of each report."""
+    if not report_ids:
+        return {}
+    rows = db.session.execute(select(Photo.report_id, Photo.thumb_filename)
+                              .where(Photo.report_id.in_(report_ids))
+                              .ext(distinct_on(Photo.report_id)).order_by(Photo.report_id, Photo.id))
+    return dict(rows.all())
 
 
 def summary(now: datetime | None = None) -> dict:
@@ -327,3 +393,57 @@ def merge_into(job: Report, user) -> int:
             change_job_status(other, "duplicate", user, note=f"Same building as job #{job.id}", duplicate_of=job.id)
             merged += 1
     return merged
+
+
+BULK_ACTIONS = ("verified", "rejected", "assign", "plan")
+
+
+def staff_users() -> list[tuple[int, str]]:
+    """Active staff and admin accounts (id, name or e-mail) a job can be assigned to."""
+    return [(u.id, u.display_name or u.email) for u in db.session.scalars(
+        select(User).where(User.role.in_(("staff", "admin")), User.active.is_(True)).order_by(User.email))]
+
+
+def assign_jobs(reports, assignee, user) -> None:
+    """Assign the jobs to a staff member (`assignee`: a user id, or empty for no one)."""
+    target = None
+    if assignee not in (None, "", "none"):
+        ident = str(assignee).strip()
+        target = db.session.get(User, int(ident)) if ident.isdigit() and int(ident) <= MAX_ID else None
+        if target is None or target.role not in ("staff", "admin") or not target.active:
+            raise ValidationFailed([("assignee", _("Diesem Konto kann kein Auftrag zugewiesen werden."))])
+    for report in reports:
+        report.assignee_id = target.id if target else None
+    log.info("jobs %s assigned to %s by %s", [r.id for r in reports], getattr(target, "email", None),
+             getattr(user, "email", None))
+
+
+def bulk_apply(ids, action: str, user, public_reply=None, public_message=None, assignee=None) -> int:
+    """Apply one action (verify, reject with a message for the citizen, assign) to the chosen jobs; every job or
+    none: a job that refuses names itself in the errors. Returns how many jobs changed."""
+    if action not in BULK_ACTIONS:
+        raise ValidationFailed([("action", _("Bitte eine Aktion wählen."))])
+    if not ids:
+        raise ValidationFailed([("jobs", _("Bitte mindestens einen Auftrag wählen."))])
+    reports = list(db.session.scalars(select(Report).where(Report.id.in_(ids)).order_by(Report.id)))
+    missing = sorted(set(ids) - {r.id for r in reports})
+    if missing:
+        raise ValidationFailed([("jobs", _("Es gibt keine Meldung Nr. %(id)s.", id=missing[0]))])
+    if action == "assign":
+        assign_jobs(reports, assignee, user)
+        return len(reports)
+    public_reply, public_message = workflow.checked_public_message(public_reply, public_message)
+    if action in MESSAGE_REQUIRED and not (public_reply or public_message):
+        raise ValidationFailed([("public_message", _(
+            "Bitte dem Bürger sagen, warum: eine Standardantwort wählen oder eine Nachricht schreiben."))])
+    errors = []
+    for report in reports:
+        try:
+            change_job_status(report, action, user, public_reply=public_reply, public_message=public_message)
+        except workflow.WorkflowError as exc:
+            errors.append(("jobs", f"#{report.id}: {exc}"))
+        except ValidationFailed as exc:
+            errors += [("jobs", f"#{report.id}: {m}") for _f, m in exc.errors]
+    if errors:
+        raise ValidationFailed(errors, status=409)
+    return len(reports)
