@@ -212,3 +212,31 @@ def test_the_open311_openapi_document_lists_exactly_the_routes_and_matches_the_a
         jsonschema_rs.validator_for({"$ref": f"#/components/schemas/{schema_name}",
                                      "components": doc["components"]}).validate(body)
     assert "/open311/v2/openapi.json" in client.get("/api/v1/openapi.json").get_json()["info"]["description"]
+
+
+def test_updates_page_by_time_window_like_the_request_lists(client, monkeypatch):
+    from app.services.core import workflow
+
+    monkeypatch.setattr(svc, "MAX_RESULTS", 2)
+    key = _key("Paging client")
+    filed = client.post(f"{BASE}/requests.json", data={"api_key": key, "service_code": "graffiti",
+                                                        "lat": str(MARKT[0]), "long": str(MARKT[1])}).get_json()[0]
+    report = db.session.scalar(select(Report).where(Report.public_id == filed["service_request_id"]))
+    start = datetime.now(UTC) - timedelta(hours=3)
+    for i, to in enumerate(("verified", "scheduled", "verified", "scheduled", "removed")):
+        workflow.change_status(report, to, at=start + timedelta(minutes=10 * i))
+    db.session.commit()
+    seen, url = [], f"{BASE}/servicerequestupdates.xml?api_key={key}"
+    while url:
+        resp = client.get(url)
+        entries = _xml_list(resp, "service_request_updates", "request_update")
+        assert len(entries) <= 2
+        seen += [(e["update_id"], e["status"]) for e in entries]
+        if resp.headers["X-Open311-Truncated"] == "true":
+            parts = urlsplit(resp.headers["Link"][1:resp.headers["Link"].index(">")])
+            assert "api_key" not in parts.query                     # the key is never echoed into a link
+            url = f"{parts.path}?{parts.query}&api_key={key}"
+        else:
+            url = None
+    assert len(set(seen)) == 5
+    assert [s for _u, s in dict(seen).items()][0] == "fixed"        # newest first: the removal

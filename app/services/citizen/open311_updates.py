@@ -14,8 +14,9 @@ from sqlalchemy.orm import aliased
 
 from app.extensions import db
 from app.models import Report, ReportComment, StatusEvent
+from app.services.citizen import open311
 from app.services.citizen.open311 import (
-    MAX_RESULTS, Open311Error, checked_media_url, duplicate_notice, parse_datetime, parse_window, status_notes,
+    Open311Error, checked_media_url, duplicate_notice, parse_datetime, parse_window, status_notes,
 )
 from app.services.core.workflow import public_text
 
@@ -71,7 +72,7 @@ def find_updates(api_key_id: int, args, now: datetime | None = None) -> list[dic
         .join(Report, or_(own, joined))
         .outerjoin(original, Report.duplicate_of_id == original.id)
         .where(Report.api_key_id == api_key_id, StatusEvent.created_at >= start, StatusEvent.created_at <= end)
-        .order_by(StatusEvent.created_at.desc(), StatusEvent.id.desc()).limit(MAX_RESULTS + 1)).all()
+        .order_by(StatusEvent.created_at.desc(), StatusEvent.id.desc()).limit(open311.MAX_RESULTS + 1)).all()
     return [_entry(event, report, orig) for event, report, orig in rows]
 
 
