@@ -6,7 +6,7 @@ JSON nested deeper than MAX_JSON_DEPTH (a report is flat) is refused before Pyth
 """
 import json
 
-from flask import Flask, request
+from flask import Flask, current_app, request
 from flask_babel import gettext as _
 
 from app.auth.roles import refused_by_role
@@ -95,7 +95,10 @@ def check_request() -> None:
             field = _first_bad(data, None)
             if field:
                 raise ValidationFailed([(field, _message())])
-        elif request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        elif request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data") and not getattr(
+                current_app.view_functions.get(request.endpoint), "form_checked_in_view", False):
+            # (a rate-limited view's body, maybe 40 MB of photos, is parsed only within the limit; its fields
+            # are each checked by the citizen validation, which drops control characters)
             for key, value in request.form.items(multi=True):
                 if _unusable(key) or _unusable(value):
                     raise ValidationFailed([(key if not _unusable(key) else "form", _message())])

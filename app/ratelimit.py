@@ -89,6 +89,7 @@ def limited(view):
         if wait:
             return error_response([(None, too_many_message(wait))], 429, headers={"Retry-After": str(int(wait) + 1)})
         return view(*args, **kwargs)
+    wrapped.form_checked_in_view = True  # its form is read after the limit (app/inputguard.py leaves it alone)
     return wrapped
 
 

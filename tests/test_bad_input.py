@@ -139,3 +139,21 @@ def test_odd_multipart_field_names_are_no_500(client):
             b'--b\r\nContent-Disposition: form-data; name=""\r\n\r\n-245\r\n--b--\r\n')
     resp = client.post("/api/v1/reports", data=body, content_type="multipart/form-data; boundary=b")
     assert resp.status_code == 400
+
+
+def test_over_the_report_limit_the_body_is_not_read_first(app, apps_on_committing_db):
+    """The citizens' report API answers 429 before its (maybe large) form is parsed and checked."""
+    limited_app = apps_on_committing_db(REPORT_RATE_LIMIT="1/hour", WTF_CSRF_ENABLED=False)
+    c = limited_app.test_client()
+    c.environ_base["REMOTE_ADDR"] = "93.184.216.34"
+    form = {"category": "nonsense", "lat": "x", "lon": "y"}
+    assert c.post("/api/v1/reports", data=form).status_code == 400  # the one allowed: validated
+    form["description"] = "a\x00b"
+    assert c.post("/api/v1/reports", data=form).status_code == 429  # over the limit: not a 400 about the NUL
+
+
+def test_a_nul_in_a_citizen_form_field_is_dropped_not_stored(app, client):
+    from tests.factories import post
+
+    resp = post(client, description="Wand\x00 am Markt", email="a\x00@example.org")
+    assert resp.status_code in (201, 400), resp.get_data(as_text=True)  # never a 500
