@@ -174,7 +174,7 @@ def test_stateful_report_then_status_and_confirmation_by_token(app):
         def validate_response(self, response, case, additional_checks=None, **kwargs):
             case.validate_response(response, checks=CHECKS)
 
-    Workflow.run(settings=settings(max_examples=max(5, MAX_EXAMPLES // 2), stateful_step_count=4, deadline=None,
+    Workflow.run(settings=settings(max_examples=max(10, MAX_EXAMPLES), stateful_step_count=6, deadline=None,
                                    suppress_health_check=list(HealthCheck), database=None))
     assert followed[("GET", "/reports/{token}")] > 0, followed
     assert followed[("POST", "/reports/{token}/confirm")] > 0, followed

@@ -158,7 +158,8 @@ OPENAPI = {
                                                                            "examples": ["district", "street",
                                                                                         "building"]},
                                                                   "district": {"type": ["string", "null"]},
-                                                                  "lat": _NUM, "lon": _NUM}}}}})},
+                                                                  "lat": _NUM, "lon": _NUM}}}}}),
+                      "400": _JSON_ERR},
     }},
     "/staff/map": {"get": {
         "summary": "Staff overview map data for the visible area", "tags": ["staff"], "operationId": "staffMap",
