@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 AREA_ERROR_PAGES = {"staff": ("staff/error.html", ("staff",)), "police": ("police/error.html", ("police",)),
                     "prevention": ("prevention/error.html", ("prevention", "staff", "police"))}
 NOT_FOUND = {"reports": _l("Diese Meldung gibt es nicht."), "tags": _l("Diesen Tag gibt es nicht."),
-             "crew_plans": _l("Diesen Tagesplan gibt es nicht."), "photos": _l("Dieses Foto gibt es nicht."),
+             "crew_plans": _l("Diesen Tagesplan gibt es nicht."), "buildings": _l("Dieses Gebäude gibt es nicht."), "photos": _l("Dieses Foto gibt es nicht."),
              "measures": _l("Diese Maßnahme gibt es nicht.")}
 # For Werkzeug's own (English) descriptions: what people read instead, in their language.
 HTTP_MESSAGES = {400: _l("Die Anfrage ist ungültig."), 404: _l("Diese Seite gibt es nicht."),

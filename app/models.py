@@ -85,6 +85,11 @@ class Building(db.Model):
     owner_type: Mapped[str] = mapped_column(String(16), default="private")
     department: Mapped[str | None] = mapped_column(String(200))
     usage: Mapped[str | None] = mapped_column(String(64))
+    # The owner of a private building, for the city's notification letter (staff enter it on the job page).
+    owner_name: Mapped[str | None] = mapped_column(String(200))
+    owner_address: Mapped[str | None] = mapped_column(Text)
+    owner_email: Mapped[str | None] = mapped_column(String(254))
+    owner_phone: Mapped[str | None] = mapped_column(String(50))
     district_id: Mapped[int | None] = mapped_column(ForeignKey("districts.id", ondelete="SET NULL"), index=True)
     footprint = mapped_column(Geometry("MULTIPOLYGON", srid=4326, spatial_index=True), nullable=False)
     footprint_m = mapped_column(Geometry("MULTIPOLYGON", srid=-1, spatial_index=True))

@@ -83,6 +83,9 @@ ROUTES = {
     "GET /staff/": STAFF,
     "GET /staff/queue": STAFF,
     "POST /staff/queue/bulk": STAFF,
+    "POST /staff/buildings/<int:building_id>/owner": STAFF,
+    "POST /staff/jobs/<int:report_id>/owner-letter": STAFF,
+    "GET /staff/jobs/<int:report_id>/owner-letter.pdf": {**STAFF, "staff": 404, "admin": 404},  # no letter yet
     "GET /staff/jobs/<int:report_id>": STAFF,
     "POST /staff/jobs/<int:report_id>/merge": STAFF,
     "POST /staff/jobs/<int:report_id>/publish-description": STAFF,
@@ -174,7 +177,7 @@ def values(app, client):
     photo = db.session.execute(db.select(Photo).where(Photo.report_id == citizen.id)).scalar_one()
     return {"report_id": report.id, "other_id": other.id, "plan_id": plan.id, "tag_id": tag.id,
             "photo_id": photo.id, "name": photo.filename, "token": token, "request_id": str(citizen.id),
-            "measure_id": measure.id}
+            "measure_id": measure.id, "building_id": building.id}
 
 
 def _url(rule, values):

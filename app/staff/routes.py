@@ -21,12 +21,12 @@ from app import labels
 from app.city import current_city
 from app.errors import ValidationFailed, error_response, get_or_404, wants_json
 from app.extensions import db
-from app.models import CATEGORIES, OWNER_TYPES, REMOVAL_METHODS, STATUSES, CrewPlan, Report
+from app.models import CATEGORIES, OWNER_TYPES, REMOVAL_METHODS, STATUSES, Building, CrewPlan, Report
 from app.security import html_document, sign_scripts
 from app.services.core.attribution import map_attribution
 from app.services.core.workdays import local_today
 from app.services.core.workflow import TRANSITIONS, WorkflowError
-from app.services.staff import planning, removals, statistics, triage
+from app.services.staff import owner_letter, planning, removals, statistics, triage
 from app.services.staff.job_map import job_map
 from app.staff import bp
 from app.staff.formatting import format_datetime
@@ -102,6 +102,7 @@ def _job_page(report, status=200, failed=None):
         photos=removals.after_photos([r.id for r in removal_rows]), allowed=sorted(TRANSITIONS[report.status]),
         methods=REMOVAL_METHODS, now=datetime.now(UTC), today=local_today().isoformat(),
         reply_codes=labels.PUBLIC_REPLY_FOR, steps=triage.next_steps(report), failed=failed,
+        letter=owner_letter.letter_event(report),
         map_data=job_map(report), map_labels={"job": _("Auftrag"), "here": _("Meldeort"), "overdue": _("überfällig"),
                                               "statuses": labels.names(labels.STATUS)},
     ), status
@@ -165,6 +166,43 @@ def record_removal(report_id):
     db.session.commit()
     flash(_("Entfernung gespeichert."))
     return redirect(url_for("staff.job", report_id=report_id))
+
+
+@bp.route("/buildings/<int:building_id>/owner", methods=["POST"])
+def owner_contact(building_id):
+    """Store how to reach the owner of a building; refused: the job page again with the fields as typed."""
+    building = get_or_404(Building, building_id)
+    job_id = request.form.get("job", type=int)
+    try:
+        owner_letter.save_owner_contact(building, request.form)
+    except ValidationFailed as exc:
+        if job_id:
+            return _refused(job_id, "owner", exc)
+        raise
+    db.session.commit()
+    flash(_("Kontaktdaten des Eigentümers gespeichert."))
+    return redirect(url_for("staff.job", report_id=job_id) if job_id else url_for("staff.queue"))
+
+
+@bp.route("/jobs/<int:report_id>/owner-letter", methods=["POST"])
+def owner_letter_create(report_id):
+    """Notify the owner: the job becomes 'notify owner' (letter and deadline in the history); then the PDF."""
+    report = get_or_404(Report, report_id)
+    try:
+        owner_letter.notify_owner(report, current_user)
+    except (WorkflowError, ValidationFailed) as exc:
+        return _refused(report_id, "owner", exc)
+    db.session.commit()
+    flash(_("Schreiben an den Eigentümer erstellt."))
+    return redirect(url_for("staff.job", report_id=report_id))
+
+
+@bp.route("/jobs/<int:report_id>/owner-letter.pdf")
+def owner_letter_pdf(report_id):
+    """The letter to the owner (PDF, German)."""
+    report = get_or_404(Report, report_id)
+    return Response(owner_letter.letter_pdf(report), mimetype="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="schreiben-eigentuemer-{report.id}.pdf"'})
 
 
 @bp.route("/photos/<path:name>")
