@@ -1,6 +1,7 @@
 """Monthly statistics on known data: counts, median/p90, share within target, re-tagging, cost and area."""
 import csv
 import io
+import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -60,12 +61,29 @@ def test_statistics_page_and_csv(staff_client, known):
     assert page.status_code == 200
     text = page.get_data(as_text=True)
     assert "<svg" in text and "2025-03" in text and "600.00" in text
-    resp = staff_client.get("/staff/statistics.csv?from=2025-03&to=2025-03")
+    resp = staff_client.get("/staff/statistics.csv?from=2025-03&to=2025-03&format=csv")   # for machines
     rows = list(csv.DictReader(io.StringIO(resp.get_data(as_text=True))))
-    assert resp.mimetype == "text/csv"
+    assert resp.mimetype == "text/csv" and not resp.data.startswith(b"\xef\xbb\xbf")
     assert sum(int(r["received"]) for r in rows) == 4
     assert sum(float(r["cost_eur"]) for r in rows) == 600.0
-    assert list(rows[0]) == list(statistics.COLUMNS)
+    assert list(rows[0]) == ["month", "district", "received", "removals", "median_days", "p90_days",
+                             "within_target_pct", "retag_pct", "cost_eur", "area_m2"]
+    assert rows[0]["month"] == "2025-03"
+
+
+def test_statistics_csv_opens_in_german_excel_by_default(staff_client, known):
+    db.session.commit()
+    resp = staff_client.get("/staff/statistics.csv?from=2025-03&to=2025-03", headers={"Accept-Language": "de"})
+    assert resp.data.startswith(b"\xef\xbb\xbf"), "UTF-8 with BOM: Excel reads the umlauts"
+    rows = list(csv.DictReader(io.StringIO(resp.data.decode("utf-8-sig")), delimiter=";"))
+    assert list(rows[0])[:3] == ["Monat", "Stadtteil", "Eingegangen"] and "Kosten (EUR)" in rows[0]
+    assert rows[0]["Monat"] == "03/2025"
+    costs = [r["Kosten (EUR)"] for r in rows]
+    assert all(re.fullmatch(r"\d{1,3}(\.\d{3})*,\d{2}", c) for c in costs), costs      # 1.234,50
+    assert sum(float(c.replace(".", "").replace(",", ".")) for c in costs) == 600.0
+    english = staff_client.get("/staff/statistics.csv?from=2025-03&to=2025-03", headers={"Accept-Language": "en"})
+    header = english.data.decode("utf-8-sig").splitlines()[0]
+    assert header.startswith("Month,District,Received") and "Cost (EUR)" in header
 
 
 @pytest.mark.parametrize("query", ["from=2025-13", "from=2025-05&to=2025-03", "district=abc"])

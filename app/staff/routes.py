@@ -26,7 +26,7 @@ from app.security import html_document, sign_scripts
 from app.services.core.attribution import map_attribution
 from app.services.core.workdays import local_today
 from app.services.core.workflow import TRANSITIONS, WorkflowError
-from app.services.staff import owner_letter, planning, removals, statistics, triage
+from app.services.staff import exports, owner_letter, planning, removals, statistics, triage
 from app.services.staff.job_map import job_map
 from app.staff import bp
 from app.staff.formatting import format_datetime
@@ -390,6 +390,7 @@ def stats():
 def stats_csv():
     """The monthly figures per district as CSV."""
     query = statistics.parse_query(request.args)
-    return Response(statistics.to_csv(statistics.monthly(query)), mimetype="text/csv",
+    body, content_type = statistics.to_csv(statistics.monthly(query), exports.wanted_format(request.args))
+    return Response(body, content_type=content_type,
                     headers={"Content-Disposition": 'attachment; filename="graffiti-statistics.csv"'})
 

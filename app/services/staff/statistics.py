@@ -1,6 +1,4 @@
 """Monthly figures for the steering committee, per district: reports, removals, speed, re-tagging, cost."""
-import csv
-import io
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -12,8 +10,6 @@ from app.extensions import db
 from app.services.core.workdays import city_timezone, local_midnight, local_today
 
 RETAG_DAYS = 90
-COLUMNS = ("month", "district", "received", "removals", "median_days", "p90_days", "within_target_pct",
-           "retag_pct", "cost_eur", "area_m2")
 
 
 @dataclass(frozen=True)
@@ -117,15 +113,19 @@ def _f(value):
     return None if value is None else round(float(value), 2)
 
 
-def to_csv(rows: list[MonthRow]) -> str:
-    """The rows as CSV with a header line (numbers with a dot, empty where there is no value)."""
-    out = io.StringIO()
-    w = csv.writer(out)
-    w.writerow(COLUMNS)
-    for r in rows:
-        w.writerow([r.month.strftime("%Y-%m"), r.district or "", r.received, r.removals,
-                    "" if r.median_days is None else f"{r.median_days:.2f}",
-                    "" if r.p90_days is None else f"{r.p90_days:.2f}",
-                    "" if r.within_target_pct is None else f"{r.within_target_pct:.1f}",
-                    "" if r.retag_pct is None else f"{r.retag_pct:.1f}", f"{r.cost_eur:.2f}", f"{r.area_m2:.2f}"])
-    return out.getvalue()
+def csv_columns():
+    """The columns of the statistics export: code, label (in the reader's language) and kind."""
+    return [("month", _("Monat"), "month"), ("district", _("Stadtteil"), "text"),
+            ("received", _("Eingegangen"), "int"), ("removals", _("Entfernungen"), "int"),
+            ("median_days", _("Median Tage bis Entfernung"), "dec2"), ("p90_days", _("90. Perzentil Tage"), "dec2"),
+            ("within_target_pct", _("Im Ziel entfernt (%)"), "dec1"),
+            ("retag_pct", _("Erneut besprüht (%)"), "dec1"), ("cost_eur", _("Kosten (EUR)"), "dec2"),
+            ("area_m2", _("Fläche (m²)"), "dec2")]
+
+
+def to_csv(rows: list[MonthRow], fmt: str = "csv") -> tuple[bytes, str]:
+    """The rows as CSV with a header line: for spreadsheets ("excel") or machine-readable ("csv")."""
+    from app.services.staff.exports import table_csv
+
+    return table_csv(csv_columns(), [[r.month, r.district, r.received, r.removals, r.median_days, r.p90_days,
+                                      r.within_target_pct, r.retag_pct, r.cost_eur, r.area_m2] for r in rows], fmt)
