@@ -106,7 +106,7 @@ def _fuzz(app, cookie=None) -> tuple[list[str], dict]:
 
 def _generated_requests(operation, codes: Counter, inside, app, cookie):
     @given(case=operation.as_strategy(), position=st.one_of(st.none(), st.sampled_from(inside)))
-    @settings(max_examples=MAX_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+    @settings(max_examples=MAX_EXAMPLES, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck), database=None)
     def check(case, position):
         _place(case, position)
         # The login cookie goes with every call: schemathesis sets the cookies of a case (a generated `session`
@@ -174,7 +174,7 @@ def test_stateful_report_then_status_and_confirmation_by_token(app):
         def validate_response(self, response, case, additional_checks=None, **kwargs):
             case.validate_response(response, checks=CHECKS)
 
-    Workflow.run(settings=settings(max_examples=max(10, MAX_EXAMPLES), stateful_step_count=6, deadline=None,
+    Workflow.run(settings=settings(max_examples=max(10, MAX_EXAMPLES), stateful_step_count=6, deadline=None, derandomize=True,
                                    suppress_health_check=list(HealthCheck), database=None))
     assert followed[("GET", "/reports/{token}")] > 0, followed
     assert followed[("POST", "/reports/{token}/confirm")] > 0, followed
