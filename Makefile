@@ -4,6 +4,8 @@ VENV := .venv
 PORT ?= 8000
 WORKERS ?= $(shell echo $$((2 * $$(nproc 2>/dev/null || echo 1))))  # gunicorn: a worker waiting for PostgreSQL leaves its core to another
 export FLASK_APP := wsgi:app
+# the Debian libraries WeasyPrint needs for the PDFs (owner letters, the yearly prevention report)
+PDF_LIBS := libpango-1.0.so.0:libpango-1.0-0 libpangoft2-1.0.so.0:libpangoft2-1.0-0
 
 .PHONY: run test screenshots lint lock
 
@@ -19,7 +21,7 @@ lock:
 ## run: provision PostGIS (unless DATABASE_URL is set), migrate, seed an empty database, serve on 127.0.0.1:$(PORT)
 ## (scripts/serve.sh: nginx, installed by scripts/ensure-package.sh, in front of gunicorn's sync workers)
 run: $(VENV)/.installed
-	@set -e; scripts/ensure-package.sh nginx:nginx; export DATABASE_URL="$${DATABASE_URL:-$$(scripts/ensure-postgis.sh graffiti)}"; \
+	@set -e; scripts/ensure-package.sh nginx:nginx $(PDF_LIBS); export DATABASE_URL="$${DATABASE_URL:-$$(scripts/ensure-postgis.sh graffiti)}"; \
 	$(VENV)/bin/flask db upgrade; \
 	$(VENV)/bin/flask sync-city; \
 	$(VENV)/bin/flask seed-demo --if-empty; \
@@ -28,7 +30,7 @@ run: $(VENV)/.installed
 
 ## test: provision a separate test database (unless TEST_DATABASE_URL is set) and run the whole suite
 test: $(VENV)/.installed
-	@set -e; scripts/ensure-package.sh chromium:chromium nginx:nginx pdftotext:poppler-utils; \
+	@set -e; scripts/ensure-package.sh chromium:chromium nginx:nginx pdftotext:poppler-utils $(PDF_LIBS); \
 	export TEST_DATABASE_URL="$${TEST_DATABASE_URL:-$$(scripts/ensure-postgis.sh graffiti_test)}"; \
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
 
