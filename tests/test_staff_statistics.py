@@ -60,7 +60,9 @@ def test_statistics_page_and_csv(staff_client, known):
     page = staff_client.get("/staff/statistics?from=2025-03&to=2025-03")
     assert page.status_code == 200
     text = page.get_data(as_text=True)
-    assert "<svg" in text and "2025-03" in text and "600.00" in text
+    assert "<svg" in text and "2025-03" in text and "600,00\xa0€" in text      # amounts in the reader's locale
+    english = staff_client.get("/staff/statistics?from=2025-03&to=2025-03&lang=en").get_data(as_text=True)
+    assert "€600.00" in english
     resp = staff_client.get("/staff/statistics.csv?from=2025-03&to=2025-03&format=csv")   # for machines
     rows = list(csv.DictReader(io.StringIO(resp.get_data(as_text=True))))
     assert resp.mimetype == "text/csv" and not resp.data.startswith(b"\xef\xbb\xbf")

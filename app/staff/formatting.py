@@ -21,3 +21,19 @@ def format_time(value):
     from app.services.core.workdays import city_timezone
 
     return value.astimezone(city_timezone()).strftime("%H:%M") if value else "–"
+
+
+@bp.app_template_filter("money")
+def format_money(value):
+    """An amount in euros in the reader's locale ("1.234,50 €", "€1,234.50")."""
+    from flask_babel import format_currency
+
+    return "–" if value is None else format_currency(value, "EUR")
+
+
+@bp.app_template_filter("decimal")
+def format_number(value, digits=1):
+    """A number with `digits` decimals in the reader's locale ("2,5" in German)."""
+    from flask_babel import format_decimal
+
+    return "–" if value is None else format_decimal(value, format="#,##0" + ("." + "0" * digits if digits else ""))
