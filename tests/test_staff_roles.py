@@ -65,7 +65,7 @@ def test_staff_pages_in_german_by_default_and_english_on_request(app, staff_clie
     english = staff_client.get("/staff/queue?lang=en").get_data(as_text=True)
     assert "Queue: jobs" in english and "overdue only" in english and "Eingang: Aufträge" not in english
     job = staff_client.get(f"/staff/jobs/{ids['report_id']}").get_data(as_text=True)  # the choice is kept
-    assert "Change status" in job and "History" in job
+    assert "Next step" in job and "History" in job
 
 
 def test_the_blueprint_wide_check_answers_options_as_the_per_view_check_does(app, client):

@@ -24,7 +24,7 @@ from app.extensions import db
 from app.models import CATEGORIES, OWNER_TYPES, REMOVAL_METHODS, STATUSES, Building, CrewPlan, Report
 from app.security import html_document, sign_scripts
 from app.services.core.attribution import map_attribution
-from app.services.core.workdays import local_today
+from app.services.core.workdays import city_timezone, local_today
 from app.services.core.workflow import TRANSITIONS, WorkflowError
 from app.services.staff import exports, owner_letter, planning, removals, statistics, triage
 from app.services.staff.job_map import job_map
@@ -39,7 +39,8 @@ def index():
     map_labels = {"job": _("Auftrag"), "open": _("Details öffnen"), "overdue": _("überfällig"), "due": _("fällig"),
                   "reports": _("Aufträge"), "zoom": _("Hineinzoomen für Einzelaufträge"), "status": _("Status"),
                   "statuses": labels.names(labels.STATUS), "categories": labels.names(labels.CATEGORY)}
-    return render_template("staff/index.html", summary=triage.summary(), map_labels=map_labels)
+    return render_template("staff/index.html", summary=triage.summary(), map_labels=map_labels,
+                           timezone=city_timezone().key)  # the map's due times in the city's time zone
 
 
 @bp.route("/queue")

@@ -33,7 +33,9 @@
       (categories[job.category] || job.category)));
     if (job.due_at) {
       box.appendChild(text("div", (job.overdue ? (labels.overdue || "overdue") : (labels.due || "due")) + ": " +
-        new Date(job.due_at).toLocaleString(), job.overdue ? "overdue" : ""));
+        new Date(job.due_at).toLocaleString(document.documentElement.lang || undefined,
+          {timeZone: el.dataset.timezone || undefined, dateStyle: "short", timeStyle: "short"}),
+        job.overdue ? "overdue" : ""));
     }
     var a = text("a", labels.open || "Open");
     a.href = el.dataset.jobUrl.replace(/0$/, String(job.id));
