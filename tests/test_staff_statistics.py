@@ -5,6 +5,7 @@ import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from bs4 import BeautifulSoup
 
 from app.extensions import db
 from app.models import Removal
@@ -92,3 +93,22 @@ def test_statistics_csv_opens_in_german_excel_by_default(staff_client, known):
 def test_bad_statistics_queries_are_400(staff_client, query):
     resp = staff_client.get(f"/staff/statistics.csv?{query}")
     assert resp.status_code == 400
+
+
+def test_the_page_puts_last_year_beside_this_year_with_a_target_line_and_one_row_per_district(staff_client, known):
+    building = make_building(lat=49.1430, lon=9.2200, address="D")
+    for day in (3, 5):  # March 2024: two reports
+        make_report(building, created_at=datetime(2024, 3, day, 9, tzinfo=UTC))
+    db.session.commit()
+    soup = BeautifulSoup(staff_client.get("/staff/statistics?from=2025-03&to=2025-03").get_data(as_text=True),
+                         "html.parser")
+    month = soup.select("table.stats")[0].select("tbody tr")[0]
+    cells = [td.get_text() for td in month.select("td")]
+    assert cells[:3] == ["03/2025", "4", "2"], cells          # received this March, and last March
+    assert soup.select_one("line.target-line") is not None and soup.select("rect.previous-year")
+    districts = soup.select("table.districts tbody tr")
+    names = [tr.select("td")[0].get_text() for tr in districts]
+    assert len(names) == len(set(names)), "one row per district"
+    assert sum(int(tr.select("td")[1].get_text()) for tr in districts) == 4
+    rows = statistics.district_summary(statistics.monthly(statistics.StatsQuery(date(2025, 3, 1), date(2025, 4, 1))))
+    assert sum(d.removals for d in rows) == 3 and sum(d.cost_eur for d in rows) == 600.0

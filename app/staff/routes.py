@@ -383,8 +383,12 @@ def plan_gpx(plan_id):
 def stats():
     """Monthly figures for the steering committee, with charts."""
     query = statistics.parse_query(request.args)
-    return render_template("staff/statistics.html", query=query, table=statistics.monthly(query),
-                           totals=statistics.monthly(query, by_district=False), districts=triage.districts())
+    totals = statistics.monthly(query, by_district=False)
+    last_year = statistics.by_month(statistics.monthly(statistics.previous_year(query), by_district=False))
+    previous = {r.month: last_year.get((r.month.month, r.month.year - 1)) for r in totals}
+    return render_template("staff/statistics.html", query=query, totals=totals, previous=previous,
+                           district_rows=statistics.district_summary(statistics.monthly(query)),
+                           target_pct=statistics.TARGET_WITHIN_PCT, districts=triage.districts())
 
 
 @bp.route("/statistics.csv")

@@ -129,3 +129,50 @@ def to_csv(rows: list[MonthRow], fmt: str = "csv") -> tuple[bytes, str]:
 
     return table_csv(csv_columns(), [[r.month, r.district, r.received, r.removals, r.median_days, r.p90_days,
                                       r.within_target_pct, r.retag_pct, r.cost_eur, r.area_m2] for r in rows], fmt)
+
+
+TARGET_WITHIN_PCT = 90  # the steering committee's aim: nine in ten removals within their target (a line in the chart)
+
+
+def previous_year(query: StatsQuery) -> StatsQuery:
+    """The same months a year earlier."""
+    return StatsQuery(_add_months(query.start, -12), _add_months(query.end, -12), query.district_id)
+
+
+def by_month(rows: list[MonthRow]) -> dict[tuple[int, int], MonthRow]:
+    """Rows by (month number, year), for putting last year's month beside this year's."""
+    return {(r.month.month, r.month.year): r for r in rows}
+
+
+@dataclass
+class DistrictRow:
+    """The figures of one district over the whole period."""
+
+    district: str
+    received: int
+    removals: int
+    within_target_pct: float | None
+    retag_pct: float | None
+    cost_eur: float
+    area_m2: float
+
+
+def district_summary(rows: list[MonthRow]) -> list[DistrictRow]:
+    """One row per district for the whole period (shares weighted by the month's removals), most reports first."""
+    acc: dict[str, list] = {}
+    for r in rows:
+        a = acc.setdefault(r.district or "–", [0, 0, 0.0, 0, 0.0, 0, 0.0, 0.0])
+        a[0] += r.received
+        a[1] += r.removals
+        if r.within_target_pct is not None:
+            a[2] += r.within_target_pct * r.removals
+            a[3] += r.removals
+        if r.retag_pct is not None:
+            a[4] += r.retag_pct * r.removals
+            a[5] += r.removals
+        a[6] += r.cost_eur
+        a[7] += r.area_m2
+    result = [DistrictRow(name, a[0], a[1], round(a[2] / a[3], 1) if a[3] else None,
+                          round(a[4] / a[5], 1) if a[5] else None, round(a[6], 2), round(a[7], 2))
+              for name, a in acc.items()]
+    return sorted(result, key=lambda d: (-d.received, d.district))
