@@ -67,7 +67,8 @@ def test_a_plan_on_the_imported_streets_uses_street_distances_and_says_so(kirchb
         assert plan.distance_m == pytest.approx(tour.distance_m, rel=0.2)
         page = client.get(f"/staff/plans/{plan.id}").get_data(as_text=True)
         assert 'data-distances="streets"' in page and "Straßennetz" in page
-        rows = list(csv.DictReader(io.StringIO(client.get(f"/staff/plans/{plan.id}.csv").get_data(as_text=True))))
+        machine = client.get(f"/staff/plans/{plan.id}.csv?format=csv").get_data(as_text=True)
+        rows = list(csv.DictReader(io.StringIO(machine)))
         assert rows and {r["distances"] for r in rows} == {"streets"}
         assert "distances: streets" in client.get(f"/staff/plans/{plan.id}.gpx").get_data(as_text=True)
         assert "OpenStreetMap" in client.get(f"/staff/plans/{plan.id}/sheet").get_data(as_text=True)

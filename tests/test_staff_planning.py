@@ -1,6 +1,7 @@
 """Crew-day planning: proposals fit the shift, plans schedule their jobs, map and exports."""
 import csv
 import io
+import re
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -86,7 +87,13 @@ def test_creating_a_plan_schedules_its_jobs_and_exports(staff_client, verified_j
         assert r.status == "scheduled"
         assert f"Crew plan #{plan.id}" in r.events[-1].note
 
-    rows = list(csv.reader(io.StringIO(staff_client.get(f"/staff/plans/{plan.id}.csv").get_data(as_text=True))))
+    machine = staff_client.get(f"/staff/plans/{plan.id}.csv?format=csv").get_data(as_text=True)
+    rows = list(csv.reader(io.StringIO(machine)))
+    excel = staff_client.get(f"/staff/plans/{plan.id}.csv", headers={"Accept-Language": "de"}).data
+    assert excel.startswith(b"\xef\xbb\xbf")   # German Excel by default: BOM, semicolons, labels, local times
+    sheet = list(csv.reader(io.StringIO(excel.decode("utf-8-sig")), delimiter=";"))
+    assert sheet[0][:3] == ["Stopp", "Auftrag", "Adresse"] and sheet[-1][0] == "Depot"
+    assert re.fullmatch(r"\d\d\.\d\d\.\d{4} \d\d:\d\d", sheet[1][12]) and "," in sheet[1][6]
     assert rows[0][:2] == ["stop", "job"] and [r[1] for r in rows[1:5]] == [str(s.report_id) for s in plan.stops]
     assert rows[-1][0] == "depot" and {r[-1] for r in rows[1:]} == {"straight"}
     # times in the city's time zone: the first stop's due time and planned start

@@ -365,10 +365,13 @@ def plan_map_page(plan_id):
 
 @bp.route("/plans/<int:plan_id>.csv")
 def plan_csv(plan_id):
-    """The plan's stops as CSV."""
+    """The plan's stops as CSV: for spreadsheets in the reader's language, or machine-readable (?format=csv)."""
     p = get_or_404(CrewPlan, plan_id)
-    return Response(planning.plan_csv(p, planning.plan_tour(p)), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="crew-plan-{p.id}.csv"'})
+    headers = {"Content-Disposition": f'attachment; filename="crew-plan-{p.id}.csv"'}
+    if exports.wanted_format(request.args) == "csv":   # machine-readable: codes, ISO times with offset
+        return Response(planning.plan_csv(p, planning.plan_tour(p)), mimetype="text/csv", headers=headers)
+    body, content_type = planning.plan_spreadsheet(p, planning.plan_tour(p), "excel")
+    return Response(body, content_type=content_type, headers=headers)
 
 
 @bp.route("/plans/<int:plan_id>.gpx")

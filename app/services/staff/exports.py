@@ -10,7 +10,7 @@ from flask_babel import format_decimal, get_locale
 from app.services.core.workdays import city_timezone
 
 FORMATS = ("excel", "csv")
-DECIMALS = {"int": "#,##0", "dec1": "#,##0.0", "dec2": "#,##0.00"}
+DECIMALS = {"int": "#,##0", "dec1": "#,##0.0", "dec2": "#,##0.00", "coord": "0.000000"}
 
 
 def wanted_format(args) -> str:
@@ -23,7 +23,8 @@ def _cell(value, kind: str, machine: bool) -> str:
         return ""
     if kind in DECIMALS:
         if machine:
-            return str(int(value)) if kind == "int" else f"{float(value):.{1 if kind == 'dec1' else 2}f}"
+            digits = {"int": 0, "dec1": 1, "dec2": 2, "coord": 6}[kind]
+            return f"{float(value):.{digits}f}"
         return format_decimal(value, format=DECIMALS[kind])
     if kind == "month":
         return value.strftime("%Y-%m") if machine else value.strftime("%m/%Y")

@@ -465,6 +465,27 @@ def plan_csv(plan: CrewPlan, tour: Tour) -> str:
     return out.getvalue()
 
 
+def plan_spreadsheet(plan: CrewPlan, tour: Tour, fmt: str) -> tuple[bytes, str]:
+    """The work sheet for spreadsheets in the reader's language (or machine-readable): one row per stop and the
+    way back to the depot; labels instead of codes, local times."""
+    from app import labels
+    from app.services.staff.exports import table_csv
+
+    columns = [("stop", _("Stopp"), "text"), ("job", _("Auftrag"), "int"), ("address", _("Adresse"), "text"),
+               ("category", _("Kategorie"), "text"), ("priority", _("Priorität"), "int"),
+               ("due_at", _("Fällig"), "time"), ("lat", _("Breite"), "coord"), ("lon", _("Länge"), "coord"),
+               ("method", _("Methode"), "text"), ("area_m2", _("Fläche (m²)"), "dec1"),
+               ("work_min", _("Arbeitszeit (min)"), "int"), ("leg_km", _("Anfahrt (km)"), "dec2"),
+               ("start", _("Beginn"), "time"), ("distances", _("Wegberechnung"), "text")]
+    way = _("Straßennetz") if tour.distances == STREETS else _("Luftlinie × Umwegfaktor")
+    rows = [[seq, job.id, job.address, labels.category_label(job.category), job.priority, job.due_at, job.lat,
+             job.lon, labels.method_label(job.method), job.area_m2, round(job.work_min), leg / 1000, start, way]
+            for seq, (job, leg, start) in enumerate(zip(tour.jobs, tour.legs_m, tour.starts, strict=False), start=1)]
+    rows.append([_("Depot"), None, tour.crew.depot.name if tour.crew else None, None, None, None, plan.depot_lat,
+                 plan.depot_lon, None, None, None, tour.legs_m[-1] / 1000 if tour.legs_m else 0, None, way])
+    return table_csv(columns, rows, fmt)
+
+
 def _local(at: datetime) -> str:
     """An ISO time in the city's time zone, to the minute (with its offset)."""
     return at.astimezone(city_timezone()).isoformat(timespec="minutes")
