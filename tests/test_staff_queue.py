@@ -76,6 +76,8 @@ def test_assign_in_bulk_and_my_jobs(staff_client):
     assert jobs[2].id in _rows(staff_client, "assignee=none")
     html = staff_client.get(f"/staff/queue?q=%23{jobs[0].id}").get_data(as_text=True)
     assert (me.display_name or me.email) in BeautifulSoup(html, "html.parser").select_one("td.assignee").get_text()
+    job_page = staff_client.get(f"/staff/jobs/{jobs[0].id}").get_data(as_text=True)
+    assert (me.display_name or me.email) in BeautifulSoup(job_page, "html.parser").select_one("td.assignee").get_text()
 
 
 def test_bulk_reject_needs_a_message_and_then_tells_every_citizen(staff_client):
