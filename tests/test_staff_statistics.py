@@ -112,3 +112,12 @@ def test_the_page_puts_last_year_beside_this_year_with_a_target_line_and_one_row
     assert sum(int(tr.select("td")[1].get_text()) for tr in districts) == 4
     rows = statistics.district_summary(statistics.monthly(statistics.StatsQuery(date(2025, 3, 1), date(2025, 4, 1))))
     assert sum(d.removals for d in rows) == 3 and sum(d.cost_eur for d in rows) == 600.0
+
+
+def test_a_bad_month_on_the_statistics_page_is_shown_at_its_field(staff_client):
+    resp = staff_client.get("/staff/statistics?from=2025-13", headers={"Accept-Language": "en"})
+    assert resp.status_code == 400
+    soup = BeautifulSoup(resp.get_data(as_text=True), "html.parser")
+    field = soup.select_one("#stats-form [name=from]")
+    assert field["aria-invalid"] == "true" and field["value"] == "2025-13"
+    assert soup.select_one("nav .staff-nav") is not None and soup.select_one("table.stats") is not None

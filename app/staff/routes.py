@@ -385,13 +385,18 @@ def plan_gpx(plan_id):
 @bp.route("/statistics")
 def stats():
     """Monthly figures for the steering committee, with charts."""
-    query = statistics.parse_query(request.args)
+    failed = None
+    try:
+        query = statistics.parse_query(request.args)
+    except ValidationFailed as exc:   # the default months again, the message at the field, the input kept
+        query, failed = statistics.parse_query(MultiDict()), _failed("stats", exc.errors)
     totals = statistics.monthly(query, by_district=False)
     last_year = statistics.by_month(statistics.monthly(statistics.previous_year(query), by_district=False))
     previous = {r.month: last_year.get((r.month.month, r.month.year - 1)) for r in totals}
     return render_template("staff/statistics.html", query=query, totals=totals, previous=previous,
                            district_rows=statistics.district_summary(statistics.monthly(query)),
-                           target_pct=statistics.TARGET_WITHIN_PCT, districts=triage.districts())
+                           target_pct=statistics.TARGET_WITHIN_PCT, districts=triage.districts(),
+                           failed=failed), 400 if failed else 200
 
 
 @bp.route("/statistics.csv")
