@@ -111,6 +111,8 @@ _MEASURE = textwrap.dedent("""
 
 
 def _measure(app, photo: Path, tmp_path) -> dict:
+    """Send `photo` from a fresh process on `app`'s database. The process commits for real, so `app` must be one
+    with its own database (committing_app), never the session's shared one, whose reports other tests count."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     out = subprocess.run([sys.executable, "-c", _MEASURE, app.config["SQLALCHEMY_DATABASE_URI"], str(photo),
                           str(tmp_path)], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
@@ -118,16 +120,16 @@ def _measure(app, photo: Path, tmp_path) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def test_the_7000_pixel_png_is_refused_within_the_memory_limit(app, bomb_png, tmp_path):
-    result = _measure(app, bomb_png, tmp_path)
+def test_the_7000_pixel_png_is_refused_within_the_memory_limit(committing_app, bomb_png, tmp_path):
+    result = _measure(committing_app, bomb_png, tmp_path)
     assert result["status"] in (400, 413), result
     assert "Megapixel" in json.dumps(result["body"], ensure_ascii=False)
     assert result["growth_mib"] < MEMORY_LIMIT_MIB, result
     print(f"7000x7000 PNG: {result['status']}, +{result['growth_mib']:.1f} MiB, {result['seconds']:.3f} s")
 
 
-def test_a_12_megapixel_phone_photo_is_stored_within_the_memory_limit(app, phone_jpeg, tmp_path):
-    result = _measure(app, phone_jpeg, tmp_path)
+def test_a_12_megapixel_phone_photo_is_stored_within_the_memory_limit(committing_app, phone_jpeg, tmp_path):
+    result = _measure(committing_app, phone_jpeg, tmp_path)
     assert result["status"] == 201, result
     assert result["growth_mib"] < MEMORY_LIMIT_MIB, result
     print(f"12 MP JPEG: {result['status']}, +{result['growth_mib']:.1f} MiB, {result['seconds']:.3f} s")
