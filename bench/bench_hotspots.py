@@ -35,6 +35,7 @@ from pathlib import Path
 import numpy as np
 import psycopg
 import shapely
+from scratch import conninfo, scratch_postgis
 from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -42,11 +43,6 @@ sys.path.insert(0, str(ROOT))
 
 PASSWORD = "bench-password-123"
 
-
-def _conninfo(url, dbname):
-    u = make_url(url)
-    return psycopg.conninfo.make_conninfo(host=u.host or "", port=u.port or 5432, user=u.username or "",
-                                          password=u.password or "", dbname=dbname)
 
 
 def _seed(app, n, seed=7):
@@ -155,20 +151,10 @@ def main():
     if not base:
         sys.exit("set TEST_DATABASE_URL (a PostGIS server where databases may be created)")
     name = f"graffiti_bench_hotspots_{os.getpid()}"
-    with psycopg.connect(_conninfo(base, "postgres"), autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    url = make_url(base).set(database=name).render_as_string(hide_password=False)
-    try:
-        with psycopg.connect(_conninfo(base, name), autocommit=True) as conn:
-            conn.execute("CREATE EXTENSION IF NOT EXISTS postgis")
+    with scratch_postgis(base, name, keep=args.keep) as url:
         ok = run(url, args)
-    finally:
-        if args.keep:
-            print(f"scratch database kept: {url}")
-        else:
-            with psycopg.connect(_conninfo(base, "postgres"), autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            print(f"scratch database {name} dropped")
+    if not args.keep:
+        print(f"scratch database {name} dropped")
     sys.exit(0 if ok else 1)
 
 
@@ -192,7 +178,7 @@ def run(url, args):
         t = time.perf_counter()
         _seed(app, args.reports)
         db.session.execute(text("COMMIT"))
-        with psycopg.connect(_conninfo(url, make_url(url).database), autocommit=True) as conn:
+        with psycopg.connect(conninfo(url, make_url(url).database), autocommit=True) as conn:
             conn.execute("VACUUM ANALYZE reports")
         print(f"seeded {args.reports:,} reports in {time.perf_counter() - t:.1f} s")
         n = db.session.execute(text("SELECT count(*) FROM reports")).scalar()

@@ -26,18 +26,13 @@ from pathlib import Path
 import numpy as np
 import psycopg
 import shapely
+from scratch import conninfo, scratch_postgis
 from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 VIEWPORT = (1366, 900)
-
-
-def _conninfo(url, dbname):
-    u = make_url(url)
-    return psycopg.conninfo.make_conninfo(host=u.host or "", port=u.port or 5432, user=u.username or "",
-                                          password=u.password or "", dbname=dbname)
 
 
 def _view_bbox(lat, lon, zoom, width, height):
@@ -86,7 +81,7 @@ def _seed(app, n, seed=42):
     u = make_url(url)
     statuses = np.array(["new", "verified", "scheduled", "notify_owner"])
     now = time.time()
-    with psycopg.connect(_conninfo(url, u.database)) as conn, conn.cursor() as cur:
+    with psycopg.connect(conninfo(url, u.database)) as conn, conn.cursor() as cur:
         with cur.copy("COPY reports (token, category, status, source, location, priority, due_at, created_at, "
                       "updated_at) FROM STDIN") as copy:
             for i, (lon, lat) in enumerate(pts):
@@ -159,16 +154,11 @@ def main():
     args = parser.parse_args()
     base_url = os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/graffiti_test")
     name = f"graffiti_bench_{os.getpid()}"
-    with psycopg.connect(_conninfo(base_url, "postgres"), autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        with psycopg.connect(_conninfo(base_url, name), autocommit=True) as conn:
-            conn.execute("CREATE EXTENSION IF NOT EXISTS postgis")
+    with scratch_postgis(base_url, name) as url:
         from flask_migrate import upgrade
 
         from app import create_app
 
-        url = make_url(base_url).set(database=name).render_as_string(hide_password=False)
         app = create_app({"SQLALCHEMY_DATABASE_URI": url, "WTF_CSRF_ENABLED": False, "LOG_LEVEL": "WARNING"})
         with app.app_context():
             upgrade()
@@ -191,9 +181,6 @@ def main():
         ok = size_ratio >= 20 and time_ratio >= 10
         print("targets met" if ok else "TARGETS NOT MET")
         return 0 if ok else 1
-    finally:
-        with psycopg.connect(_conninfo(base_url, "postgres"), autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 if __name__ == "__main__":

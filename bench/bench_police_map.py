@@ -28,8 +28,8 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import psycopg
-from bench_hotspots import PASSWORD, _conninfo, _seed
-from sqlalchemy.engine import make_url
+from bench_hotspots import PASSWORD, _seed
+from scratch import conninfo, scratch_postgis
 
 
 def _time_get(client, url, repeats):
@@ -77,12 +77,7 @@ def run_size(base, n, args) -> bool:
     from app.services.police.filters import parse_filters, where_clause
 
     name = f"graffiti_bench_police_map_{os.getpid()}_{n}"
-    with psycopg.connect(_conninfo(base, "postgres"), autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    url = make_url(base).set(database=name).render_as_string(hide_password=False)
-    try:
-        with psycopg.connect(_conninfo(base, name), autocommit=True) as conn:
-            conn.execute("CREATE EXTENSION IF NOT EXISTS postgis")
+    with scratch_postgis(base, name) as url:
         app = create_app({"SQLALCHEMY_DATABASE_URI": url, "WTF_CSRF_ENABLED": False, "TESTING": True})
         with app.app_context():
             upgrade()
@@ -92,7 +87,7 @@ def run_size(base, n, args) -> bool:
             t = time.perf_counter()
             _seed(app, n)
             db.session.execute(text("COMMIT"))
-            with psycopg.connect(_conninfo(url, name), autocommit=True) as conn:
+            with psycopg.connect(conninfo(url, name), autocommit=True) as conn:
                 conn.execute("VACUUM ANALYZE reports")
             print(f"{n:,} reports seeded in {time.perf_counter() - t:.1f} s")
         today = datetime.now(UTC).date()
@@ -119,9 +114,6 @@ def run_size(base, n, args) -> bool:
         with app.app_context():
             db.session.remove()
             db.engine.dispose()
-    finally:
-        with psycopg.connect(_conninfo(base, "postgres"), autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     if n < 1_000_000:
         return True
     ok = project < 1.0 and (baseline is None or baseline / project >= 5)

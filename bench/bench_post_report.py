@@ -31,6 +31,8 @@ import time
 import uuid
 from pathlib import Path
 
+from scratch import conninfo
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
@@ -66,15 +68,6 @@ def minimal_app():
 
 # -- set-up -------------------------------------------------------------------------------------------------
 
-def _conninfo(url, dbname):
-    import psycopg
-    from sqlalchemy.engine import make_url
-
-    u = make_url(url)
-    return psycopg.conninfo.make_conninfo(host=u.host or "", port=u.port or 5432, user=u.username or "",
-                                          password=u.password or "", dbname=dbname)
-
-
 def create_database(base_url: str, n_reports: int) -> tuple[str, str]:
     """A scratch database: migrated, city synced, demo city seeded, plus the baseline's table."""
     import psycopg
@@ -85,9 +78,9 @@ def create_database(base_url: str, n_reports: int) -> tuple[str, str]:
     from app.extensions import db
 
     name = f"graffiti_bench_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    with psycopg.connect(_conninfo(base_url, "postgres"), autocommit=True) as c:
+    with psycopg.connect(conninfo(base_url, "postgres"), autocommit=True) as c:
         c.execute(f'CREATE DATABASE "{name}"')
-    with psycopg.connect(_conninfo(base_url, name), autocommit=True) as c:
+    with psycopg.connect(conninfo(base_url, name), autocommit=True) as c:
         c.execute("CREATE EXTENSION IF NOT EXISTS postgis")
     url = make_url(base_url).set(database=name).render_as_string(hide_password=False)
     app = create_app({"SQLALCHEMY_DATABASE_URI": url})
@@ -98,7 +91,7 @@ def create_database(base_url: str, n_reports: int) -> tuple[str, str]:
         seed_demo(n_reports=n_reports, seed=7, progress=lambda m: print("  seed:", m))
         db.session.commit()
         db.engine.dispose()
-    with psycopg.connect(_conninfo(base_url, name), autocommit=True) as c:
+    with psycopg.connect(conninfo(base_url, name), autocommit=True) as c:
         c.execute("CREATE TABLE bench_points (id bigserial PRIMARY KEY, category text NOT NULL, "
                   "geom geometry(Point, 4326) NOT NULL, created_at timestamptz NOT NULL DEFAULT now())")
         c.execute("ANALYZE")
@@ -108,7 +101,7 @@ def create_database(base_url: str, n_reports: int) -> tuple[str, str]:
 def drop_database(base_url: str, name: str) -> None:
     import psycopg
 
-    with psycopg.connect(_conninfo(base_url, "postgres"), autocommit=True) as c:
+    with psycopg.connect(conninfo(base_url, "postgres"), autocommit=True) as c:
         c.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
@@ -246,7 +239,7 @@ def main():
     tmp = Path(tempfile.mkdtemp(prefix="bench-post-report-"))
     env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench", "VAR_DIR": str(tmp),
            "UPLOAD_DIR": str(tmp / "uploads"), "MAIL_OUTBOX_DIR": str(tmp / "outbox"),
-           "BENCH_PG_DSN": _conninfo(url, name)}
+           "BENCH_PG_DSN": conninfo(url, name)}
     rng = random.Random(5)
     categories = ["graffiti", "sticker", "scratching", "other"]
     bodies = [multipart({"lat": f"{lat:.7f}", "lon": f"{lon:.7f}", "category": rng.choice(categories),
