@@ -1,15 +1,12 @@
 """Numbers on prevention pages and in the yearly report, in the reader's language (1.234,5 / 1,234.5)."""
-from flask_babel import format_decimal
-
+from app.i18n import local_number
 from app.prevention import bp
 
 
 @bp.app_template_filter("dec")
 def decimal(value, digits: int = 1) -> str:
     """`value` with `digits` decimals and thousands separators; "–" for no value."""
-    if value is None:
-        return "–"
-    return format_decimal(value, format="#,##0" + ("." + "0" * digits if digits else ""))
+    return local_number(value, digits)
 
 
 @bp.app_template_filter("pct")

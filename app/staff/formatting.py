@@ -34,6 +34,6 @@ def format_money(value):
 @bp.app_template_filter("decimal")
 def format_number(value, digits=1):
     """A number with `digits` decimals in the reader's locale ("2,5" in German)."""
-    from flask_babel import format_decimal
+    from app.i18n import local_number
 
-    return "–" if value is None else format_decimal(value, format="#,##0" + ("." + "0" * digits if digits else ""))
+    return local_number(value, digits)
