@@ -368,9 +368,7 @@ def plan_csv(plan_id):
     """The plan's stops as CSV: for spreadsheets in the reader's language, or machine-readable (?format=csv)."""
     p = get_or_404(CrewPlan, plan_id)
     headers = {"Content-Disposition": f'attachment; filename="crew-plan-{p.id}.csv"'}
-    if exports.wanted_format(request.args) == "csv":   # machine-readable: codes, ISO times with offset
-        return Response(planning.plan_csv(p, planning.plan_tour(p)), mimetype="text/csv", headers=headers)
-    body, content_type = planning.plan_spreadsheet(p, planning.plan_tour(p), "excel")
+    body, content_type = planning.plan_spreadsheet(p, planning.plan_tour(p), exports.wanted_format(request.args))
     return Response(body, content_type=content_type, headers=headers)
 
 

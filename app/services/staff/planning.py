@@ -1,6 +1,4 @@
 """Crew-day planning: candidate jobs, several crews' days with deadlines (OR-Tools), stored plans, exports."""
-import csv
-import io
 import json
 import logging
 from dataclasses import dataclass, field
@@ -447,29 +445,14 @@ def recent_plans(limit: int = 20) -> list[CrewPlan]:
     return list(db.session.scalars(select(CrewPlan).order_by(CrewPlan.day.desc(), CrewPlan.id.desc()).limit(limit)))
 
 
-def plan_csv(plan: CrewPlan, tour: Tour) -> str:
-    """The work sheet as CSV (one row per stop)."""
-    out = io.StringIO()
-    w = csv.writer(out)
-    w.writerow(["stop", "job", "address", "category", "priority", "due_at", "lat", "lon", "method",
-                "area_m2", "work_min", "leg_km", "start", "distances"])
-    # one leg more than jobs: the last one leads back to the depot (its own row below)
-    for seq, (job, leg, start) in enumerate(zip(tour.jobs, tour.legs_m, tour.starts, strict=False), start=1):
-        w.writerow([seq, job.id, _csv_safe(job.address or ""), job.category, job.priority,
-                    _local(job.due_at) if job.due_at else "", f"{job.lat:.6f}", f"{job.lon:.6f}", job.method,
-                    f"{job.area_m2:.1f}", f"{job.work_min:.0f}", f"{leg / 1000:.2f}",
-                    _local(start), tour.distances])
-    w.writerow(["depot", "", _csv_safe(tour.crew.depot.name if tour.crew else ""), "", "", "",
-                f"{plan.depot_lat:.6f}", f"{plan.depot_lon:.6f}", "", "", "",
-                f"{tour.legs_m[-1] / 1000:.2f}" if tour.legs_m else "0", "", tour.distances])
-    return out.getvalue()
-
-
 def plan_spreadsheet(plan: CrewPlan, tour: Tour, fmt: str) -> tuple[bytes, str]:
-    """The work sheet for spreadsheets in the reader's language (or machine-readable): one row per stop and the
-    way back to the depot; labels instead of codes, local times."""
+    """The work sheet as CSV, one row per stop and the way back to the depot: for spreadsheets in the reader's
+    language (labels, local times), or machine-readable with fmt "csv" (codes, ISO times with their offset)."""
     from app import labels
     from app.services.staff.exports import table_csv
+
+    machine = fmt == "csv"
+    category, method = ((str, str) if machine else (labels.category_label, labels.method_label))
 
     columns = [("stop", _("Stopp"), "text"), ("job", _("Auftrag"), "int"), ("address", _("Adresse"), "text"),
                ("category", _("Kategorie"), "text"), ("priority", _("Priorität"), "int"),
@@ -477,23 +460,17 @@ def plan_spreadsheet(plan: CrewPlan, tour: Tour, fmt: str) -> tuple[bytes, str]:
                ("method", _("Methode"), "text"), ("area_m2", _("Fläche (m²)"), "dec1"),
                ("work_min", _("Arbeitszeit (min)"), "int"), ("leg_km", _("Anfahrt (km)"), "dec2"),
                ("start", _("Beginn"), "time"), ("distances", _("Wegberechnung"), "text")]
-    way = _("Straßennetz") if tour.distances == STREETS else _("Luftlinie × Umwegfaktor")
-    rows = [[seq, job.id, job.address, labels.category_label(job.category), job.priority, job.due_at, job.lat,
-             job.lon, labels.method_label(job.method), job.area_m2, round(job.work_min), leg / 1000, start, way]
+    if machine:
+        way = tour.distances
+    else:
+        way = _("Straßennetz") if tour.distances == STREETS else _("Luftlinie × Umwegfaktor")
+    rows = [[seq, job.id, job.address, category(job.category), job.priority, job.due_at, job.lat,
+             job.lon, method(job.method), job.area_m2, round(job.work_min), leg / 1000, start, way]
             for seq, (job, leg, start) in enumerate(zip(tour.jobs, tour.legs_m, tour.starts, strict=False), start=1)]
-    rows.append([_("Depot"), None, tour.crew.depot.name if tour.crew else None, None, None, None, plan.depot_lat,
-                 plan.depot_lon, None, None, None, tour.legs_m[-1] / 1000 if tour.legs_m else 0, None, way])
+    rows.append(["depot" if machine else _("Depot"), None, tour.crew.depot.name if tour.crew else None, None, None,
+                 None, plan.depot_lat, plan.depot_lon, None, None, None,
+                 tour.legs_m[-1] / 1000 if tour.legs_m else 0, None, way])
     return table_csv(columns, rows, fmt)
-
-
-def _local(at: datetime) -> str:
-    """An ISO time in the city's time zone, to the minute (with its offset)."""
-    return at.astimezone(city_timezone()).isoformat(timespec="minutes")
-
-
-def _csv_safe(value: str) -> str:
-    """Keep spreadsheets from running text as a formula."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
 
 
 def plan_gpx(plan: CrewPlan, tour: Tour) -> str:
