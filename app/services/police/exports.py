@@ -12,6 +12,7 @@ from sqlalchemy import text
 from app.city import current_city
 from app.extensions import db
 from app.labels import HOTSPOT_CLASS_CODE, NO_STATEMENT_CODE, TOO_FEW_REPORTS
+from app.services.core.spreadsheets import csv_safe
 from app.services.core.workdays import city_timezone
 from app.services.police import analyses, emerging, filters, points
 from gis import gistar as gi
@@ -167,13 +168,6 @@ def feature_collection(features: list[dict], parameters: dict, **extra) -> dict:
     return {"type": "FeatureCollection", "parameters": parameters, **extra, "features": features}
 
 
-def _csv_safe(value):
-    """Spreadsheet-safe cell: text starting with = + - @ is prefixed so it is never run as a formula."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
 def to_csv(features: list[dict], fields: list[str], with_centroid: bool = True) -> str:
     """CSV of the features' properties `fields` (plus lon/lat of the geometry's centre); the header line also when
     there are no features."""
@@ -184,7 +178,7 @@ def to_csv(features: list[dict], fields: list[str], with_centroid: bool = True) 
     writer = csv.DictWriter(buf, fieldnames=fields, extrasaction="ignore")
     writer.writeheader()
     for feat in features:
-        row = {k: _csv_safe(v) for k, v in feat["properties"].items()}
+        row = {k: csv_safe(v) for k, v in feat["properties"].items()}
         if with_centroid:
             lon, lat = _centre(feat["geometry"])
             row["lon"], row["lat"] = round(lon, 7), round(lat, 7)

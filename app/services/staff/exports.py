@@ -7,6 +7,7 @@ from datetime import date, datetime
 
 from flask_babel import format_decimal, get_locale
 
+from app.services.core.spreadsheets import csv_safe
 from app.services.core.workdays import city_timezone
 
 FORMATS = ("excel", "csv")
@@ -36,7 +37,7 @@ def _cell(value, kind: str, machine: bool) -> str:
     if isinstance(value, date):
         return value.isoformat() if machine or str(get_locale()) != "de" else value.strftime("%d.%m.%Y")
     text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text   # no formulas from user text
+    return csv_safe(text)   # no formulas from user text
 
 
 def table_csv(columns, rows, fmt: str) -> tuple[bytes, str]:
